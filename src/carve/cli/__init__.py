@@ -1,0 +1,1 @@
+"""Command line: ``carve ACTION [MODEL] [DATASET] [flags]``, one module per action."""
