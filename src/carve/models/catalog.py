@@ -25,3 +25,16 @@ for _name, _attr, _params, _description in _JSC:
         params=_params,
         description=f"{_description}, no final ReLU",
     )
+
+# toy models exercising call_function / call_method paths of the graph IR (carve.models.toy)
+_TOY = [
+    ("toy-mlp", "toy_mlp", 1765, "MLP with F.relu and a residual +"),
+    ("toy-cnn", "toy_cnn", 1381, "CNN: conv2d, batch norm, pooling, flatten (16 -> 4x4 image)"),
+    ("toy-transformer", "toy_transformer", 1589,
+     "attention block: linear, bmm/matmul, softmax, layer norm, view/transpose, residual"),
+]  # fmt: skip
+
+for _name, _attr, _params, _description in _TOY:
+    register_lazy_model(
+        _name, f"carve.models.toy:build_{_attr}", params=_params, description=_description
+    )

@@ -1,0 +1,92 @@
+"""Plumbing shared by the actions: resolve the config, print the standard sections.
+
+``carve train``, ``test``, ``transform`` and ``study`` all start the same way::
+
+    config = prepare_config(args)          # resolve + --model-file + name checks
+    console = make_console()
+    print_header(config, console)          # config table, project folder
+
+and print tables with :func:`model_summary_table` and :func:`metrics_table`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from carve.config import CarveConfig, config_table, project_path, resolve_config
+
+
+def make_console():
+    """The rich console all sections print to (stdout; 120 columns when not a terminal)."""
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # logs and pipes: keep table rows unwrapped
+    return console
+
+
+def prepare_config(
+    args: argparse.Namespace, require: tuple[str, ...] = ("model", "dataset")
+) -> CarveConfig:
+    """Resolve ``args`` into the effective config, load ``--model-file``, check the names.
+
+    Unknown model or dataset names fail here, with the known names and a close
+    match, before any data is loaded.
+    """
+    import carve
+    from carve.data import DATASETS
+    from carve.models import MODELS, load_model_file
+
+    config = resolve_config(args, require=require)
+    carve.set_logging_verbosity(config.log_level)
+    if config.model_file:
+        load_model_file(config.model_file)
+    if config.model is not None:
+        MODELS.meta(config.model)
+    if config.dataset is not None:
+        DATASETS.meta(config.dataset)
+    return config
+
+
+def print_header(config: CarveConfig, console, project_line: str = "Project will be created at"):
+    """The config table, then the project folder (as MASE prints them)."""
+    console.print(config_table(config))
+    if project_line and config.project is not None:
+        console.print(f"{project_line} {project_path(config)}", soft_wrap=True)
+
+
+def model_summary_rows(model) -> tuple[list[tuple[str, str, int]], int]:
+    """(layer name, type, own parameter count) per leaf module, and the total."""
+    rows = []
+    for name, module in model.named_modules():
+        if name and not list(module.children()):
+            count = sum(p.numel() for p in module.parameters(recurse=False))
+            rows.append((name, type(module).__name__, count))
+    return rows, sum(p.numel() for p in model.parameters())
+
+
+def model_summary_table(model, title: str = "Model summary"):
+    from rich.table import Table
+
+    rows, total = model_summary_rows(model)
+    table = Table(title=title, title_justify="left", show_footer=True)
+    table.add_column("Layer", footer="Total")
+    table.add_column("Type")
+    table.add_column("Parameters", justify="right", footer=f"{total:,}")
+    for name, kind, count in rows:
+        table.add_row(name, kind, f"{count:,}")
+    return table
+
+
+def metrics_table(title: str, metrics: dict[str, Any], column: str = "Metric"):
+    """A two-column table of named numbers (floats to 6 significant digits)."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column(column)
+    table.add_column("Value", justify="right")
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.6g}" if isinstance(value, float) else str(value))
+    return table

@@ -1,0 +1,51 @@
+"""``carve train MODEL DATASET [flags]``: train, checkpoint, log; ``--resume`` continues."""
+
+from __future__ import annotations
+
+import argparse
+
+from carve.config import add_common_flags
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_common_flags(parser)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the project's run from software/training_ckpts/last.ckpt",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from carve.cli.common import (
+        make_console,
+        metrics_table,
+        model_summary_table,
+        prepare_config,
+        print_header,
+    )
+    from carve.models import load_model
+    from carve.train import build_model, load_dataset, train
+
+    config = prepare_config(args)
+    console = make_console()
+    print_header(config, console)
+    dataset = load_dataset(config)
+    model = build_model(config, dataset.info)
+    if config.load_name is not None:
+        load_model(config.load_name, config.load_type, model)
+        console.print(f"Loaded weights from {config.load_name}")
+    console.print(model_summary_table(model))
+    result = train(config, dataset=dataset, model=model, console=console, resume=args.resume)
+    if result.interrupted:
+        console.print(
+            f"Interrupted. {result.last_checkpoint} holds the last completed epoch; "
+            "continue with the same command plus --resume",
+            soft_wrap=True,
+        )
+        return 130
+    console.print(metrics_table("Final metrics", result.final))
+    console.print(f"Best checkpoint (min val_loss): {result.best_checkpoint}", soft_wrap=True)
+    console.print(f"Last checkpoint: {result.last_checkpoint}", soft_wrap=True)
+    console.print(f"TensorBoard: tensorboard --logdir {result.output_dir}", soft_wrap=True)
+    return 0

@@ -1,0 +1,46 @@
+"""The printed config table: Name | Default | Config file | Manual override | Effective.
+
+As in MASE, the "Config file" column appears only when a TOML file was given,
+and values that differ from the default are highlighted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carve.config.options import OPTIONS, CarveConfig
+
+
+def _cell(value: Any) -> str:
+    return "None" if value is None else str(value)
+
+
+def config_rows(config: CarveConfig) -> tuple[list[str], list[list[str]]]:
+    """(column names, rows) of the table, as plain strings (what tests read)."""
+    provenance = config.provenance
+    with_file = provenance.config_file is not None
+    columns = ["Name", "Default", *(["Config file"] if with_file else []), "Manual override"]
+    columns.append("Effective")
+    rows = []
+    for name, option in OPTIONS.items():
+        row = [name, _cell(option.default)]
+        if with_file:
+            row.append(_cell(provenance.file_values[name]) if name in provenance.file_values else "")
+        row.append(_cell(provenance.cli_values[name]) if name in provenance.cli_values else "")
+        row.append(_cell(getattr(config, name)))
+        rows.append(row)
+    return columns, rows
+
+
+def config_table(config: CarveConfig):
+    """A ``rich.table.Table`` of the config (changed values in bold)."""
+    from rich.table import Table
+
+    columns, rows = config_rows(config)
+    table = Table(title="Configuration", title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold", no_wrap=column == "Name")
+    for row, name in zip(rows, OPTIONS):
+        changed = getattr(config, name) != OPTIONS[name].default
+        table.add_row(*row, style="bold" if changed else "dim")
+    return table

@@ -1,0 +1,75 @@
+"""DOT rendering of a MaseGraph (text always; images through pydot + Graphviz)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+logger = logging.getLogger("carve.ir")
+
+_COLORS = {
+    "placeholder": "#d9ead3",
+    "output": "#d9ead3",
+    "get_attr": "#fff2cc",
+    "module": "#cfe2f3",
+    "module_related_func": "#c9daf8",
+    "builtin_func": "#f4cccc",
+    "implicit_func": "#eeeeee",
+}
+
+
+def to_dot(graph) -> str:
+    """The DOT source of ``graph``: one box per node (name, op, mase op, output shape)."""
+    lines = ["digraph mase_graph {", '  node [shape=box, style=filled, fontname="Helvetica"];']
+    for node in graph.nodes:
+        meta = node.meta.get("mase")
+        common = meta.parameters["common"] if meta is not None else {}
+        label = [node.name, node.op]
+        if common.get("mase_op"):
+            label.append(f"{common['mase_type']}: {common['mase_op']}")
+        shape = common.get("results", {}).get("data_out_0", {}).get("shape")
+        if shape is not None:
+            label.append(f"out {shape}")
+        color = _COLORS.get(common.get("mase_type", node.op), "#ffffff")
+        text = "\\n".join(str(part).replace('"', "'") for part in label)
+        lines.append(f'  "{node.name}" [label="{text}", fillcolor="{color}"];')
+    for node in graph.nodes:
+        for user in node.users:
+            lines.append(f'  "{node.name}" -> "{user.name}";')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    os.replace(temp, path)
+
+
+def render(graph, path: Path) -> Path:
+    """Write ``path``; returns what was written (the ``.dot`` file when Graphviz is missing)."""
+    from carve.ir.graph import graphviz_available
+
+    source = to_dot(graph)
+    fmt = path.suffix.lstrip(".").lower() or "svg"
+    if fmt in ("dot", "gv"):
+        _write_atomic(path, source.encode())
+        return path
+    if graphviz_available():
+        import pydot
+
+        (dot,) = pydot.graph_from_dot_data(source)
+        _write_atomic(path, dot.create(format=fmt))
+        return path
+    dot_path = path.with_suffix(".dot")
+    _write_atomic(dot_path, source.encode())
+    message = (
+        f"Graphviz is not available (needs pydot and the 'dot' program); wrote the DOT "
+        f"source to {dot_path}. Render it with: dot -T{fmt} {dot_path} -o {path}"
+    )
+    logger.warning(message)
+    return dot_path

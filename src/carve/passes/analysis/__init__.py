@@ -1,0 +1,1 @@
+"""Analysis passes: metadata, reports, statistics, FLOPs/BitOPs, average bits, verification."""

@@ -1,0 +1,131 @@
+"""``add_common_metadata_analysis_pass``: op identity, argument and result descriptions.
+
+Runs the graph once on ``dummy_in`` (a dict keyed by placeholder names, as in
+MASE) and records, per node, ``mase_type``, ``mase_op``, ``args`` and
+``results`` (see :mod:`carve.ir.metadata`). The model runs in eval mode under
+``no_grad`` and its mode is restored: an analysis pass must not move
+BatchNorm running statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import fx
+
+from carve.errors import CarveError
+from carve.ir.arguments import node_arguments, target_name
+from carve.ir.metadata import get_mase, tensor_entry, value_entry
+from carve.ir.ops import classify_function, classify_module
+from carve.passes.utils import parse_pass_args
+
+
+@dataclass
+class AddCommonMetadataArgs:
+    """``dummy_in``: placeholder name -> input; ``add_value``: keep tensor values."""
+
+    dummy_in: dict[str, Any]
+    add_value: bool = True
+    force_device_meta: bool = False  # accepted for MASE compatibility; carve runs on the CPU
+
+
+def mase_type_and_op(node: fx.Node, modules: dict) -> tuple[str, str]:
+    """``(mase_type, mase_op)`` of any node."""
+    if node.op in ("placeholder", "output"):
+        return node.op, node.op
+    if node.op == "get_attr":
+        return "get_attr", "get_attr"
+    if node.op == "call_module":
+        return classify_module(modules[node.target])
+    if node.op == "call_method":
+        return classify_function(node.target, default_type="implicit_func")
+    return classify_function(target_name(node))
+
+
+def check_dummy_in(graph, dummy_in: dict[str, Any], pass_name: str) -> None:
+    """Every placeholder fed, no unknown key: the error names the key."""
+    placeholders = [node.name for node in graph.nodes if node.op == "placeholder"]
+    for key in dummy_in:
+        if key not in placeholders:
+            raise CarveError(
+                f"{pass_name}: dummy_in key {key!r} is not a graph input; "
+                f"inputs: {', '.join(placeholders)}"
+            )
+    missing = [name for name in placeholders if name not in dummy_in]
+    if missing:
+        raise CarveError(f"{pass_name}: dummy_in lacks graph input(s): {', '.join(missing)}")
+
+
+class _Recorder(fx.Interpreter):
+    """Runs the graph and fills ``common`` for each node as it executes."""
+
+    def __init__(self, graph, add_value: bool) -> None:
+        super().__init__(graph.model, garbage_collect_values=True)
+        self.modules = dict(graph.model.named_modules())
+        self.add_value = add_value
+
+    def run_node(self, node: fx.Node) -> Any:
+        common = get_mase(node).parameters["common"]
+        module = self.modules.get(node.target) if node.op == "call_module" else None
+        common["mase_type"], common["mase_op"] = mase_type_and_op(node, self.modules)
+        args: dict[str, Any] = {}
+        for name, source in node_arguments(node, module):
+            if isinstance(source, fx.Node):
+                args[name] = value_entry(self.env[source], self.add_value)
+            else:
+                args[name] = source
+        if module is not None:
+            for name, parameter in module.named_parameters(recurse=False):
+                args[name] = tensor_entry(parameter, self.add_value) | {"from": None}
+        common["args"] = args
+        result = super().run_node(node)
+        if node.op == "output":
+            common["results"] = {}
+        else:
+            common["results"] = {"data_out_0": value_entry(result, self.add_value)}
+        return result
+
+
+def add_common_metadata_analysis_pass(graph, pass_args=None):
+    """Fill ``common`` metadata of every node by running the graph on ``dummy_in``.
+
+    >>> import torch
+    >>> from carve.ir import MaseGraph
+    >>> from carve.passes import init_metadata_analysis_pass as init
+    >>> mg, _ = init(MaseGraph.from_registered("jsc-tiny"))
+    >>> mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": torch.zeros(8, 16)}})
+    >>> common = list(mg.nodes)[3].meta["mase"]["common"]
+    >>> common["mase_type"], common["mase_op"], common["args"]["weight"]["shape"]
+    ('module_related_func', 'linear', [5, 16])
+    """
+    name = "add_common_metadata_analysis_pass"
+    args = parse_pass_args(AddCommonMetadataArgs, pass_args, name)
+    check_dummy_in(graph, args.dummy_in, name)
+    model = graph.model
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            inputs = [args.dummy_in[n.name] for n in graph.nodes if n.op == "placeholder"]
+            _Recorder(graph, args.add_value).run(*inputs)
+    finally:
+        model.train(was_training)
+    _graph_level(graph)
+    return graph, {}
+
+
+def _graph_level(graph) -> None:
+    nodes = list(graph.nodes)
+    inputs = [n for n in nodes if n.op == "placeholder"]
+    outputs = [n for n in nodes if n.op == "output"]
+    level = graph.meta.setdefault("mase", {"common": {}, "software": {}, "hardware": {}})
+    level["common"] = {
+        "nodes_in": [n.name for n in inputs],
+        "nodes_out": [a.name for n in outputs for _, a in node_arguments(n)],
+        "args": {n.name: n.meta["mase"]["common"]["results"]["data_out_0"] for n in inputs},
+        "results": {
+            name: entry for n in outputs for name, entry in n.meta["mase"]["common"]["args"].items()
+        },
+    }

@@ -1,0 +1,137 @@
+"""``flops_analysis_pass``: MACs, FLOPs, parameters, memory bits and BitOPs per node.
+
+Counting rules (for the dummy input of ``add_common_metadata``, batch included):
+
+* MACs (multiply-accumulates) of ``linear`` = output elements x in_features;
+  ``conv1d``/``conv2d`` = output elements x (C_in / groups) x kernel size;
+  ``matmul``/``bmm``/``mm`` = output elements x the reduced dimension. Bias
+  additions are not MACs. Other ops have 0 MACs; their element count is
+  reported as ``other_ops`` (one operation per output element).
+* FLOPs = 2 x MACs (a multiply and an add), the convention of
+  ``torch.utils.flop_counter``, which the tests cross-check.
+* Memory: ``activation_bits`` = elements of edge inputs x their storage bits;
+  ``weight_bits`` = elements of parameters x their storage bits.
+* BitOPs = MACs x weight bits x activation bits, bits read from metadata
+  (``storage_bits`` when quantized, else the precision width; 32/32 for float).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from carve.ir.metadata import get_mase, storage_bits
+from carve.passes.utils import parse_pass_args, render_table, write_text_atomic
+
+
+@dataclass
+class FlopsArgs:
+    """``print_table``: print the per-node table; ``save_path``: also write it there."""
+
+    print_table: bool = False
+    save_path: str | None = None
+
+
+def _numel(entry: Any) -> int:
+    if isinstance(entry, dict) and entry.get("shape") is not None and "torch_dtype" in entry:
+        return math.prod(entry["shape"])
+    return 0
+
+
+def _out(args: dict, results: dict) -> int:
+    return _numel(results.get("data_out_0"))
+
+
+def _linear(args: dict, results: dict) -> int:
+    return _out(args, results) * args["data_in_0"]["shape"][-1]
+
+
+def _conv(args: dict, results: dict) -> int:
+    weight = args["weight"]["shape"]  # [C_out, C_in / groups, *kernel]
+    return _out(args, results) * math.prod(weight[1:])
+
+
+def _matmul(args: dict, results: dict) -> int:
+    return _out(args, results) * args["data_in_0"]["shape"][-1]
+
+
+MAC_RULES: dict[str, Callable[[dict, dict], int]] = {
+    "linear": _linear,
+    "conv1d": _conv,
+    "conv2d": _conv,
+    "matmul": _matmul,
+    "bmm": _matmul,
+    "mm": _matmul,
+}
+_NO_COMPUTE = {"placeholder", "get_attr", "output"}
+_PARAMETER_ARGS = ("weight", "bias")
+
+
+def _is_parameter(name: str, entry: Any) -> bool:
+    return isinstance(entry, dict) and (name in _PARAMETER_ARGS or "from" in entry)
+
+
+def _weight_and_activation_bits(mase_op: str, args: dict) -> tuple[float, float]:
+    activation = args.get("data_in_0", {})
+    weight = args.get("weight") if "weight" in args else args.get("data_in_1", {})
+    return storage_bits(weight or {}), storage_bits(activation or {})
+
+
+def node_costs(node) -> dict[str, Any]:
+    """The cost figures of one node (needs common metadata)."""
+    common = get_mase(node).parameters["common"]
+    op, mase_type = common.get("mase_op", node.op), common.get("mase_type", node.op)
+    args, results = common.get("args", {}), common.get("results", {})
+    macs = MAC_RULES[op](args, results) if op in MAC_RULES else 0
+    weights = [e for k, e in args.items() if _is_parameter(k, e)]
+    parameters = sum(_numel(e) for e in weights)
+    weight_bits = sum(_numel(e) * storage_bits(e) for e in weights)
+    activation_bits = sum(
+        _numel(v) * storage_bits(v)
+        for k, v in args.items()
+        if k.startswith("data_in_") and isinstance(v, dict)
+    )
+    w_bits, a_bits = _weight_and_activation_bits(op, args)
+    other = 0 if macs or mase_type in _NO_COMPUTE else _out(args, results)
+    return {
+        "mase_op": op,
+        "macs": macs,
+        "flops": 2 * macs,
+        "other_ops": other,
+        "parameters": parameters,
+        "weight_bits": weight_bits,
+        "activation_bits": activation_bits,
+        "bitops": macs * w_bits * a_bits,
+    }
+
+
+def flops_analysis_pass(graph, pass_args=None):
+    """Per-node and total costs; info = ``{"nodes": {name: costs}, "total": costs}``.
+
+    >>> import torch
+    >>> from carve.ir import MaseGraph
+    >>> from carve.passes import init_metadata_analysis_pass, add_common_metadata_analysis_pass
+    >>> mg, _ = init_metadata_analysis_pass(MaseGraph.from_registered("jsc-tiny"))
+    >>> mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": torch.zeros(1, 16)}})
+    >>> total = flops_analysis_pass(mg)[1]["total"]
+    >>> total["macs"], total["flops"], total["bitops"]
+    (80, 160, 81920.0)
+    """
+    args = parse_pass_args(FlopsArgs, pass_args, "flops_analysis_pass")
+    nodes = {node.name: node_costs(node) for node in graph.nodes}
+    keys = ("macs", "flops", "other_ops", "parameters", "weight_bits", "activation_bits",
+            "bitops")  # fmt: skip
+    total = {key: sum(costs[key] for costs in nodes.values()) for key in keys}
+    info: dict[str, Any] = {"nodes": nodes, "total": total}
+    if args.print_table or args.save_path:
+        rows = [(name, c["mase_op"], *(f"{c[k]:,.0f}" for k in keys)) for name, c in nodes.items()]
+        rows.append(("total", "", *(f"{total[k]:,.0f}" for k in keys)))
+        text = render_table("FLOPs and BitOPs", ["Node", "Mase op", *keys], rows)
+        info["text"] = text
+        if args.print_table:
+            print(text, end="")
+        if args.save_path:
+            write_text_atomic(args.save_path, text)
+    return graph, info

@@ -1,0 +1,1 @@
+"""Analysis passes about quantization: what changed (summarize) and proof of it (verify)."""

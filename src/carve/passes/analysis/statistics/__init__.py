@@ -1,0 +1,1 @@
+"""Weight and activation statistics (MASE's seven kinds) and the profiling pass."""

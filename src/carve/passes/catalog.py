@@ -1,0 +1,54 @@
+"""The pass catalog: one row per pass, read without importing torch.
+
+Each row is ``(registry key, "module:function", kind, description)``. The
+registry key is MASE's ``PASSES`` key (what ``[passes.<key>]`` in a TOML
+config names); the function name is MASE's public name, exported by
+:mod:`carve.passes`. Other layers add their passes by appending rows here.
+"""
+
+from __future__ import annotations
+
+_A = "carve.passes.analysis"
+_I = "carve.passes.interface"
+_T = "carve.passes.transforms"
+_Q = "carve.passes.analysis.quantization"
+
+PASS_CATALOG: list[tuple[str, str, str, str]] = [
+    ("init_metadata", f"{_A}.init_metadata:init_metadata_analysis_pass", "analysis",
+     "fresh empty metadata on every node"),
+    ("add_common_metadata", f"{_A}.common_metadata:add_common_metadata_analysis_pass",
+     "analysis", "mase_type/mase_op, argument and result shapes from a dummy input"),
+    ("add_software_metadata", f"{_A}.software_metadata:add_software_metadata_analysis_pass",
+     "analysis", "empty statistics slots for arguments, parameters and results"),
+    ("report_graph", f"{_A}.report_graph:report_graph_analysis_pass", "analysis",
+     "fx listing, op counts and layer types"),
+    ("report_node_type", f"{_A}.report_nodes:report_node_type_analysis_pass", "analysis",
+     "table of node op, mase type, mase op"),
+    ("report_node_shape", f"{_A}.report_nodes:report_node_shape_analysis_pass", "analysis",
+     "table of argument and result shapes"),
+    ("report_node_meta_param",
+     f"{_A}.report_nodes:report_node_meta_param_analysis_pass", "analysis",
+     "table of common/software/hardware metadata"),
+    ("profile_statistics", f"{_A}.statistics.profile:profile_statistics_analysis_pass",
+     "analysis", "weight and activation statistics (7 kinds)"),
+    ("flops", f"{_A}.flops:flops_analysis_pass", "analysis",
+     "MACs, FLOPs, parameters, memory bits and BitOPs per node"),
+    ("calculate_avg_bits", f"{_A}.avg_bits:calculate_avg_bits_mg_analysis_pass", "analysis",
+     "average storage bits of activations and weights"),
+    ("verify_common_metadata", f"{_A}.verify:verify_common_metadata_analysis_pass",
+     "analysis", "check common metadata: complete, typed, shapes agree on every edge"),
+    ("verify_software_metadata", f"{_A}.verify:verify_software_metadata_analysis_pass",
+     "analysis", "check software metadata slots"),
+    ("verify_metadata", f"{_A}.verify:verify_metadata_analysis_pass", "analysis",
+     "both verify passes"),
+    ("save_mase_graph", f"{_I}.save_load:save_mase_graph_interface_pass", "interface",
+     "save recipe + weights (safetensors) + metadata (JSON), no pickled code"),
+    ("load_mase_graph", f"{_I}.save_load:load_mase_graph_interface_pass", "interface",
+     "rebuild a saved graph, its weights and metadata"),
+    ("quantize", f"{_T}.quantize:quantize_transform_pass", "transform",
+     "swap float ops for quantized ones (by type / name / regex_name)"),
+    ("summarize_quantization", f"{_Q}.summarize:summarize_quantization_analysis_pass",
+     "analysis", "per-node table and histogram of what quantization changed (CSV)"),
+    ("verify_quantization", f"{_Q}.verify:verify_quantization_analysis_pass", "analysis",
+     "prove weights/activations lie on the format grid; integer-only reference run"),
+]  # fmt: skip

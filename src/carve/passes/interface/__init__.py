@@ -1,0 +1,1 @@
+"""Interface passes: save and load graphs (recipe + weights + metadata, no pickled code)."""

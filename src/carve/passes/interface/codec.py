@@ -1,0 +1,73 @@
+"""Metadata <-> JSON without pickle: tensors go to a side table (saved as safetensors).
+
+>>> import torch
+>>> tensors = {}
+>>> data = {"shape": (2, 3), "torch_dtype": torch.float32, "value": torch.ones(2)}
+>>> text = encode(data, tensors, "n")
+>>> text["value"], sorted(tensors)
+({'__tensor__': 'n/value'}, ['n/value'])
+>>> decode(text, tensors) == {"shape": (2, 3), "torch_dtype": torch.float32, "value": tensors["n/value"]}
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from carve.errors import CarveError
+
+_DTYPES = {str(d).removeprefix("torch."): d for d in vars(torch).values() if isinstance(d, torch.dtype)}
+
+
+def encode(data: Any, tensors: dict[str, torch.Tensor], path: str) -> Any:
+    """JSON-ready form of ``data``; tensors are stored in ``tensors`` under ``path``."""
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, torch.Tensor):
+        tensors[path] = data.detach().contiguous().clone()
+        return {"__tensor__": path}
+    if isinstance(data, torch.dtype):
+        return {"__dtype__": str(data).removeprefix("torch.")}
+    if isinstance(data, dict):
+        if not all(isinstance(key, str) for key in data):
+            raise CarveError(f"cannot save metadata at {path!r}: dict keys must be strings")
+        return {key: encode(value, tensors, f"{path}/{key}") for key, value in data.items()}
+    if isinstance(data, list):
+        return [encode(v, tensors, f"{path}/{i}") for i, v in enumerate(data)]
+    if isinstance(data, torch.Size):
+        return {"__size__": list(data)}
+    if isinstance(data, tuple):
+        return {"__tuple__": [encode(v, tensors, f"{path}/{i}") for i, v in enumerate(data)]}
+    if isinstance(data, slice):
+        return {"__slice__": [data.start, data.stop, data.step]}
+    if data is Ellipsis:
+        return {"__ellipsis__": True}
+    if type(data).__module__ == "numpy":
+        return encode(torch.as_tensor(data), tensors, path)
+    raise CarveError(
+        f"cannot save metadata at {path!r}: values of type {type(data).__name__} have no "
+        "safe encoding (use tensors, numbers, strings, lists, dicts)"
+    )
+
+
+def decode(data: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    """Inverse of :func:`encode`."""
+    if isinstance(data, list):
+        return [decode(v, tensors) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "__tensor__" in data:
+        return tensors[data["__tensor__"]]
+    if "__dtype__" in data:
+        return _DTYPES[data["__dtype__"]]
+    if "__tuple__" in data:
+        return tuple(decode(v, tensors) for v in data["__tuple__"])
+    if "__size__" in data:
+        return torch.Size(data["__size__"])
+    if "__slice__" in data:
+        return slice(*data["__slice__"])
+    if "__ellipsis__" in data:
+        return Ellipsis
+    return {key: decode(value, tensors) for key, value in data.items()}

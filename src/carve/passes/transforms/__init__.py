@@ -1,0 +1,1 @@
+"""Transform passes: they change the graph's computation (quantize, ...)."""

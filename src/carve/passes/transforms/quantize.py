@@ -1,0 +1,181 @@
+"""``quantize_transform_pass``: swap float ops for quantized ones, by type, name or regex.
+
+Modules (``call_module``: Linear, Conv, ReLU, BatchNorm, pooling) are replaced
+in their parent by a quantized subclass holding the same parameters; functions
+(``x + y``, ``torch.bmm``, ``F.relu``...) become calls of a small quantized
+function module (see :mod:`carve.quant.layers.functions`), keeping the node's
+name and metadata. The metadata of each quantized node gets ``type`` (format
+name), ``precision`` (MASE's list) and ``storage_bits`` for every quantized
+argument, so FLOPs/BitOPs and average-bits passes see the new precisions.
+
+Search applies hundreds of configurations to one trained model, so the pass
+works on a copy unless ``pass_args["in_place"]`` is true, and never modifies
+``pass_args``. The info dict maps every quantizable node to the config it
+received (None when left in float).
+
+>>> import torch
+>>> from carve.ir import MaseGraph
+>>> from carve.passes import init_metadata_analysis_pass, add_common_metadata_analysis_pass
+>>> mg, _ = init_metadata_analysis_pass(MaseGraph.from_registered("jsc-tiny"))
+>>> mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"x": torch.randn(4, 16)}})
+>>> config = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4,
+...           "weight_width": 8, "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}
+>>> qmg, info = quantize_transform_pass(mg, {"by": "type", "linear": {"config": config}})
+>>> type(qmg.modules["seq_blocks.2"]).__name__, type(mg.modules["seq_blocks.2"]).__name__
+('LinearInteger', 'Linear')
+>>> info["quantized"]
+['seq_blocks_2']
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from torch import fx
+
+from carve.errors import CarveError, unknown_name_message
+from carve.ir.metadata import get_mase
+from carve.passes.transforms.graph_edit import (
+    copy_mase_graph,
+    replace_with_module_call,
+    set_submodule,
+)
+from carve.passes.transforms.quantize_args import (
+    PASS,
+    QuantizeArgs,
+    config_for,
+    parse_quantize_args,
+    skipped,
+)
+from carve.quant.layers import (
+    FUNCTION_CLASSES,
+    MODULE_CLASSES,
+    FUNCTION_TARGETS,
+    QuantizedFunction,
+    quantized_function_module,
+    quantized_module,
+)
+
+
+def quantizable_op(node: fx.Node, modules: dict) -> str | None:
+    """The node's mase_op if the pass can quantize this node, else None."""
+    if node.op not in ("call_module", "call_function", "call_method"):
+        return None
+    op = get_mase(node).parameters["common"].get("mase_op")
+    if node.op == "call_module":
+        if isinstance(modules[node.target], QuantizedFunction):
+            return op if op in FUNCTION_CLASSES else None
+        return op if op in MODULE_CLASSES else None
+    if op not in FUNCTION_CLASSES:
+        return None
+    if node.op == "call_method":
+        return op if node.target == op else None
+    return op if node.target in FUNCTION_TARGETS[op] else None
+
+
+def _check_keys_match(args: QuantizeArgs, names: dict[str, str]) -> None:
+    """Every key of ``args`` selects at least one quantizable node."""
+    for key in args.entries:
+        if args.by == "type":
+            hit = key in names.values()
+        elif args.by == "name":
+            hit = key in names
+        else:
+            hit = any(args.patterns[key].fullmatch(name) for name in names)
+        if not hit:
+            what = {"type": "node type", "name": "node name", "regex_name": "node-name regex"}
+            known = sorted(set(names.values())) if args.by == "type" else sorted(names)
+            raise CarveError(
+                f"{PASS}: {what[args.by]} key {key!r} matches no quantizable node. "
+                + unknown_name_message("quantizable node", key, known)
+            )
+
+
+def _update_metadata(node: fx.Node, layer: Any) -> None:
+    common = get_mase(node).parameters["common"]
+    args = common.get("args", {})
+    results = common.get("results", {})
+    for name, quantizer in layer.quantizers().items():
+        if not quantizer.enabled:
+            continue
+        entry = results.get(name) if name.startswith("data_out") else args.get(name)
+        if isinstance(entry, dict) and "shape" in entry and "torch_dtype" in entry:
+            entry.update(quantizer.metadata())
+
+
+def _replace(graph: Any, node: fx.Node, op: str, config: dict, modules: dict) -> fx.Node:
+    config = {k: v for k, v in config.items() if k != "bypass"}
+    if node.op == "call_module" and not isinstance(modules[node.target], QuantizedFunction):
+        layer = quantized_module(modules[node.target], op, config)
+        set_submodule(graph.model, node.target, layer)
+        modules[node.target] = layer
+    elif node.op == "call_module":
+        layer = quantized_function_module(op, config)
+        set_submodule(graph.model, node.target, layer)
+        modules[node.target] = layer
+    else:
+        layer = quantized_function_module(op, config)
+        node = replace_with_module_call(graph.model, node, layer)
+    _update_metadata(node, layer)
+    return node
+
+
+def quantize_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
+    """Quantize ``graph`` (a copy unless ``in_place``) as ``pass_args`` says; see the module doc."""
+    args = parse_quantize_args(pass_args if pass_args is not None else {})
+    if not args.in_place:
+        graph = copy_mase_graph(graph)
+    modules = dict(graph.model.named_modules())
+    names = {}
+    for node in graph.nodes:
+        op = quantizable_op(node, modules)
+        if op is not None:
+            names[node.name] = op
+    _check_keys_match(args, names)
+
+    plan = []
+    configs: dict[str, dict | None] = {}
+    by_target: dict[str, tuple[str, dict]] = {}
+    for node in list(graph.nodes):
+        if node.name not in names:
+            continue
+        _, config = config_for(args, node.name, names[node.name])
+        configs[node.name] = copy.deepcopy(config)
+        if skipped(config):
+            continue
+        if node.op == "call_module":  # a module called from several nodes gets one config
+            seen = by_target.setdefault(node.target, (node.name, config))
+            if seen[1] != config:
+                raise CarveError(
+                    f"{PASS}: nodes {seen[0]!r} and {node.name!r} call the same module "
+                    f"{node.target!r} but received different configs"
+                )
+            if seen[0] != node.name:
+                plan.append((node, None))
+                continue
+        plan.append((node, config))
+
+    quantized = []
+    for node, config in plan:
+        name, op = node.name, names[node.name]
+        if config is None:  # shared module, already replaced
+            _update_metadata(node, modules[node.target])
+            quantized.append(name)
+            continue
+        try:
+            _replace(graph, node, op, config, modules)
+        except CarveError as error:
+            raise CarveError(f"{PASS}: node {name!r} ({op}): {error}") from None
+        quantized.append(name)
+    graph.model.recompile()
+    if hasattr(graph, "record_transform"):
+        graph.record_transform("quantize", {**args.as_pass_args(), "in_place": True})
+    info = {
+        "by": args.by,
+        "configs": configs,
+        "quantized": quantized,
+        "bypassed": [n for n, c in configs.items() if c is not None and c.get("bypass")],
+    }
+    return graph, info
+

@@ -1,0 +1,128 @@
+"""``pass_args`` of the quantize pass: validation and the config each node receives.
+
+Shape (MASE's, so configs written for MASE load unchanged)::
+
+    {"by": "type" | "name" | "regex_name",
+     "default": {"config": {"name": None}},          # optional: unmatched nodes
+     "<key>": {"config": {"name": "integer", "data_in_width": 8, ...}},
+     "in_place": False}                               # carve: quantize a copy by default
+
+``<key>`` is a mase_op (by type), a node name (by name) or a regex that must
+match the whole node name (by regex_name; the first matching key wins, in
+order). An entry may be ``{"config": {...}, "bypass": true}`` or have
+``bypass`` inside its config: the node keeps its float op. The caller's dict is
+never modified (MASE pops ``by`` from it).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from carve.errors import CarveError, unknown_name_message
+from carve.quant.layers import QUANTIZABLE_OPS, check_config_keys
+from carve.quant.spec import na_to_none
+
+PASS = "quantize_transform_pass"
+SELECTORS = ("type", "name", "regex_name")
+RESERVED = ("by", "default", "in_place")
+
+
+@dataclass
+class QuantizeArgs:
+    by: str
+    default: dict[str, Any] | None
+    entries: dict[str, dict[str, Any]]  # key -> config (bypass folded in)
+    in_place: bool = False
+    patterns: dict[str, re.Pattern] = field(default_factory=dict)
+
+    def as_pass_args(self) -> dict[str, Any]:
+        """Plain, replayable pass_args (what the recipe records)."""
+        out: dict[str, Any] = {"by": self.by}
+        if self.default is not None:
+            out["default"] = {"config": copy.deepcopy(self.default)}
+        for key, config in self.entries.items():
+            out[key] = {"config": copy.deepcopy(config)}
+        return out
+
+
+def _entry_config(key: str, entry: Any) -> dict[str, Any]:
+    if not isinstance(entry, Mapping) or "config" not in entry:
+        raise CarveError(
+            f"{PASS}: entry {key!r} must be a table with a 'config' table, "
+            f"e.g. {{'config': {{'name': 'integer', ...}}}}; got {entry!r}"
+        )
+    extra = [k for k in entry if k not in ("config", "bypass")]
+    if extra:
+        raise CarveError(
+            f"{PASS}: entry {key!r} has unknown key(s) {', '.join(map(repr, extra))}; "
+            "accepted: config, bypass"
+        )
+    config = entry["config"]
+    if not isinstance(config, Mapping):
+        raise CarveError(f"{PASS}: entry {key!r}: 'config' must be a table, got {config!r}")
+    config = copy.deepcopy(dict(config))
+    if "bypass" in entry:
+        config["bypass"] = entry["bypass"]
+    if "name" in config:
+        config["name"] = na_to_none(config["name"])
+    check_config_keys(config, f"{PASS}: entry {key!r}")
+    if "bypass" in config and not isinstance(config["bypass"], bool | int):
+        raise CarveError(f"{PASS}: entry {key!r}: bypass must be true/false")
+    return config
+
+
+def parse_quantize_args(pass_args: Any) -> QuantizeArgs:
+    """Validate ``pass_args`` (never modified) into :class:`QuantizeArgs`."""
+    if not isinstance(pass_args, Mapping):
+        raise CarveError(f"{PASS}: pass_args must be a dict, got {type(pass_args).__name__}")
+    if "by" not in pass_args:
+        raise CarveError(f"{PASS}: pass_args need 'by': one of {', '.join(SELECTORS)}")
+    by = pass_args["by"]
+    if by not in SELECTORS:
+        raise CarveError(f"{PASS}: " + unknown_name_message("selector 'by'", by, SELECTORS))
+    in_place = pass_args.get("in_place", False)
+    if not isinstance(in_place, bool):
+        raise CarveError(f"{PASS}: in_place must be true/false, got {in_place!r}")
+    default = _entry_config("default", pass_args["default"]) if "default" in pass_args else None
+    entries = {
+        str(key): _entry_config(str(key), entry)
+        for key, entry in pass_args.items()
+        if key not in RESERVED
+    }
+    args = QuantizeArgs(by=by, default=default, entries=entries, in_place=in_place)
+    if by == "type":
+        for key in entries:
+            if key not in QUANTIZABLE_OPS:
+                raise CarveError(
+                    f"{PASS}: key {key!r} is not a quantizable op. "
+                    + unknown_name_message("quantizable op", key, QUANTIZABLE_OPS)
+                )
+    if by == "regex_name":
+        for key in entries:
+            try:
+                args.patterns[key] = re.compile(key)
+            except re.error as error:
+                raise CarveError(f"{PASS}: key {key!r} is not a valid regex: {error}") from None
+    return args
+
+
+def config_for(args: QuantizeArgs, name: str, mase_op: str) -> tuple[str | None, dict | None]:
+    """``(matched key, config)`` for a quantizable node (key None: the default, if any)."""
+    if args.by == "type" and mase_op in args.entries:
+        return mase_op, args.entries[mase_op]
+    if args.by == "name" and name in args.entries:
+        return name, args.entries[name]
+    if args.by == "regex_name":
+        for key, pattern in args.patterns.items():
+            if pattern.fullmatch(name):
+                return key, args.entries[key]
+    return None, args.default
+
+
+def skipped(config: dict | None) -> bool:
+    """No quantization for this node: no config, name None/"NA", or bypass."""
+    return config is None or config.get("name") is None or bool(config.get("bypass", False))

@@ -1,0 +1,227 @@
+"""The shape every number format shares: encode once, decode one way.
+
+A format only implements :meth:`NumberFormat.encode`, which splits a tensor
+into integer significands (held in a float tensor so NaN can flow through),
+a power-of-two exponent, an optional float scale and an optional zero point.
+Everything else is derived here, so all formats agree on:
+
+- ``quantize(x, spec)``: fake quantization, float in / float out, with a
+  straight-through gradient (``identity`` for the saturating formats, as MASE;
+  ``clipped`` - zero outside ``[-1, 1]`` - for binary and ternary);
+- ``to_int`` / ``from_int``: the integer view and its decoding, bit-exact with
+  ``quantize`` because both evaluate the same formula (:func:`decode`);
+- ``grid_check``: proof that a tensor lies on the grid and within range.
+
+NaN/inf policy (all formats): NaN stays NaN in ``quantize`` and makes
+``to_int`` fail (no integer stands for NaN); ``+-inf`` saturates to the
+largest finite value of the format (no format carries infinities).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor
+
+from carve.errors import CarveError
+from carve.quant.views import GridReport, IntView
+
+
+@dataclass
+class Encoded:
+    """What :meth:`NumberFormat.encode` returns (see :class:`IntView`).
+
+    ``significand`` is a float tensor of integer values (NaN where the input was
+    NaN); ``exponent`` int64 (broadcastable), ``scale`` float64 (broadcastable),
+    ``zero_point`` int64 (broadcastable), each optional.
+    """
+
+    significand: Tensor
+    exponent: Tensor | None = None
+    scale: Tensor | None = None
+    zero_point: Tensor | None = None
+
+
+def pow2(exponent: Tensor) -> Tensor:
+    """Exact float64 ``2**exponent`` for int64 exponents in [-1022, 1023] (bit construction)."""
+    return ((exponent.to(torch.int64) + 1023) << 52).view(torch.float64)
+
+
+def decode(
+    significand: Tensor,
+    exponent: Tensor | None,
+    scale: Tensor | None,
+    zero_point: Tensor | None,
+    dtype: torch.dtype,
+) -> Tensor:
+    """``(significand - zero_point) * 2**exponent * scale`` in float64, cast to ``dtype``."""
+    value = significand.to(torch.float64)
+    if zero_point is not None:
+        value = value - zero_point.to(torch.float64)
+    if exponent is not None:
+        value = value * pow2(exponent)
+    if scale is not None:
+        value = value * scale.to(torch.float64)
+    return value.to(dtype)
+
+
+def working_copy(x: Tensor) -> Tensor:
+    """Detached float tensor (float32 or float64) that the encoders compute on."""
+    if not isinstance(x, Tensor):
+        raise CarveError(f"quantizers take a torch.Tensor, got {type(x).__name__}")
+    x = x.detach()
+    if x.dtype in (torch.float32, torch.float64):
+        return x
+    return x.to(torch.float32)
+
+
+def output_dtype(x: Tensor) -> torch.dtype:
+    return x.dtype if x.is_floating_point() else torch.float32
+
+
+class _StraightThrough(torch.autograd.Function):
+    """Forward: the quantized tensor. Backward: gradient passed (optionally masked)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, q: Tensor, clip: float | None) -> Tensor:
+        ctx.clip = clip
+        if clip is not None:
+            ctx.save_for_backward(x)
+        return q
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None, None]:
+        if ctx.clip is None:
+            return grad, None, None
+        (x,) = ctx.saved_tensors
+        return grad * (x.abs() <= ctx.clip).to(grad.dtype), None, None
+
+
+def straight_through(x: Tensor, q: Tensor, clip: float | None = None) -> Tensor:
+    """Return ``q`` whose gradient w.r.t. ``x`` is identity (or zero where ``|x| > clip``)."""
+    if not (torch.is_grad_enabled() and x.requires_grad):
+        return q
+    return _StraightThrough.apply(x, q, clip)
+
+
+class NumberFormat:
+    """Base class of a registered number format (see the module docstring).
+
+    Subclasses set ``name``, ``spec_cls``, ``keys`` (MASE's config field names,
+    read as ``<operand>_<key>``, in the order of MASE's ``precision`` list),
+    ``extra_keys`` (optional carve extensions), ``ste`` and implement :meth:`encode`,
+    :meth:`storage_bits`, :meth:`precision` and :meth:`capacity`.
+    """
+
+    name: ClassVar[str]
+    spec_cls: ClassVar[type]
+    keys: ClassVar[tuple[str, ...]]
+    extra_keys: ClassVar[tuple[str, ...]] = ()  # carve extensions, optional, not in precision
+    optional_keys: ClassVar[tuple[str, ...]] = ()  # keys a config may leave out
+    ste: ClassVar[str] = "identity"  # or "clipped": gradient zero where |x| > 1
+    description: ClassVar[str] = ""
+
+    # -- to implement -----------------------------------------------------
+    def encode(self, x: Tensor, spec: Any) -> Encoded:
+        raise NotImplementedError
+
+    def storage_bits(self, spec: Any) -> float:
+        """Average stored bits per element, shared exponents/scales amortised."""
+        raise NotImplementedError
+
+    def precision(self, spec: Any) -> list:
+        """MASE's metadata ``precision`` list: the spec's values of ``keys``, in order."""
+        return [getattr(spec, key) for key in self.keys]
+
+    def capacity(self, spec: Any) -> int:
+        """Number of distinct values one element can take (per block/scale group)."""
+        raise NotImplementedError
+
+    # -- derived ------------------------------------------------------------
+    def make_spec(self, **fields_: Any) -> Any:
+        """Build a validated spec from keyword fields (unknown field -> CarveError)."""
+        known = {f.name for f in fields(self.spec_cls)}
+        unknown = sorted(set(fields_) - known)
+        if unknown:
+            raise CarveError(
+                f"{self.name}: unknown field(s) {', '.join(unknown)}; accepted: "
+                f"{', '.join(sorted(known))}"
+            )
+        return self.spec_cls(**fields_)
+
+    def spec_from_keys(self, values: dict[str, Any], operand: str = "", **overrides: Any) -> Any:
+        """Spec from MASE field values (``"NA"`` already mapped to None) for ``operand``."""
+        return self.make_spec(**values, **overrides)
+
+    def check_spec(self, spec: Any) -> None:
+        if not isinstance(spec, self.spec_cls):
+            raise CarveError(
+                f"format {self.name!r} needs a {self.spec_cls.__name__}, got {type(spec).__name__}"
+            )
+
+    @property
+    def ste_clip(self) -> float | None:
+        return 1.0 if self.ste == "clipped" else None
+
+    def quantize(self, x: Tensor, spec: Any) -> Tensor:
+        """Fake-quantize ``x`` (same shape and float dtype), straight-through gradient."""
+        self.check_spec(spec)
+        enc = self.encode(working_copy(x), spec)
+        q = decode(enc.significand, enc.exponent, enc.scale, enc.zero_point, output_dtype(x))
+        return straight_through(x, q, self.ste_clip)
+
+    def to_int(self, x: Tensor, spec: Any) -> IntView:
+        """Integer view of ``quantize(x, spec)``; NaN inputs are an error (no code for NaN)."""
+        self.check_spec(spec)
+        enc = self.encode(working_copy(x), spec)
+        bad = int(torch.isnan(enc.significand).sum())
+        if bad:
+            raise CarveError(f"{self.name}: {bad} NaN value(s) have no integer representation")
+        return IntView(
+            ints=enc.significand.to(torch.int64),
+            exponent=enc.exponent,
+            scale=enc.scale,
+            zero_point=enc.zero_point,
+            dtype=output_dtype(x),
+        )
+
+    def from_int(self, view: IntView, spec: Any = None) -> Tensor:
+        """Decode an :class:`IntView`; equals ``quantize`` of the encoded tensor bit for bit."""
+        dtype = view.dtype if view.dtype is not None else torch.float32
+        return decode(view.ints, view.exponent, view.scale, view.zero_point, dtype)
+
+    def on_grid_mask(self, x: Tensor, spec: Any, quantized: Tensor) -> Tensor:
+        """Elements of ``x`` that the format represents exactly.
+
+        Default: the fixed points of ``quantize`` (exactly representable, so also
+        within range). Formats whose scale is a statistic of the data (binary,
+        ternary) override this with a check of the value set.
+        """
+        return quantized == x
+
+    def grid_check(self, x: Tensor, spec: Any) -> GridReport:
+        """Is ``x`` on the grid of ``spec`` and in range? (see :class:`GridReport`)"""
+        x = x.detach()
+        q = self.quantize(x, spec)
+        finite = torch.isfinite(x)
+        on_grid = int((self.on_grid_mask(x, spec, q) & finite).sum())
+        diff = (q - x).abs()[finite]
+        err = float(diff.max()) if diff.numel() else 0.0
+        ints = None
+        if bool(finite.all()) and x.numel() and on_grid == x.numel():
+            ints = self.to_int(x, spec).ints
+        return GridReport(
+            numel=x.numel(),
+            on_grid=on_grid,
+            nonfinite=int((~finite).sum()),
+            max_abs_error=err,
+            distinct=int(torch.unique(x[finite]).numel()),
+            capacity=self.capacity(spec),
+            int_min=None if ints is None else int(ints.min()),
+            int_max=None if ints is None else int(ints.max()),
+        )
+
+    def __repr__(self) -> str:
+        return f"<number format {self.name!r} keys={list(self.keys)} ste={self.ste}>"

@@ -1,0 +1,80 @@
+"""Read a MASE-style quantization config into ``(format, spec)``.
+
+MASE configs name the format in ``name`` and give each operand's fields as
+``<operand>_<field>`` keys, e.g. ``{"name": "integer", "weight_width": 8,
+"weight_frac_width": 4}``; TOML's ``"NA"`` stands for None. Configs written for
+MASE load unchanged.
+
+>>> fmt, spec = spec_from_config({"name": "integer", "weight_width": 8,
+...                               "weight_frac_width": "NA"}, "weight")
+>>> fmt.name, spec.width, spec.frac_width
+('integer', 8, 4)
+>>> spec_from_config({"name": "integer", "weight_width": 8}, "weight")
+Traceback (most recent call last):
+...
+carve.errors.CarveError: integer config for operand 'weight' lacks key 'weight_frac_width'; \
+the integer format reads: weight_width, weight_frac_width
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from carve.errors import CarveError
+from carve.quant.catalog import FORMATS
+from carve.quant.spec import na_to_none
+
+OPERANDS = ("data_in", "weight", "bias", "data_out")
+
+
+def skips_quantization(config: Mapping[str, Any]) -> bool:
+    """True when ``name`` is None or ``"NA"`` (MASE: leave the node unquantized)."""
+    return "name" in config and na_to_none(config["name"]) is None
+
+
+def spec_from_config(config: Mapping[str, Any], operand: str, **overrides: Any) -> tuple[Any, Any]:
+    """The format object and validated spec that ``config`` gives ``operand``.
+
+    ``overrides`` set spec fields that are not MASE config keys (for example
+    ``signed=False`` for the unsigned input of a ReLU).
+    """
+    if not isinstance(config, Mapping):
+        raise CarveError(f"a quantization config must be a table/dict, got {type(config).__name__}")
+    if operand not in OPERANDS:
+        raise CarveError(f"unknown operand {operand!r}; accepted: {', '.join(OPERANDS)}")
+    if "name" not in config:
+        raise CarveError(
+            f"quantization config has no 'name' key; known formats: {', '.join(FORMATS.names())}"
+        )
+    name = na_to_none(config["name"])
+    if name is None:
+        raise CarveError(
+            "quantization config has name None/'NA' (no quantization): check "
+            "skips_quantization(config) before asking for a spec"
+        )
+    fmt = FORMATS[name]
+    prefix = f"{operand}_"
+    readable = (*fmt.keys, *fmt.extra_keys)
+    accepted = ", ".join(prefix + key for key in readable)
+    unknown = [
+        key
+        for key in config
+        if isinstance(key, str) and key.startswith(prefix) and key[len(prefix) :] not in readable
+    ]
+    if unknown:
+        raise CarveError(
+            f"{name} config for operand {operand!r} has unknown key(s) "
+            f"{', '.join(repr(k) for k in unknown)}; the {name} format reads: {accepted}"
+        )
+    values: dict[str, Any] = {}
+    for key in readable:
+        full = prefix + key
+        if full in config:
+            values[key] = na_to_none(config[full])
+        elif key in fmt.keys and key not in fmt.optional_keys:
+            raise CarveError(
+                f"{name} config for operand {operand!r} lacks key {full!r}; "
+                f"the {name} format reads: {accepted}"
+            )
+    return fmt, fmt.spec_from_keys(values, operand=operand, **overrides)

@@ -1,0 +1,207 @@
+"""Block formats: a shared exponent (``block_fp``) or shared bias (``block_minifloat``,
+``block_log``) per block of any tensor rank (tiling: :mod:`.blocking`).
+
+- ``block_fp`` (MSFP): ``width`` = sign + ``M = width-1`` mantissa bits; per block
+  the shared exponent is ``e = floor(log2 max|x|) + 1`` clamped to
+  ``[-bias, 2**exponent_width - 1 - bias]``; elements ``sign * m * 2**(e-M)`` with
+  ``m = min(round(|x| * 2**(M-e)), 2**M - 1)``. MASE uses ``ceil(log2 max)``,
+  which equals ``e`` except when the block max is an exact power of two: MASE
+  then clamps the max element to ``(1 - 2**-M) * max``; carve keeps it exact.
+- ``block_minifloat``: minifloat_ieee elements whose exponent bias is shared per
+  block: ``bias = clamp(2**E - 1 - floor(log2 max|x|), 0, 2**exponent_bias_width - 1)``,
+  so the block max falls in the top binade. (MASE uses ``bias = floor(log2 max)``,
+  which shrinks the range as the values grow; carve uses the direction that fits
+  the data. MASE's backward also fails; carve's is the identity STE.)
+- ``block_log``: log elements with a shared bias
+  ``clamp(2**(width-1) - 1 - ceil(log2 max|x|), 0, 2**exponent_bias_width - 1)`` (MASE's rule).
+
+Blocks of zeros quantize to zeros. The integer view carries one exponent per
+element (the block's, broadcast) so decoding stays one formula.
+
+>>> import torch
+>>> spec = BlockFPSpec(width=4, exponent_width=8, block_size=(4,))
+>>> BLOCK_FP.quantize(torch.tensor([1.0, 0.3, -0.05, 0.6]), spec).tolist()
+[1.0, 0.25, 0.0, 0.5]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from carve.errors import CarveError
+from carve.quant.base import Encoded, NumberFormat
+from carve.quant.formats.blocking import block_amax, block_shape
+from carve.quant.formats.float_grid import (
+    ceil_log2,
+    finite_for_exponent,
+    floor_log2,
+    magnitude,
+    round_to_float_grid,
+)
+from carve.quant.formats.log import log_encode
+from carve.quant.formats.minifloat import signed_significand
+from carve.quant.spec import check_bool, check_int, set_field
+
+
+def normalize_block_size(fmt: str, value: Any) -> tuple[int, ...]:
+    """``16`` or ``[1, 16]`` -> tuple; each entry -1 (whole dim) or >= 1."""
+    sizes = [value] if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(sizes, list | tuple) or not 1 <= len(sizes) <= 8:
+        raise CarveError(
+            f"{fmt}: block_size={value!r} is not accepted; accepted: an integer or a list of "
+            "1 to 8 integers (each >= 1, or -1 for a whole dimension)"
+        )
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, int) or not (size == -1 or size >= 1):
+            raise CarveError(
+                f"{fmt}: block_size={value!r} has entry {size!r}; accepted: integers >= 1 or -1"
+            )
+    return tuple(sizes)
+
+
+def block_numel(block_size: tuple[int, ...]) -> int:
+    """Elements per block as far as the spec tells (``-1`` entries count as 1)."""
+    return math.prod(size for size in block_size if size > 0)
+
+
+@dataclass(frozen=True)
+class _BlockSpecBase:
+    def _check_blocks(self, fmt: str) -> None:
+        set_field(self, "block_size", normalize_block_size(fmt, self.block_size))
+        set_field(self, "skip_first_dim", check_bool(fmt, "skip_first_dim", self.skip_first_dim))
+
+    def blocks_for(self, shape: torch.Size) -> list[int]:
+        return block_shape(shape, self.block_size, self.skip_first_dim)
+
+
+@dataclass(frozen=True)
+class BlockFPSpec(_BlockSpecBase):
+    width: int
+    exponent_width: int
+    exponent_bias: int | None = None
+    block_size: tuple[int, ...] = (16,)
+    skip_first_dim: bool = False
+
+    def __post_init__(self) -> None:
+        check_int("block_fp", "width", self.width, 2, 25)
+        check_int("block_fp", "exponent_width", self.exponent_width, 1, 11)
+        if self.exponent_bias is None:
+            set_field(self, "exponent_bias", 2 ** (self.exponent_width - 1) - 1)
+        check_int("block_fp", "exponent_bias", self.exponent_bias, -512, 512)
+        self._check_blocks("block_fp")
+
+
+@dataclass(frozen=True)
+class BlockMinifloatSpec(_BlockSpecBase):
+    width: int
+    exponent_width: int
+    exponent_bias_width: int
+    block_size: tuple[int, ...] = (16,)
+    skip_first_dim: bool = False
+
+    def __post_init__(self) -> None:
+        check_int("block_minifloat", "width", self.width, 3, 32)
+        check_int("block_minifloat", "exponent_width", self.exponent_width, 1, self.width - 2)
+        check_int("block_minifloat", "exponent_bias_width", self.exponent_bias_width, 1, 9)
+        self._check_blocks("block_minifloat")
+
+
+@dataclass(frozen=True)
+class BlockLogSpec(_BlockSpecBase):
+    width: int
+    exponent_bias_width: int
+    block_size: tuple[int, ...] = (16,)
+    skip_first_dim: bool = False
+
+    def __post_init__(self) -> None:
+        check_int("block_log", "width", self.width, 2, 10)
+        check_int("block_log", "exponent_bias_width", self.exponent_bias_width, 1, 9)
+        self._check_blocks("block_log")
+
+
+class _BlockFormat(NumberFormat):
+    extra_keys = ("skip_first_dim",)  # MASE reads data_in_skip_first_dim too
+    ste = "identity"
+
+    def spec_from_keys(self, values: dict[str, Any], operand: str = "", **overrides: Any) -> Any:
+        # MASE blocks activations per sample unless told otherwise.
+        if values.get("skip_first_dim") is None:
+            values = {**values, "skip_first_dim": operand == "data_in"}
+        return self.make_spec(**values, **overrides)
+
+    def block_max(self, x: Tensor, spec: Any) -> Tensor:
+        return finite_for_exponent(block_amax(x, spec.blocks_for(x.shape)))
+
+    def capacity(self, spec: Any) -> int:
+        return 2**spec.width - 1  # per block; +0 and -0 coincide
+
+    def precision(self, spec: Any) -> list:
+        """MASE's list: the keys' values, ``block_size`` as a list."""
+        return [list(spec.block_size) if k == "block_size" else getattr(spec, k) for k in self.keys]
+
+
+class BlockFPFormat(_BlockFormat):
+    name = "block_fp"
+    spec_cls = BlockFPSpec
+    keys = ("width", "exponent_width", "exponent_bias", "block_size")
+    description = "MSFP: shared exponent per block, sign + (width-1)-bit mantissa"
+
+    def encode(self, x: Tensor, spec: BlockFPSpec) -> Encoded:
+        v, sign = magnitude(x)
+        mantissa_bits = spec.width - 1
+        emin = -spec.exponent_bias
+        emax = 2**spec.exponent_width - 1 - spec.exponent_bias
+        shared = torch.clamp(floor_log2(self.block_max(x, spec)) + 1, emin, emax)
+        step = shared - mantissa_bits
+        n, q = round_to_float_grid(v, mantissa_bits, step, step)  # one binade per block
+        return Encoded(signed_significand(n, sign), exponent=q)
+
+    def storage_bits(self, spec: BlockFPSpec) -> float:
+        return spec.width + spec.exponent_width / block_numel(spec.block_size)
+
+
+class BlockMinifloatFormat(_BlockFormat):
+    name = "block_minifloat"
+    spec_cls = BlockMinifloatSpec
+    keys = ("width", "exponent_width", "exponent_bias_width", "block_size")
+    description = "minifloat_ieee elements with a shared exponent bias per block"
+
+    def encode(self, x: Tensor, spec: BlockMinifloatSpec) -> Encoded:
+        v, sign = magnitude(x)
+        m, e = spec.width - spec.exponent_width - 1, spec.exponent_width
+        top = 2**e - 1
+        bias = torch.clamp(top - floor_log2(self.block_max(x, spec)), 0, 2**spec.exponent_bias_width - 1)
+        n, q = round_to_float_grid(v, m + 1, 1 - bias - m, top - bias - m)
+        return Encoded(signed_significand(n, sign), exponent=q)
+
+    def storage_bits(self, spec: BlockMinifloatSpec) -> float:
+        return spec.width + spec.exponent_bias_width / block_numel(spec.block_size)
+
+
+class BlockLogFormat(_BlockFormat):
+    name = "block_log"
+    spec_cls = BlockLogSpec
+    keys = ("width", "exponent_bias_width", "block_size")
+    description = "log elements with a shared exponent bias per block"
+
+    def encode(self, x: Tensor, spec: BlockLogSpec) -> Encoded:
+        top = 2 ** (spec.width - 1) - 1
+        amax = self.block_max(x, spec)
+        bias = torch.clamp(top - ceil_log2(amax), 0, 2**spec.exponent_bias_width - 1)
+        return log_encode(x, -bias, top - bias)
+
+    def storage_bits(self, spec: BlockLogSpec) -> float:
+        return spec.width + spec.exponent_bias_width / block_numel(spec.block_size)
+
+    def capacity(self, spec: BlockLogSpec) -> int:
+        return 2**spec.width
+
+
+BLOCK_FP = BlockFPFormat()
+BLOCK_MINIFLOAT = BlockMinifloatFormat()
+BLOCK_LOG = BlockLogFormat()

@@ -1,0 +1,91 @@
+"""Fixed point (MASE ``integer``/``fixed``): ``width`` bits, ``frac_width`` after the point.
+
+``q = clamp(round_half_even(x * 2**f), lo, hi) / 2**f`` with ``[lo, hi] =
+[-2**(w-1), 2**(w-1) - 1]`` (signed) or ``[0, 2**w - 1]`` (unsigned, MASE's
+choice for ReLU inputs). Saturating: out-of-range values and +-inf clamp to the
+ends. ``frac_width=None`` (TOML ``"NA"``) means ``width // 2`` as in MASE.
+Negative zero becomes +0 (an integer code has no sign of zero).
+
+>>> import torch
+>>> spec = IntegerSpec(width=4, frac_width=1)
+>>> INTEGER.quantize(torch.tensor([0.25, 0.75, 1.26, 9.0, -9.0]), spec).tolist()
+[0.0, 1.0, 1.5, 3.5, -4.0]
+>>> INTEGER.to_int(torch.tensor([0.75, -9.0]), spec).ints.tolist()
+[2, -8]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from carve.quant.base import Encoded, NumberFormat
+from carve.quant.spec import check_choice, check_int, set_field
+
+MAX_WIDTH = 32
+ROUNDINGS = ("nearest_even", "floor")
+
+
+@dataclass(frozen=True)
+class IntegerSpec:
+    width: int
+    frac_width: int | None = None
+    signed: bool = True
+    rounding: str = "nearest_even"
+
+    def __post_init__(self) -> None:
+        check_int("integer", "width", self.width, 1, MAX_WIDTH)
+        if self.frac_width is None:
+            set_field(self, "frac_width", self.width // 2)
+        check_int("integer", "frac_width", self.frac_width, -64, 64)
+        if not isinstance(self.signed, bool):
+            set_field(self, "signed", bool(self.signed))
+        check_choice("integer", "rounding", self.rounding, ROUNDINGS)
+
+    @property
+    def int_min(self) -> int:
+        return -(2 ** (self.width - 1)) if self.signed else 0
+
+    @property
+    def int_max(self) -> int:
+        return 2 ** (self.width - 1) - 1 if self.signed else 2**self.width - 1
+
+
+def round_to_int(x: Tensor, rounding: str) -> Tensor:
+    """Round half to even (``torch.round``) or toward minus infinity."""
+    return torch.floor(x) if rounding == "floor" else torch.round(x)
+
+
+def fixed_point_significand(
+    x: Tensor, frac_width: int, int_min: int, int_max: int, rounding: str
+) -> Tensor:
+    """Integer codes (as floats) of ``x`` on the grid ``2**-frac_width``, saturated."""
+    if max(abs(int_min), abs(int_max)) >= 2**24 and x.dtype != torch.float64:
+        x = x.to(torch.float64)  # float32 cannot hold the wider bounds exactly
+    codes = round_to_int(x * 2.0**frac_width, rounding).clamp_(int_min, int_max)
+    return codes.add_(0.0)  # -0.0 -> +0.0
+
+
+class IntegerFormat(NumberFormat):
+    name = "integer"
+    spec_cls = IntegerSpec
+    keys = ("width", "frac_width")
+    ste = "identity"
+    description = "fixed point: round half to even, saturating; signed or unsigned"
+
+    def encode(self, x: Tensor, spec: IntegerSpec) -> Encoded:
+        codes = fixed_point_significand(
+            x, spec.frac_width, spec.int_min, spec.int_max, spec.rounding
+        )
+        return Encoded(codes, exponent=torch.tensor(-spec.frac_width, dtype=torch.int64))
+
+    def storage_bits(self, spec: IntegerSpec) -> float:
+        return float(spec.width)
+
+    def capacity(self, spec: IntegerSpec) -> int:
+        return 2**spec.width
+
+
+INTEGER = IntegerFormat()

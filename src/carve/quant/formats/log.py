@@ -1,0 +1,90 @@
+"""Base-2 logarithmic format (MASE ``log``): ``+-2**e``.
+
+``width = 1 sign bit + (width-1) exponent bits``; ``e = round(log2|x|)``
+(rounded in the log domain: the switch from ``2**k`` to ``2**(k+1)`` is at
+``sqrt(2) * 2**k``), clamped to ``[-bias, 2**(width-1) - 1 - bias]``;
+``exponent_bias`` defaults to ``2**(width-2) - 1``. Saturating at both ends.
+
+Zero: every code is a signed power of two, so the format has no zero (as in
+MASE). ``0`` and ``-0`` map to the smallest positive value ``+2**-bias``; a
+tiny negative number maps to ``-2**-bias`` (its nearest value; MASE adds a
+small positive offset before taking the sign and returns ``+2**-bias`` for
+negatives smaller than ``0.1 * 2**-bias``).
+
+The integer view is ``ints`` = sign (+-1) and ``exponent`` = e.
+
+>>> import torch
+>>> spec = LogSpec(width=4, exponent_bias=3)  # exponents -3..4
+>>> LOG.quantize(torch.tensor([0.0, 1.4, 1.5, -100.0, 1e-9]), spec).tolist()
+[0.125, 1.0, 2.0, -16.0, 0.125]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from carve.quant.base import Encoded, NumberFormat, pow2
+from carve.quant.formats.float_grid import finite_for_exponent, floor_log2, magnitude
+from carve.quant.spec import check_int, set_field
+
+SQRT2 = math.sqrt(2.0)
+
+
+@dataclass(frozen=True)
+class LogSpec:
+    width: int
+    exponent_bias: int | None = None
+
+    def __post_init__(self) -> None:
+        check_int("log", "width", self.width, 2, 12)
+        if self.exponent_bias is None:
+            set_field(self, "exponent_bias", 2 ** (self.width - 2) - 1)
+        check_int("log", "exponent_bias", self.exponent_bias, -512, 512)
+
+    @property
+    def exponent_min(self) -> int:
+        return -self.exponent_bias
+
+    @property
+    def exponent_max(self) -> int:
+        return 2 ** (self.width - 1) - 1 - self.exponent_bias
+
+
+def nearest_log_exponent(v: Tensor, lo: int | Tensor, hi: int | Tensor) -> Tensor:
+    """``clamp(round(log2 v), lo, hi)`` exactly (int64), for float64 ``v >= 0``."""
+    v = finite_for_exponent(v)
+    k = floor_log2(v)
+    frac = v * pow2(-torch.clamp(k, -1022, 1022))  # in [1, 2) for v > 0
+    e = k + (frac > SQRT2).to(torch.int64)
+    return torch.minimum(torch.clamp(e, min=lo), torch.as_tensor(hi, dtype=torch.int64))
+
+
+def log_encode(x: Tensor, lo: int | Tensor, hi: int | Tensor) -> Encoded:
+    v, sign = magnitude(x)
+    e = nearest_log_exponent(v, lo, hi)
+    sig = torch.where(torch.isnan(v), torch.nan, sign)
+    return Encoded(sig, exponent=e)
+
+
+class LogFormat(NumberFormat):
+    name = "log"
+    spec_cls = LogSpec
+    keys = ("width", "exponent_bias")
+    ste = "identity"
+    description = "sign + power of two, rounded in the log domain; no zero"
+
+    def encode(self, x: Tensor, spec: LogSpec) -> Encoded:
+        return log_encode(x, spec.exponent_min, spec.exponent_max)
+
+    def storage_bits(self, spec: LogSpec) -> float:
+        return float(spec.width)
+
+    def capacity(self, spec: LogSpec) -> int:
+        return 2**spec.width
+
+
+LOG = LogFormat()

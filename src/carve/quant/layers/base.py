@@ -1,0 +1,149 @@
+"""What every quantized layer shares: quantizers built from a config, and classes per format.
+
+A layer *op class* (``QuantizedLinear``, ``QuantizedAdd``...) is written once
+and works with every number format: it only calls its quantizers. For users
+coming from MASE, :func:`quantized_class` derives a named class per format on
+demand (``LinearInteger``, ``Conv2dMinifloatIeee``...) with no code of its own,
+so reports show which format a layer uses and ``isinstance(m, QuantizedLinear)``
+still holds.
+
+Quantizer attributes (MASE's names where MASE has them): ``x_quantizer`` (first
+input), ``y_quantizer`` (second input of add/sub/mul/matmul/bmm), ``w_quantizer``
+and ``b_quantizer`` (weight and bias), ``out_quantizer`` (output; identity unless
+the config has ``data_out_*`` keys).
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from torch import nn
+
+from carve.errors import CarveError
+from carve.quant.catalog import FORMATS
+from carve.quant.layers.quantizer import OperandQuantizer, check_config_keys, operands_in
+from carve.quant.spec import na_to_none
+
+# parameter name -> (quantizer attribute, config operand)
+PARAMETER_OPERANDS = {"weight": ("w_quantizer", "weight"), "bias": ("b_quantizer", "bias")}
+
+
+class QuantizedLayer:
+    """Mixin of every quantized module (see the module docstring).
+
+    Subclasses set ``mase_op``, ``input_operands`` (config operand of each
+    tensor input, in order), ``parameters_quantized`` (names of the float
+    layer's parameters that get quantizers) and ``unsigned_input`` (ReLU: the
+    input is quantized unsigned, as MASE does).
+    """
+
+    mase_op: ClassVar[str]
+    base_name: ClassVar[str]
+    input_operands: ClassVar[tuple[str, ...]] = ("data_in",)
+    parameters_quantized: ClassVar[tuple[str, ...]] = ()
+    unsigned_input: ClassVar[bool] = False
+    format_name: ClassVar[str | None] = None
+
+    def setup_quantizers(self, config: Mapping[str, Any]) -> None:
+        """Build the quantizers from a MASE config; errors name the missing/bad key."""
+        where = f"{self.mase_op} layer"
+        check_config_keys(config, where)
+        name = na_to_none(config["name"])
+        if name is None:
+            raise CarveError(f"{where}: config name is None/'NA': nothing to quantize with")
+        self.config = dict(config)
+        unsigned = {"signed": False} if self.unsigned_input else {}
+        inputs = [
+            OperandQuantizer.from_config(config, operand, **(unsigned if i == 0 else {}))
+            for i, operand in enumerate(self.input_operands)
+        ]
+        self.x_quantizer = inputs[0]
+        if len(inputs) > 1:
+            self.y_quantizer = inputs[1]
+        for parameter in self.parameters_quantized:
+            attribute, operand = PARAMETER_OPERANDS[parameter]
+            present = getattr(self, parameter, None) is not None
+            quantizer = (
+                OperandQuantizer.from_config(config, operand)
+                if present
+                else OperandQuantizer(operand)
+            )
+            setattr(self, attribute, quantizer)
+        has_out = operands_in(config, ["data_out"])
+        self.out_quantizer = (
+            OperandQuantizer.from_config(config, "data_out") if has_out else OperandQuantizer("data_out")
+        )
+
+    def quantizers(self) -> dict[str, OperandQuantizer]:
+        """Metadata argument name -> quantizer (``data_in_0``, ``weight``, ``data_out_0``...)."""
+        found = {"data_in_0": self.x_quantizer}
+        if hasattr(self, "y_quantizer"):
+            found["data_in_1"] = self.y_quantizer
+        for parameter in self.parameters_quantized:
+            found[parameter] = getattr(self, PARAMETER_OPERANDS[parameter][0])
+        found["data_out_0"] = self.out_quantizer
+        return found
+
+    def quantized_parameter(self, name: str):
+        """The fake-quantized value of parameter ``name`` (what the forward pass uses)."""
+        return getattr(self, PARAMETER_OPERANDS[name][0])(getattr(self, name))
+
+    def extra_repr(self) -> str:
+        base = super().extra_repr()  # type: ignore[misc]
+        parts = [f"{name}={q!r}" for name, q in self.quantizers().items() if q.enabled]
+        return ", ".join(p for p in [base, *parts] if p)
+
+
+def copy_float_module(cls: type, module: nn.Module) -> nn.Module:
+    """An instance of ``cls`` holding ``module``'s parameters, buffers and settings.
+
+    Every attribute is carried over (weight, bias - conv bias included -,
+    running statistics, stride, padding...), so no per-layer list of
+    constructor arguments can forget one. Parameters are shared, not cloned:
+    the quantize pass works on its own copy of the graph.
+    """
+    new = cls.__new__(cls)
+    for key, value in vars(module).items():
+        new.__dict__[key] = copy.copy(value) if isinstance(value, dict) else value
+    return new
+
+
+def _camel(format_name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in format_name.split("_"))
+
+
+_CLASSES: dict[tuple[type, str], type] = {}
+
+
+def quantized_class(op_class: type, format_name: str) -> type:
+    """The per-format subclass of ``op_class`` (``LinearInteger`` for QuantizedLinear + integer).
+
+    Generated once per (op, format) and published in the op class's module, so
+    instances pickle and deep-copy like ordinary classes.
+
+    >>> from carve.quant.layers.modules import QuantizedLinear
+    >>> cls = quantized_class(QuantizedLinear, "fixed")
+    >>> cls.__name__, cls.format_name, issubclass(cls, QuantizedLinear)
+    ('LinearInteger', 'integer', True)
+    """
+    fmt_name = FORMATS[format_name].name
+    key = (op_class, fmt_name)
+    if key not in _CLASSES:
+        name = f"{op_class.base_name}{_camel(fmt_name)}"
+        cls = type(
+            name,
+            (op_class,),
+            {
+                "format_name": fmt_name,
+                "__module__": op_class.__module__,
+                "__qualname__": name,
+                "__doc__": f"{op_class.__name__} with the {fmt_name!r} format (generated).",
+            },
+        )
+        setattr(sys.modules[op_class.__module__], name, cls)
+        _CLASSES[key] = cls
+    return _CLASSES[key]
+

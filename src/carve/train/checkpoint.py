@@ -1,0 +1,100 @@
+"""carve's training checkpoint: everything needed to continue a run exactly.
+
+A checkpoint is a plain dict of tensors, numbers, strings and lists, so it loads
+with ``torch.load(weights_only=True)``:
+
+``format``/``version``, ``model_name``, ``state_dict`` (model), ``optimizer``,
+``scheduler``, ``epoch`` (epochs completed), ``global_step`` (optimizer steps),
+``rng`` (torch, shuffling generator, Python and NumPy states), ``history``
+(per-epoch metrics), ``best_val_loss``, ``config`` (the effective config) and
+``tensorboard_version``. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from carve.errors import CarveError
+from carve.fileio import atomic_torch_save
+from carve.models.load import CARVE_FORMAT, is_carve_checkpoint, safe_torch_load
+
+VERSION = 1
+
+
+def capture_rng(generator) -> dict[str, Any]:
+    """Random states of torch, the shuffling ``generator``, Python and NumPy."""
+    import numpy as np
+    import torch
+
+    kind, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
+    version, internal, gauss = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "shuffle": generator.get_state(),
+        "python": [version, list(internal), gauss],
+        "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached],
+    }
+
+
+def restore_rng(states: dict[str, Any], generator) -> None:
+    """Inverse of :func:`capture_rng`."""
+    import numpy as np
+    import torch
+
+    torch.set_rng_state(states["torch"])
+    generator.set_state(states["shuffle"])
+    version, internal, gauss = states["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, pos, has_gauss, cached = states["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+
+
+def build_checkpoint(
+    *,
+    model,
+    optimizer,
+    scheduler,
+    generator,
+    epoch: int,
+    global_step: int,
+    history: list[dict[str, Any]],
+    best_val_loss: float,
+    config: dict[str, Any],
+    tensorboard_version: int | None,
+) -> dict[str, Any]:
+    """The checkpoint dict of a run at an epoch boundary."""
+    return {
+        "format": CARVE_FORMAT,
+        "version": VERSION,
+        "model_name": config.get("model"),
+        "state_dict": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "epoch": epoch,
+        "global_step": global_step,
+        "rng": capture_rng(generator),
+        "history": [dict(row) for row in history],
+        "best_val_loss": best_val_loss,
+        "config": dict(config),
+        "tensorboard_version": tensorboard_version,
+    }
+
+
+def save_checkpoint(checkpoint: dict[str, Any], path: str | Path) -> Path:
+    """Write ``checkpoint`` atomically (a kill mid-save leaves the previous file)."""
+    return atomic_torch_save(checkpoint, path)
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load a carve checkpoint safely; other files are a CarveError."""
+    checkpoint = safe_torch_load(path)
+    if not is_carve_checkpoint(checkpoint):
+        raise CarveError(f"{str(path)!r} is not a carve training checkpoint")
+    if checkpoint.get("version") != VERSION:
+        raise CarveError(
+            f"{str(path)!r} has checkpoint version {checkpoint.get('version')}, "
+            f"this carve reads version {VERSION}"
+        )
+    return checkpoint

@@ -1,0 +1,292 @@
+"""Train several runs of one model together, as one vectorised ensemble.
+
+Runs that differ only in seed, learning rate or weight decay take the same
+number of steps with the same batch size, so a study can step them together:
+one batched forward/backward (:mod:`carve.train.ensemble_layers`) and one
+optimizer update (:mod:`carve.train.ensemble_optim`) for all members. Tiny
+models leave the CPU idle between small kernels, so this is several times
+faster than training the runs one after the other.
+
+Each member reproduces :func:`carve.train.train` for its own config bit for
+bit: the same seeded initialisation, its own shuffling generator (a batch of
+member ``m`` gathers rows ``perm_m[start:stop]``, exactly the slice the
+sequential loop takes), its own optimizer state and cosine schedule, the same
+training loss/accuracy bookkeeping, the same validation (:func:`evaluate` on
+the member's own model) and the same checkpoints, metrics.csv and TensorBoard
+logs. tests/study/test_ensemble.py checks equality against sequential runs.
+
+>>> from carve.config import CarveConfig
+>>> from carve.data import get_dataset
+>>> data = get_dataset("jsc-synth", size=600, cache=False)
+>>> base = CarveConfig(model="jsc-tiny", dataset="jsc-synth", max_epochs=1, batch_size=64)
+>>> configs = [base.replace(learning_rate=lr) for lr in (1e-3, 1e-2)]
+>>> [len(r.history) for r in train_ensemble(configs, data, write_files=False)]
+[1, 1]
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from carve.config import CarveConfig
+from carve.errors import CarveError
+from carve.train.engine import TrainResult, build_model, resolve_device, seed_everything
+
+# config keys members may differ in; all other options must be equal to share steps
+MEMBER_KEYS = ("seed", "learning_rate", "weight_decay", "project", "project_dir", "progress")
+
+
+def ensemble_key(config: CarveConfig) -> tuple:
+    """Runs with equal keys can train as one ensemble (same steps, same batches sizes)."""
+    return tuple(
+        (name, value) for name, value in sorted(config.to_dict().items()) if name not in MEMBER_KEYS
+    )
+
+
+def ensemble_supported(config: CarveConfig) -> str | None:
+    """Why ``config`` cannot train in an ensemble, or None when it can."""
+    if config.accumulate_grad_batches != 1:
+        return "accumulate_grad_batches != 1"
+    if config.max_steps > 0:
+        return "max_steps is set"
+    if config.load_name is not None:
+        return "a checkpoint is loaded"
+    if resolve_device(config.accelerator).type != "cpu":
+        return "the ensemble trainer runs on the CPU"
+    return None
+
+
+class _Member:
+    """One run inside the ensemble: its model, torch optimizer/scheduler, generator, files."""
+
+    def __init__(self, config: CarveConfig, info, output_dir: Path | None) -> None:
+        import torch
+
+        from carve.train.optimizers import build_optimizer, build_scheduler
+
+        self.config = config
+        self.model = build_model(config, info)
+        self.optimizer = build_optimizer(
+            config.training_optimizer,
+            self.model.parameters(),
+            config.learning_rate,
+            config.weight_decay,
+        )
+        self.scheduler = build_scheduler(self.optimizer, config.effective_t_max, config.eta_min)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.output_dir = output_dir
+        self.history: list[dict[str, Any]] = []
+        self.best_val_loss = float("inf")
+        self.tensorboard = None
+        self.tensorboard_version: int | None = None
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    def open_logs(self) -> None:
+        from carve.train.loggers import TensorBoardLog, next_tensorboard_version
+
+        if self.output_dir is None:
+            return
+        root = self.output_dir / "tensorboard"
+        self.tensorboard_version = next_tensorboard_version(root)
+        folder = root / f"version_{self.tensorboard_version}"
+        self.tensorboard = TensorBoardLog(folder, self.config.to_dict())
+
+    def save_epoch(self, epoch: int, global_step: int, improved: bool) -> None:
+        from carve.train.checkpoint import build_checkpoint, save_checkpoint
+        from carve.train.loggers import write_csv
+
+        if self.output_dir is None:
+            return
+        state = build_checkpoint(
+            model=self.model,
+            optimizer=self.optimizer,
+            scheduler=self.scheduler,
+            generator=self.generator,
+            epoch=epoch,
+            global_step=global_step,
+            history=self.history,
+            best_val_loss=self.best_val_loss,
+            config=self.config.to_dict(),
+            tensorboard_version=self.tensorboard_version,
+        )
+        folder = self.output_dir / "training_ckpts"
+        save_checkpoint(state, folder / "last.ckpt")
+        if improved:
+            save_checkpoint(state, folder / "best.ckpt")
+        write_csv(self.history, self.output_dir / "metrics.csv")
+
+    def result(self, global_step: int, interrupted: bool) -> TrainResult:
+        keys = ("train_loss", "train_acc", "val_loss", "val_acc")
+        final = {k: self.history[-1][k] for k in keys} if self.history else {}
+        folder = self.output_dir / "training_ckpts" if self.output_dir else None
+        best = folder / "best.ckpt" if folder and (folder / "best.ckpt").exists() else None
+        last = folder / "last.ckpt" if folder and (folder / "last.ckpt").exists() else None
+        return TrainResult(
+            history=self.history,
+            final=final,
+            best_val_loss=self.best_val_loss,
+            global_step=global_step,
+            best_checkpoint=best,
+            last_checkpoint=last,
+            output_dir=self.output_dir,
+            interrupted=interrupted,
+            model=self.model,
+        )
+
+
+def _finish_epoch(member: _Member, dataset, epoch: int, global_step: int, lr: float,
+                  train_loss: float, train_acc: float, seconds: float) -> dict[str, Any]:  # fmt: skip
+    """Validation, schedule step, history row, logs and checkpoints: as the engine's epoch end."""
+    from carve.train.evaluate import evaluate
+
+    val = evaluate(member.model, dataset.val)
+    with warnings.catch_warnings():  # the member's torch optimizer is stepped by the ensemble
+        warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step", UserWarning)
+        member.scheduler.step()
+    row = {
+        "epoch": epoch,
+        "global_step": global_step,
+        "lr": lr,
+        "train_loss": train_loss,
+        "train_acc": train_acc,
+        "val_loss": val["loss"],
+        "val_acc": val["acc"],
+        "seconds": seconds,
+    }
+    member.history.append(row)
+    improved = row["val_loss"] < member.best_val_loss
+    member.best_val_loss = min(member.best_val_loss, row["val_loss"])
+    if member.tensorboard is not None:
+        member.tensorboard.epoch(row)
+    seed_everything(member.config.seed)  # the global RNG state a sequential run would save
+    member.save_epoch(epoch, global_step, improved)
+    return row
+
+
+def _train_epoch(stack, optimizer, members: list[_Member], split, batch_size: int,
+                 global_step: int, on_batch) -> tuple[list[float], list[float], int]:  # fmt: skip
+    """One epoch of every member; returns (train losses, train accuracies, global step)."""
+    import torch
+    from torch.nn import functional
+
+    from carve.data import num_batches
+
+    count, rows = len(members), len(split)
+    features = split.x.shape[1]
+    orders = torch.stack([torch.randperm(rows, generator=m.generator) for m in members])
+    learning_rates = [member.lr for member in members]
+    log_every = [m.config.log_every_n_steps if m.tensorboard else None for m in members]
+    total = num_batches(rows, batch_size)
+    losses, sizes = [], []
+    correct = torch.zeros(count, dtype=torch.int64)
+    stack.train()
+    for index, start in enumerate(range(0, rows, batch_size)):
+        picked = orders[:, start : start + batch_size].reshape(-1)
+        size = picked.numel() // count
+        x = split.x.index_select(0, picked).view(count, size, features)
+        y = split.y.index_select(0, picked).view(count, size)
+        out = stack(x)
+        log_probs = out.log_softmax(-1)
+        # mean negative log-likelihood per member: the same gradient as cross_entropy
+        nll = -log_probs.gather(2, y.unsqueeze(-1)).squeeze(-1).mean(1)
+        (grad,) = torch.autograd.grad(nll.sum(), [stack.flat])
+        optimizer.step(grad, learning_rates)
+        global_step += 1
+        with torch.no_grad():
+            # the loss value cross_entropy reports (its own summation order), per member
+            losses.append(
+                torch.stack([functional.nll_loss(log_probs[m], y[m]) for m in range(count)])
+            )
+            correct += (out.argmax(dim=2) == y).sum(dim=1)
+        sizes.append(size)
+        for member, every, loss in zip(members, log_every, losses[-1]):
+            if every is not None and global_step % every == 0:
+                member.tensorboard.step(global_step, loss.item())
+        if on_batch is not None:
+            on_batch(index + 1, total)
+    weights = torch.tensor(sizes, dtype=torch.float64)
+    table = torch.stack(losses)
+    train_losses = [
+        float((table[:, m].double().contiguous() * weights).sum() / weights.sum())
+        for m in range(count)
+    ]
+    train_accs = [c / float(weights.sum()) for c in correct.tolist()]
+    return train_losses, train_accs, global_step
+
+
+def train_ensemble(
+    configs: Sequence[CarveConfig],
+    dataset,
+    *,
+    output_dirs: Sequence[str | Path | None] | None = None,
+    write_files: bool = True,
+    on_batch: Callable[[int, int], None] | None = None,
+    on_epoch: Callable[[int, list[dict[str, Any]]], None] | None = None,
+) -> list[TrainResult]:
+    """Train ``configs`` (equal :func:`ensemble_key`) together; one result per config.
+
+    ``output_dirs[m]`` receives member ``m``'s checkpoints and logs, laid out as
+    :func:`carve.train.train` lays them out (``write_files=False`` or no
+    ``output_dirs``: no files). ``on_batch(done, total)`` and ``on_epoch(epoch,
+    rows)`` report progress. The ``seconds`` of a row is the ensemble's epoch
+    time divided by the number of members (the amortised cost of one run).
+    """
+    from carve.train.ensemble_layers import stack_models
+    from carve.train.ensemble_optim import build_ensemble_optimizer
+    from carve.train.threads import apply_num_threads
+
+    configs = list(configs)
+    if not configs:
+        return []
+    if len({ensemble_key(config) for config in configs}) != 1:
+        raise CarveError("train_ensemble: the configs differ in more than seed, lr, weight decay")
+    for config in configs:
+        reason = ensemble_supported(config)
+        if reason is not None:
+            raise CarveError(f"cannot train this run in an ensemble: {reason}")
+    if output_dirs is None or not write_files:
+        output_dirs = [None] * len(configs)
+    members = [
+        _Member(config, dataset.info, Path(folder) if folder is not None else None)
+        for config, folder in zip(configs, output_dirs)
+    ]
+    config = configs[0]
+    apply_num_threads(config.num_threads, sum(p.numel() for p in members[0].model.parameters()))
+    stack = stack_models([member.model for member in members])
+    optimizer = build_ensemble_optimizer(
+        config.training_optimizer, stack.flat, [c.weight_decay for c in configs]
+    )
+    for member in members:
+        member.open_logs()
+    global_step, interrupted = 0, False
+    try:
+        for epoch in range(1, config.max_epochs + 1):
+            started = time.perf_counter()
+            learning_rates = [member.lr for member in members]
+            train_losses, train_accs, global_step = _train_epoch(
+                stack, optimizer, members, dataset.train, config.batch_size, global_step, on_batch
+            )
+            stack.write_back([member.model for member in members])
+            for index, member in enumerate(members):
+                optimizer.export_state(index, stack.offsets, member.model, member.optimizer)
+            seconds = (time.perf_counter() - started) / len(members)
+            rows = [
+                _finish_epoch(member, dataset, epoch, global_step, lr, loss, acc, seconds)
+                for member, lr, loss, acc in zip(members, learning_rates, train_losses, train_accs)
+            ]
+            if on_epoch is not None:
+                on_epoch(epoch, rows)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        for member in members:
+            if member.tensorboard is not None:
+                member.tensorboard.close()
+    return [member.result(global_step, interrupted) for member in members]

@@ -1,0 +1,125 @@
+"""Save/load round trips: weights, metadata (values included) and replayed transforms."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from carve.errors import CarveError
+from carve.ir import MaseGraph
+from carve.passes import (
+    add_common_metadata_analysis_pass,
+    init_metadata_analysis_pass,
+    load_mase_graph_interface_pass,
+    profile_statistics_analysis_pass,
+    register_pass,
+    save_mase_graph_interface_pass,
+)
+
+
+def _same(a, b, path="meta"):
+    if isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor) and torch.equal(a, b), path
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), path
+        for key in a:
+            _same(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, path
+
+
+def _check_round_trip(original, loaded, x):
+    assert [n.name for n in original.nodes] == [n.name for n in loaded.nodes]
+    for node, other in zip(original.nodes, loaded.nodes):
+        _same(node.meta["mase"].parameters, other.meta["mase"].parameters, node.name)
+    _same(original.meta["mase"], loaded.meta["mase"])
+    for key, value in original.model.state_dict().items():
+        assert torch.equal(value, loaded.model.state_dict()[key]), key
+    original.model.eval(), loaded.model.eval()
+    assert torch.equal(original.model(x), loaded.model(x))
+
+
+@pytest.mark.parametrize("name", ["jsc-s", "toy-cnn", "toy-transformer"])
+def test_round_trip_registered_model_with_values_and_stats(analyse, tmp_path, name):
+    graph = analyse(name, add_value=True)
+    with torch.no_grad():
+        for p in graph.model.parameters():
+            p.add_(0.5)  # differ from a fresh init, so loading must really load
+    profile_statistics_analysis_pass(graph, {
+        "target_weight_nodes": ["linear"],
+        "weight_statistics": {"range_min_max": {"dims": None}, "variance_online": {}},
+    })  # fmt: skip
+    save_mase_graph_interface_pass(graph, str(tmp_path / "g"))
+    assert not list((tmp_path / "g").glob("*.pt"))  # no pickles
+    json.loads((tmp_path / "g" / "metadata.json").read_text())
+    loaded, info = load_mase_graph_interface_pass(None, {"load_dir": str(tmp_path / "g")})
+    _check_round_trip(graph, loaded, torch.randn(3, 16))
+
+
+class _Custom(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x)) * 2
+
+
+def test_round_trip_unregistered_model_needs_its_graph(tmp_path):
+    graph, _ = init_metadata_analysis_pass(MaseGraph(_Custom()))
+    graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": {"x": torch.randn(2, 16)}})
+    save_mase_graph_interface_pass(graph, {"save_dir": str(tmp_path)})
+    with pytest.raises(CarveError, match="pass a MaseGraph of the same model"):
+        load_mase_graph_interface_pass(None, {"load_dir": str(tmp_path)})
+    loaded, _ = load_mase_graph_interface_pass(MaseGraph(_Custom()), str(tmp_path))
+    _check_round_trip(graph, loaded, torch.randn(2, 16))
+    with pytest.raises(CarveError, match="do not fit"):
+        other = MaseGraph(nn.Sequential(nn.Linear(16, 4)))
+        load_mase_graph_interface_pass(other, str(tmp_path))
+    with pytest.raises(CarveError, match="is not a saved carve graph"):
+        load_mase_graph_interface_pass(None, str(tmp_path / "missing"))
+
+
+class _Doubled(nn.Module):
+    """A 'transformed' module: what a transform pass swaps in."""
+
+    def __init__(self, inner: nn.Linear, factor: float):
+        super().__init__()
+        self.inner, self.factor = inner, factor
+        self.register_buffer("scale", torch.tensor(factor))
+
+    def forward(self, x):
+        return self.inner(x) * self.scale
+
+
+def _scale_linears_pass(graph, pass_args=None):
+    """Test transform: wraps every Linear, records itself so load can replay it."""
+    for node in graph.nodes:
+        if node.op == "call_module" and isinstance(graph.model.get_submodule(node.target), nn.Linear):
+            parent, _, child = node.target.rpartition(".")
+            owner = graph.model.get_submodule(parent) if parent else graph.model
+            setattr(owner, child, _Doubled(getattr(owner, child), pass_args["factor"]))
+    graph.record_transform("test_scale_linears", dict(pass_args))
+    return graph, {}
+
+
+register_pass("test_scale_linears", f"{__name__}:_scale_linears_pass", "transform", "test only")
+
+
+def test_recorded_transforms_are_replayed_on_load(analyse, tmp_path):
+    graph = analyse("jsc-toy")
+    _scale_linears_pass(graph, {"factor": 3.0})
+    save_mase_graph_interface_pass(graph, str(tmp_path))
+    recipe = json.loads((tmp_path / "recipe.json").read_text())
+    assert recipe["transforms"] == [{"pass": "test_scale_linears", "pass_args": {"factor": 3.0}}]
+    loaded, info = load_mase_graph_interface_pass(None, str(tmp_path))
+    assert info["transforms"] == 1
+    assert isinstance(loaded.model.get_submodule("seq_blocks.2"), _Doubled)
+    _check_round_trip(graph, loaded, torch.randn(5, 16))
