@@ -156,7 +156,7 @@ def test_toml_round_trip_with_none_nested_tables_and_quoting(tmp_path):
         "model": "jsc-tiny",
         "load_name": None,
         "learning_rate": 1e-05,
-        "flags": [1, None, "a\"b"],
+        "flags": [1, None, 'a"b'],
         "passes": {"quantize": {"by": "type", "default": {"config": {"name": None, "w": 8}}}},
     }
     path = save_toml(data, tmp_path / "out.toml")

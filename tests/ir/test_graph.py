@@ -22,7 +22,9 @@ from carve.passes import (
 
 def _analysed(graph: MaseGraph, x: torch.Tensor, add_value: bool = True) -> MaseGraph:
     graph, _ = init_metadata_analysis_pass(graph)
-    graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": {"x": x}, "add_value": add_value})
+    graph, _ = add_common_metadata_analysis_pass(
+        graph, {"dummy_in": {"x": x}, "add_value": add_value}
+    )
     graph, _ = add_software_metadata_analysis_pass(graph)
     return graph
 
@@ -160,5 +162,5 @@ def test_draw_writes_dot_source_when_graphviz_is_missing(tmp_path, monkeypatch):
 
 
 def test_non_module_input_is_a_carve_error():
-    with pytest.raises(CarveError, match="torch.nn.Module"):
+    with pytest.raises(CarveError, match=r"torch\.nn\.Module"):
         MaseGraph(lambda x: x)

@@ -21,8 +21,13 @@ HAND_COUNTS = {
     "jsc-tiny": bn(16) + linear(16, 5),
     "jsc-toy": bn(16) + linear(16, 8) + bn(8) + linear(8, 8) + bn(8) + linear(8, 5) + bn(5),
     "jsc-10x": bn(16) + linear(16, 32) + bn(32) + linear(32, 16) + linear(16, 5),
-    "jsc-s": bn(16) + linear(16, 64) + bn(64) + linear(64, 32) + linear(32, 32) * 2
-    + linear(32, 5) + bn(5),
+    "jsc-s": bn(16)
+    + linear(16, 64)
+    + bn(64)
+    + linear(64, 32)
+    + linear(32, 32) * 2
+    + linear(32, 5)
+    + bn(5),
 }
 
 

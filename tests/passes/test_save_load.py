@@ -59,7 +59,7 @@ def test_round_trip_registered_model_with_values_and_stats(analyse, tmp_path, na
     save_mase_graph_interface_pass(graph, str(tmp_path / "g"))
     assert not list((tmp_path / "g").glob("*.pt"))  # no pickles
     json.loads((tmp_path / "g" / "metadata.json").read_text())
-    loaded, info = load_mase_graph_interface_pass(None, {"load_dir": str(tmp_path / "g")})
+    loaded, _ = load_mase_graph_interface_pass(None, {"load_dir": str(tmp_path / "g")})
     _check_round_trip(graph, loaded, torch.randn(3, 16))
 
 
@@ -102,7 +102,9 @@ class _Doubled(nn.Module):
 def _scale_linears_pass(graph, pass_args=None):
     """Test transform: wraps every Linear, records itself so load can replay it."""
     for node in graph.nodes:
-        if node.op == "call_module" and isinstance(graph.model.get_submodule(node.target), nn.Linear):
+        if node.op == "call_module" and isinstance(
+            graph.model.get_submodule(node.target), nn.Linear
+        ):
             parent, _, child = node.target.rpartition(".")
             owner = graph.model.get_submodule(parent) if parent else graph.model
             setattr(owner, child, _Doubled(getattr(owner, child), pass_args["factor"]))

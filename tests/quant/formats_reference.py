@@ -178,8 +178,10 @@ def mxint_table(width):
 
 def binary(x, bipolar, scaled):
     x = np.asarray(x, np.float64)
-    alpha = np.abs(x).mean(axis=tuple(range(1, x.ndim)), keepdims=True) if x.ndim >= 2 else (
-        np.abs(x).mean()
+    alpha = (
+        np.abs(x).mean(axis=tuple(range(1, x.ndim)), keepdims=True)
+        if x.ndim >= 2
+        else (np.abs(x).mean())
     )
     if bipolar:
         out = np.where(x >= 0, 1.0, -1.0)

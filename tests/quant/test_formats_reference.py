@@ -17,13 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-import formats_reference as ref  # noqa: E402
+import formats_reference as ref
 
-from carve.quant import FORMATS  # noqa: E402
+from carve.quant import FORMATS
 
-SETTINGS = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 MAGNITUDES = st.one_of(
     st.floats(-4.0, 4.0, width=32),
@@ -57,7 +55,9 @@ def assert_same(ours: np.ndarray, expected: np.ndarray) -> None:
 @SETTINGS
 @given(st.data(), st.integers(2, 10), st.integers(-2, 8), st.booleans())
 def test_integer_matches_reference(data, width, frac_width, signed):
-    table = ref.integer(np.arange(-(2**width), 2**width) / 2.0**frac_width, width, frac_width, signed)
+    table = ref.integer(
+        np.arange(-(2**width), 2**width) / 2.0**frac_width, width, frac_width, signed
+    )
     x = with_edges(np.unique(table), data.draw, 30)
     x = np.concatenate([x, np.array([np.inf, -np.inf], np.float32)])
     ours = run("integer", x, width=width, frac_width=frac_width, signed=signed)
@@ -108,15 +108,15 @@ BLOCKS = [(1, 4), (2, 3), (4, 4), (1, 16)]
 @given(st.data(), st.integers(3, 8), st.integers(3, 8), st.sampled_from(BLOCKS))
 def test_block_fp_matches_reference(data, width, exponent_width, block):
     x = block_input(data.draw, 5, 10)
-    ours = run(
-        "block_fp", x, width=width, exponent_width=exponent_width, block_size=list(block)
-    )
+    ours = run("block_fp", x, width=width, exponent_width=exponent_width, block_size=list(block))
     bias = 2 ** (exponent_width - 1) - 1
     assert_same(ours, ref.block_fp_2d(x, width, exponent_width, bias, block))
 
 
 @SETTINGS
-@given(st.data(), st.sampled_from([(5, 2), (6, 3), (8, 4)]), st.integers(2, 6), st.sampled_from(BLOCKS))
+@given(
+    st.data(), st.sampled_from([(5, 2), (6, 3), (8, 4)]), st.integers(2, 6), st.sampled_from(BLOCKS)
+)
 def test_block_minifloat_matches_reference(data, shape, bias_width, block):
     width, exponent_width = shape
     x = block_input(data.draw, 4, 9)
@@ -200,7 +200,11 @@ def test_ternary_matches_reference(values, threshold, scaled):
 )
 def test_scaled_integer_symmetric_matches_reference(values, width, axis):
     x = np.array(values, dtype=np.float32).reshape(3, 4)
-    fields = {"granularity": "tensor"} if axis is None else {"granularity": "channel", "channel_dim": axis}
+    fields = (
+        {"granularity": "tensor"}
+        if axis is None
+        else {"granularity": "channel", "channel_dim": axis}
+    )
     ours = run("scaled_integer", x, width=width, **fields)
     np.testing.assert_allclose(ours, ref.scaled_integer_symmetric(x, width, axis), rtol=1e-6)
 

@@ -74,8 +74,10 @@ def test_relu_quantizes_input_unsigned():
     assert q(x).tolist() == [0.0, 0.0, 0.5, 1.0, 7.5, 7.5]  # unsigned 4 bits: 15 * 0.5 max
 
 
-@pytest.mark.parametrize("cls,op,shape", [(nn.BatchNorm1d, "batch_norm1d", (6, 4)),
-                                          (nn.BatchNorm2d, "batch_norm2d", (3, 4, 2, 2))])  # fmt: skip
+@pytest.mark.parametrize(
+    "cls,op,shape",
+    [(nn.BatchNorm1d, "batch_norm1d", (6, 4)), (nn.BatchNorm2d, "batch_norm2d", (3, 4, 2, 2))],
+)
 def test_batch_norm_eval_and_train(cls, op, shape):
     layer = cls(4)
     with torch.no_grad():
@@ -105,7 +107,9 @@ def test_batch_norm_eval_and_train(cls, op, shape):
      (nn.AdaptiveAvgPool2d(1), "adaptive_avg_pool2d", (2, 3, 4, 4))],
 )  # fmt: skip
 def test_pooling_applies_float_op_to_quantized_input(layer, op, shape):
-    q = quantized_module(layer, op, {"name": "integer", "data_in_width": 5, "data_in_frac_width": 2})
+    q = quantized_module(
+        layer, op, {"name": "integer", "data_in_width": 5, "data_in_frac_width": 2}
+    )
     x = torch.randn(*shape) * 2
     torch.testing.assert_close(q(x), layer(t(fixed(x, 5, 2))), rtol=0, atol=0)
 
@@ -175,3 +179,24 @@ def test_quantized_module_stays_a_leaf_and_keeps_its_op():
     mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": {"input_1": torch.randn(2, 4)}})
     ops = [(n.op, n.meta["mase"]["common"]["mase_op"]) for n in mg.nodes]
     assert ops[1] == ("call_module", "linear")
+
+
+@pytest.mark.parametrize("width,frac,signed", [(8, 4, True), (4, 1, False), (24, 30, True),
+                                               (3, -2, True), (16, 0, False)])  # fmt: skip
+def test_inference_kernel_is_bit_identical_to_the_format(width, frac, signed):
+    from carve.quant import FORMATS
+    from carve.quant.formats.integer import IntegerSpec
+    from carve.quant.layers import OperandQuantizer
+
+    spec = IntegerSpec(width=width, frac_width=frac, signed=signed)
+    quantizer = OperandQuantizer("data_in", FORMATS["integer"], spec)
+    edges = [0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 1e30, -1e30, float("inf"), float("-inf"),
+             1e-30, -1e-30, 2.0**-frac * 0.5, -(2.0**-frac) * 1.5]  # fmt: skip
+    x = torch.cat([torch.randn(2000) * 2.0 ** (width - frac - 1), torch.tensor(edges)])
+    with torch.no_grad():
+        fast = quantizer(x)
+    slow = FORMATS["integer"].quantize(x, spec)
+    assert torch.equal(fast.view(torch.int32), slow.view(torch.int32))  # same bits, -0 included
+    nan = torch.tensor([float("nan")])
+    with torch.no_grad():
+        assert torch.isnan(quantizer(nan)).all()

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     print_header(config, console, project_line="")
     dataset = load_dataset(config)
     model = build_model(config, dataset.info)
-    load_model(config.load_name, config.load_type, model)
+    model = load_model(config.load_name, config.load_type, model)  # a saved graph: its module
     model.to(resolve_device(config.accelerator))
     metrics = evaluate(model, dataset.test)
     console.print(

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     dataset = load_dataset(config)
     model = build_model(config, dataset.info)
     if config.load_name is not None:
-        load_model(config.load_name, config.load_type, model)
+        model = load_model(config.load_name, config.load_type, model)  # graph: its module
         console.print(f"Loaded weights from {config.load_name}")
     console.print(model_summary_table(model))
     result = train(config, dataset=dataset, model=model, console=console, resume=args.resume)
@@ -45,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     console.print(metrics_table("Final metrics", result.final))
+    from carve.passes.transforms.qat import save_trained_graph
+
+    graph_dir = save_trained_graph(result.model, result.output_dir)
+    if graph_dir is not None:
+        console.print(f"Trained graph (reload with --load): {graph_dir}", soft_wrap=True)
     console.print(f"Best checkpoint (min val_loss): {result.best_checkpoint}", soft_wrap=True)
     console.print(f"Last checkpoint: {result.last_checkpoint}", soft_wrap=True)
     console.print(f"TensorBoard: tensorboard --logdir {result.output_dir}", soft_wrap=True)

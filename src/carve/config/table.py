@@ -15,6 +15,10 @@ def _cell(value: Any) -> str:
     return "None" if value is None else str(value)
 
 
+def _given(values: dict[str, Any], name: str) -> str:
+    return _cell(values[name]) if name in values else ""
+
+
 def config_rows(config: CarveConfig) -> tuple[list[str], list[list[str]]]:
     """(column names, rows) of the table, as plain strings (what tests read)."""
     provenance = config.provenance
@@ -25,8 +29,8 @@ def config_rows(config: CarveConfig) -> tuple[list[str], list[list[str]]]:
     for name, option in OPTIONS.items():
         row = [name, _cell(option.default)]
         if with_file:
-            row.append(_cell(provenance.file_values[name]) if name in provenance.file_values else "")
-        row.append(_cell(provenance.cli_values[name]) if name in provenance.cli_values else "")
+            row.append(_given(provenance.file_values, name))
+        row.append(_given(provenance.cli_values, name))
         row.append(_cell(getattr(config, name)))
         rows.append(row)
     return columns, rows

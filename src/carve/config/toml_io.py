@@ -6,7 +6,8 @@ None, and None is written back as ``"NA"``.
 >>> import tempfile, pathlib
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     path = pathlib.Path(tmp) / "run.toml"
-...     _ = save_toml({"batch_size": 256, "project": None, "passes": {"quantize": {"by": "type"}}}, path)
+...     data = {"batch_size": 256, "project": None, "passes": {"quantize": {"by": "type"}}}
+...     _ = save_toml(data, path)
 ...     print(path.read_text(), end="")
 ...     print(load_toml(path))
 batch_size = 256

@@ -37,7 +37,7 @@ PRONG_PROBABILITIES = np.array(
         [0.95, 0.05, 0.00],  # quark
         [0.07, 0.93, 0.00],  # W: grooming sometimes drops a prong
         [0.07, 0.93, 0.00],  # Z
-        [0.04, 0.12, 0.84],  # top: sometimes only the W subjet survives
+        [0.03, 0.10, 0.87],  # top: sometimes only the W subjet survives
     ]
 )
 
@@ -51,16 +51,16 @@ MASS_MODEL = {
     (4, 1): (True, 30.0, 0.85),
     (0, 2): (True, 75.0, 0.45),
     (1, 2): (True, 65.0, 0.45),
-    (2, 2): (False, 80.4, 7.5),
-    (3, 2): (False, 91.2, 8.0),
+    (2, 2): (False, 80.4, 7.0),
+    (3, 2): (False, 91.2, 7.5),
     (4, 2): (False, 82.0, 12.0),
     (4, 3): (False, 173.0, 17.0),
 }
 
-# Mean constituent multiplicity per class (gluons ~1.6x quarks; tops highest).
-MULTIPLICITY_MEAN = np.array([50.0, 28.0, 38.0, 41.0, 55.0])
+# Mean constituent multiplicity per class at 25 GeV (one prong) or per boson/top jet.
+MULTIPLICITY_MEAN = np.array([46.0, 32.0, 38.0, 41.0, 55.0])
 # Jet width (radiation spread) per class, relative units.
-WIDTH_MEDIAN = np.array([1.4, 1.0, 0.9, 0.92, 1.05])
+WIDTH_MEDIAN = np.array([1.5, 1.0, 0.9, 0.92, 1.05])
 
 
 def generate_jsc_synth(num_rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -81,11 +81,17 @@ def generate_jsc_synth(num_rows: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     width = WIDTH_MEDIAN[label] * radiation**0.7 * _lognormal(rng, 0.18, n)
 
     # Two-prong (tau21-like) and three-prong (tau32-like) ratios in (0, 1).
-    two_prong = np.where(prongs >= 2, rng.beta(3.0, 5.0, n), rng.beta(5.0, 3.0, n))
-    two_prong = np.where((prongs == 2) & (label <= 1), rng.beta(4.0, 4.5, n), two_prong)
-    three_prong = np.where(prongs == 3, rng.beta(3.0, 5.0, n), rng.beta(5.0, 3.2, n))
+    # Beta shapes by prongs: low values = that many prongs (QCD two-prong fakes less clean).
+    fake = (prongs == 2) & (label <= 1)
+    two_a = np.where(fake, 4.0, np.where(prongs >= 2, 3.0, 5.0))
+    two_b = np.where(fake, 4.5, np.where(prongs >= 2, 5.0, 3.0))
+    two_prong = rng.beta(two_a, two_b)
+    three_prong = rng.beta(np.where(prongs == 3, 3.0, 5.0), np.where(prongs == 3, 5.0, 3.2))
 
-    lam = _saturate(MULTIPLICITY_MEAN[label] * radiation * (1.0 + 0.15 * (prongs - 1)), 120.0)
+    # One-prong jets get their mass from radiation: more constituents when heavier.
+    mass_factor = np.where(prongs == 1, np.sqrt(mass / 25.0), 1.0)
+    lam = MULTIPLICITY_MEAN[label] * radiation * mass_factor * (1.0 + 0.15 * (prongs - 1))
+    lam = _saturate(lam, 120.0)
     multiplicity = rng.poisson(rng.gamma(20.0, lam / 20.0)).astype(np.float64) + 2.0
 
     # zlogz = sum z log z: -log(n) for an even share, nearer 0 for one hard constituent.
@@ -101,8 +107,13 @@ def generate_jsc_synth(num_rows: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     c2_b2 = 0.12 * e3 * _lognormal(rng, 0.35, n) * (0.08 / (rho + 0.005)) ** 0.4
     d2_b1 = (c2_b1 / np.sqrt(c1_b1 + 1e-3)) ** 0.4 * _lognormal(rng, 0.1, n)  # e3 / e2^3
     d2_b2 = (c2_b2 / (c1_b2 + 2e-3) ** 0.35) ** 0.6 * _lognormal(rng, 0.15, n)
-    d2_a1_b2 = _sigmoid(0.8 * _logit(two_prong) + 0.3 * _logit(three_prong) + rng.normal(0, 0.3, n))
-    m2_b1 = _sigmoid(0.5 * _logit(three_prong) - 0.3 * np.log(width) + rng.normal(0, 0.5, n))
+    # Angular observables whose spread, not centre, differs: one-prong (and gluon) jets
+    # scatter more widely around the same centre than clean two/three-prong jets.
+    spread = np.where(prongs == 1, 1.1, 0.45) * (1.0 + 0.3 * (label == 0))
+    d2_a1_b2 = _sigmoid(spread * rng.standard_normal(n) + 0.25 * _logit(two_prong))
+    m2_b1 = _sigmoid(
+        0.7 * spread * rng.standard_normal(n) + 0.3 * _logit(three_prong) - 0.2 * np.log(width)
+    )
     m2_b2 = 0.05 * three_prong * rng.gamma(12.0, 1.0 / 12.0, n) * np.minimum(width, 2.5) ** 0.3
     n2_b1 = np.clip(two_prong**0.6 * _lognormal(rng, 0.08, n), 0.0, 1.0)
     n2_b2 = np.clip(two_prong**1.2 * _lognormal(rng, 0.15, n), 0.0, 1.0)

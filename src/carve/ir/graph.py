@@ -55,9 +55,7 @@ class MaseGraph:
             if not isinstance(model, nn.Module):
                 from carve.errors import CarveError
 
-                raise CarveError(
-                    f"MaseGraph needs a torch.nn.Module, got {type(model).__name__}"
-                )
+                raise CarveError(f"MaseGraph needs a torch.nn.Module, got {type(model).__name__}")
             self.model, self.tracer = trace(
                 model, cf_args, custom_leaf_modules, custom_leaf_functions
             )
@@ -66,9 +64,7 @@ class MaseGraph:
         self.recipe = recipe if recipe is not None else GraphRecipe(cf_args=cf_args)
 
     @classmethod
-    def from_registered(
-        cls, name: str, dataset_info: Any = None, **kwargs: Any
-    ) -> MaseGraph:
+    def from_registered(cls, name: str, dataset_info: Any = None, **kwargs: Any) -> MaseGraph:
         """Build registered model ``name`` and trace it, recording the name for save/load."""
         from carve.models import get_model
         from carve.models.registry import _info_dict

@@ -41,7 +41,7 @@ def register_leaf_function(function: Callable) -> Callable:
 
 
 class MaseTracer(fx.Tracer):
-    """fx tracer whose leaves are torch.nn modules, :data:`LEAF_MODULES` and ``custom_leaf_modules``."""
+    """fx tracer with leaves: torch.nn modules, :data:`LEAF_MODULES`, ``custom_leaf_modules``."""
 
     def __init__(
         self,
@@ -88,7 +88,9 @@ def _untraceable_message(model: nn.Module, error: Exception) -> str:
     )
 
 
-_LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in {Path(torch.__file__).parent, Path(__file__).parent})
+_LIBRARY_DIRS = tuple(
+    str(Path(p).resolve()) for p in {Path(torch.__file__).parent, Path(__file__).parent}
+)
 
 
 def _user_frame(error: Exception) -> str:

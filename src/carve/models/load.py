@@ -59,7 +59,9 @@ def safe_torch_load(path: str | os.PathLike) -> Any:
                 "which carve does not load: it reads checkpoints with "
                 "torch.load(weights_only=True) so no code in a file can run"
             ) from None
-        raise CarveError(f"checkpoint {str(path)!r} is malformed (not a torch checkpoint)") from None
+        raise CarveError(
+            f"checkpoint {str(path)!r} is malformed (not a torch checkpoint)"
+        ) from None
     except Exception as error:  # truncated zip, not a torch file, ...
         raise CarveError(
             f"checkpoint {str(path)!r} is malformed or truncated: {_first_line(error)}"
@@ -177,10 +179,22 @@ def load_auto(path: Path, model: nn.Module | None) -> nn.Module:
     return load_pt(path, model)
 
 
-def load_model(load_name: str | os.PathLike, load_type: str = "auto", model: nn.Module | None = None):
+def load_model(
+    load_name: str | os.PathLike, load_type: str = "auto", model: nn.Module | None = None
+):
     """Load checkpoint ``load_name`` of ``load_type`` into ``model`` and return the model.
 
     Same arguments as MASE's ``chop.tools.checkpoint_load.load_model``.
     """
+    if load_type == "auto" and (Path(load_name) / "recipe.json").is_file():
+        load_type = "graph"  # a folder saved by carve transform / save_mase_graph
     loader = LOAD_TYPES[load_type]
     return loader(Path(load_name), model)
+
+
+# a saved graph folder (quantized graphs for QAT); lives with the graph passes
+LOAD_TYPES.add_lazy(
+    "graph",
+    "carve.passes.transforms.qat:load_saved_graph",
+    description="folder saved by carve transform / save_mase_graph (recipe.json inside)",
+)

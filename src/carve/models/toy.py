@@ -70,7 +70,9 @@ class ToyTransformer(nn.Module):
         if features % tokens:
             from carve.errors import CarveError
 
-            raise CarveError(f"toy-transformer needs features divisible by {tokens}, got {features}")
+            raise CarveError(
+                f"toy-transformer needs features divisible by {tokens}, got {features}"
+            )
         self.tokens, self.dim = tokens, dim
         self.embed = nn.Linear(features // tokens, dim)
         self.norm1 = nn.LayerNorm(dim)

@@ -28,4 +28,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *function_names()])
 
 
-__all__ = ["PASSES", "get_pass", "register_pass", *function_names()]  # noqa: PLE0605
+__all__ = ["PASSES", "get_pass", "register_pass", *function_names()]

@@ -49,6 +49,20 @@ def pow2(exponent: Tensor) -> Tensor:
     return ((exponent.to(torch.int64) + 1023) << 52).view(torch.float64)
 
 
+def _pow2_float32(exponent: Tensor) -> Tensor:
+    return ((exponent.to(torch.int32) + 127) << 23).view(torch.float32)
+
+
+def _fits_float32(significand: Tensor, exponent: Tensor | None) -> bool:
+    if significand.dtype not in (torch.float32, torch.int64) or significand.numel() == 0:
+        return False
+    if significand.dtype == torch.int64 and int(significand.abs().max()) >= 2**24:
+        return False
+    if exponent is None:
+        return True
+    return int(exponent.min()) >= -126 and int(exponent.max()) <= 127
+
+
 def decode(
     significand: Tensor,
     exponent: Tensor | None,
@@ -56,7 +70,21 @@ def decode(
     zero_point: Tensor | None,
     dtype: torch.dtype,
 ) -> Tensor:
-    """``(significand - zero_point) * 2**exponent * scale`` in float64, cast to ``dtype``."""
+    """``(significand - zero_point) * 2**exponent * scale`` in float64, cast to ``dtype``.
+
+    When the result is float32, there is no scale/zero point, the significands
+    fit in 24 bits and the exponents in float32's normal range, the product is
+    formed in float32 instead: one correctly rounded multiply by a power of two,
+    hence the same bits as the float64 route, at a fraction of the cost.
+    """
+    if (
+        dtype == torch.float32
+        and scale is None
+        and zero_point is None
+        and _fits_float32(significand, exponent)
+    ):
+        value = significand.to(torch.float32)
+        return value if exponent is None else value * _pow2_float32(exponent)
     value = significand.to(torch.float64)
     if zero_point is not None:
         value = value - zero_point.to(torch.float64)
@@ -158,8 +186,14 @@ class NumberFormat:
     def check_spec(self, spec: Any) -> None:
         if not isinstance(spec, self.spec_cls):
             raise CarveError(
-                f"format {self.name!r} needs a {self.spec_cls.__name__}, got {type(spec).__name__}"
+                f"format {self.name!r} needs a spec of type {self.spec_cls.__name__}, "
+                f"got {type(spec).__name__}"
             )
+
+    @property
+    def config_keys(self) -> tuple[str, ...]:
+        """Every field a config may give per operand: ``keys`` then ``extra_keys``."""
+        return (*self.keys, *self.extra_keys)
 
     @property
     def ste_clip(self) -> float | None:

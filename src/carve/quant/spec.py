@@ -34,7 +34,9 @@ def check_int(fmt: str, field: str, value: Any, lo: int, hi: int) -> int:
                 f"{fmt}: {field}={value!r} is not an integer; accepted: integer in [{lo}, {hi}]"
             )
     if not lo <= value <= hi:
-        raise CarveError(f"{fmt}: {field}={value} is out of range; accepted: integer in [{lo}, {hi}]")
+        raise CarveError(
+            f"{fmt}: {field}={value} is out of range; accepted: integer in [{lo}, {hi}]"
+        )
     return value
 
 
@@ -49,7 +51,9 @@ def check_bool(fmt: str, field: str, value: Any) -> bool:
 
 def check_choice(fmt: str, field: str, value: Any, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise CarveError(f"{fmt}: {field}={value!r} is not accepted; accepted: {', '.join(choices)}")
+        raise CarveError(
+            f"{fmt}: {field}={value!r} is not accepted; accepted: {', '.join(choices)}"
+        )
     return value
 
 
@@ -58,10 +62,14 @@ def check_float(
 ) -> float:
     """A finite real number in ``[lo, hi]``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CarveError(f"{fmt}: {field}={value!r} is not a number; accepted: number in [{lo}, {hi}]")
+        raise CarveError(
+            f"{fmt}: {field}={value!r} is not a number; accepted: number in [{lo}, {hi}]"
+        )
     value = float(value)
     if not (lo <= value <= hi) or value != value:
-        raise CarveError(f"{fmt}: {field}={value} is out of range; accepted: number in [{lo}, {hi}]")
+        raise CarveError(
+            f"{fmt}: {field}={value} is out of range; accepted: number in [{lo}, {hi}]"
+        )
     return value
 
 

@@ -28,11 +28,11 @@ from carve.config import OPTIONS, CarveConfig, check_value
 from carve.errors import CarveError
 
 # options a study cannot vary: they name where results go or how they are shown
-NOT_VARIABLE = ("project", "project_dir", "progress", "log_level", "to_debug", "seed")
 # options that change neither the runs nor their results (ignored when resuming a study)
 PRESENTATION_KEYS = (
     "project", "project_dir", "progress", "log_level", "to_debug", "num_threads", "num_workers"
 )  # fmt: skip
+NOT_VARIABLE = (*PRESENTATION_KEYS, "seed")
 
 
 def _flag_names() -> dict[str, str]:
@@ -140,7 +140,9 @@ def parse_vary(text: str) -> VarySpec:
     """Parse one ``--vary KEY=V1,V2,...`` (or ``KEY=START..STOP``) argument."""
     key, equals, values = text.partition("=")
     if not equals or not key.strip():
-        raise CarveError(f"--vary {text!r}: write it as FLAG=VALUE,VALUE,... (e.g. batch-size=64,128)")
+        raise CarveError(
+            f"--vary {text!r}: write it as FLAG=VALUE,VALUE,... (e.g. batch-size=64,128)"
+        )
     return VarySpec.from_values(key, values)
 
 

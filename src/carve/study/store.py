@@ -52,18 +52,20 @@ class StudyStore:
             try:
                 saved = json.loads(identity_path.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError) as error:
-                raise CarveError(f"{identity_path} is unreadable ({error}); not touching it") from None
+                raise CarveError(
+                    f"{identity_path} is unreadable ({error}); not touching it"
+                ) from None
             differ = _differences(saved, self._identity())
             if differ:
                 raise CarveError(
                     f"study directory {str(self.root)!r} holds a different study "
-                    f"(differs in: {'; '.join(differ[:6])}); choose another --project/--project-dir "
-                    "or delete that directory"
+                    f"(differs in: {'; '.join(differ[:6])}); choose another --study-dir "
+                    "(or --project) or delete that directory"
                 )
         elif self.root.exists() and any(self.root.iterdir()):
             raise CarveError(
                 f"{str(self.root)!r} exists and is not a carve study directory; "
-                "choose another --project/--project-dir"
+                "choose another --study-dir (or --project)"
             )
 
     def _identity(self) -> dict[str, Any]:

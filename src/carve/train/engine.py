@@ -303,7 +303,9 @@ def train(
         model = build_model(config, dataset.info)
     seed_everything(config.seed)  # same RNG start whether the model was given or built
     if write_files:
-        output_dir = Path(output_dir) if output_dir is not None else project_path(config) / "software"
+        output_dir = (
+            Path(output_dir) if output_dir is not None else project_path(config) / "software"
+        )
     else:
         output_dir = None
     apply_num_threads(config.num_threads, sum(p.numel() for p in model.parameters()))

@@ -183,6 +183,7 @@ def _train_epoch(stack, optimizer, members: list[_Member], split, batch_size: in
     orders = torch.stack([torch.randperm(rows, generator=m.generator) for m in members])
     learning_rates = [member.lr for member in members]
     log_every = [m.config.log_every_n_steps if m.tensorboard else None for m in members]
+    logging = any(every is not None for every in log_every)
     total = num_batches(rows, batch_size)
     losses, sizes = [], []
     correct = torch.zeros(count, dtype=torch.int64)
@@ -201,14 +202,14 @@ def _train_epoch(stack, optimizer, members: list[_Member], split, batch_size: in
         global_step += 1
         with torch.no_grad():
             # the loss value cross_entropy reports (its own summation order), per member
-            losses.append(
-                torch.stack([functional.nll_loss(log_probs[m], y[m]) for m in range(count)])
-            )
+            pairs = zip(log_probs.detach().unbind(0), y.unbind(0))
+            losses.append(torch.stack([functional.nll_loss(lp, target) for lp, target in pairs]))
             correct += (out.argmax(dim=2) == y).sum(dim=1)
         sizes.append(size)
-        for member, every, loss in zip(members, log_every, losses[-1]):
-            if every is not None and global_step % every == 0:
-                member.tensorboard.step(global_step, loss.item())
+        if logging:
+            for member, every, loss in zip(members, log_every, losses[-1].tolist()):
+                if every is not None and global_step % every == 0:
+                    member.tensorboard.step(global_step, loss)
         if on_batch is not None:
             on_batch(index + 1, total)
     weights = torch.tensor(sizes, dtype=torch.float64)

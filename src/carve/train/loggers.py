@@ -39,9 +39,9 @@ class TensorBoardLog:
     """Scalars with MASE's tags: ``train_loss_step``, ``val_loss_epoch``, ``val_acc_epoch``..."""
 
     def __init__(self, folder: Path, hparams: dict[str, Any]) -> None:
-        from torch.utils.tensorboard import SummaryWriter
+        from carve.train.tensorboard_events import EventFileWriter
 
-        self.writer = SummaryWriter(log_dir=str(folder))
+        self.writer = EventFileWriter(folder)
         self.writer.add_text("config", "\n".join(f"    {k} = {v!r}" for k, v in hparams.items()))
 
     def step(self, global_step: int, loss: float) -> None:

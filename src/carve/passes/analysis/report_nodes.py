@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pprint
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import torch
 
@@ -37,8 +37,9 @@ class ReportNodeMetaParamArgs:
     def __post_init__(self) -> None:
         for kind in self.which:
             if kind not in META_KINDS:
+                accepted = ", ".join(META_KINDS)
                 raise CarveError(
-                    f"pass_args['which'] entry {kind!r} is unknown; accepted: {', '.join(META_KINDS)}"
+                    f"pass_args['which'] entry {kind!r} is unknown; accepted: {accepted}"
                 )
 
 
@@ -62,7 +63,13 @@ def report_node_type_analysis_pass(graph, pass_args=None):
     for node in graph.nodes:
         common = get_mase(node).parameters["common"]
         rows.append(
-            (node.name, node.op, common.get("mase_type"), common.get("mase_op"), _value_type(common))
+            (
+                node.name,
+                node.op,
+                common.get("mase_type"),
+                common.get("mase_op"),
+                _value_type(common),
+            )
         )
     columns = ["Node name", "Fx Node op", "Mase type", "Mase op", "Value type"]
     text = _emit("Node types", columns, rows, None)
@@ -119,6 +126,3 @@ def report_node_meta_param_analysis_pass(graph, pass_args=None):
     if args.save_path:
         print(f"Node meta param table is saved to {args.save_path}")
     return graph, {"text": text}
-
-
-Which = Literal["all", "common", "hardware", "software"]

@@ -29,9 +29,7 @@ def software_arg_names(node: fx.Node, module=None) -> list[str]:
     if module is not None:
         names += [name for name, _ in module.named_parameters(recurse=False)]
         names += [
-            name
-            for name, _ in module.named_buffers(recurse=False)
-            if name != "num_batches_tracked"
+            name for name, _ in module.named_buffers(recurse=False) if name != "num_batches_tracked"
         ]
     return names
 

@@ -6,8 +6,9 @@
 >>> text = encode(data, tensors, "n")
 >>> text["value"], sorted(tensors)
 ({'__tensor__': 'n/value'}, ['n/value'])
->>> decode(text, tensors) == {"shape": (2, 3), "torch_dtype": torch.float32, "value": tensors["n/value"]}
-True
+>>> back = decode(text, tensors)
+>>> back["shape"], back["torch_dtype"], back["value"] is tensors["n/value"]
+((2, 3), torch.float32, True)
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import torch
 
 from carve.errors import CarveError
 
-_DTYPES = {str(d).removeprefix("torch."): d for d in vars(torch).values() if isinstance(d, torch.dtype)}
+_DTYPES = {
+    str(d).removeprefix("torch."): d for d in vars(torch).values() if isinstance(d, torch.dtype)
+}
 
 
 def encode(data: Any, tensors: dict[str, torch.Tensor], path: str) -> Any:

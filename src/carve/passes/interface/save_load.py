@@ -54,7 +54,7 @@ class LoadArgs:
 
 def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
     temp = path.with_name(f".{path.name}.tmp")
-    save_file({k: v.detach().contiguous().clone() for k, v in tensors.items()}, str(temp))
+    save_file({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}, str(temp))
     temp.replace(path)
 
 
@@ -93,8 +93,10 @@ def save_mase_graph_interface_pass(graph, pass_args=None):
     write_text_atomic(folder / "metadata.json", json.dumps(metadata, indent=1))
     write_text_atomic(folder / "recipe.json", json.dumps(document, indent=1))
     if recipe.model_name is None:
-        logger.info("saved graph has no registered model name: loading it needs the graph "
-                    "of the same model (load_mase_graph_interface_pass(MaseGraph(model), ...))")
+        logger.info(
+            "saved graph has no registered model name: loading it needs the graph "
+            "of the same model (load_mase_graph_interface_pass(MaseGraph(model), ...))"
+        )
     return graph, {"save_dir": str(folder)}
 
 
@@ -104,7 +106,9 @@ def _read(folder: Path) -> tuple[dict, dict, dict[str, torch.Tensor]]:
         metadata = json.loads((folder / "metadata.json").read_text())
         side = load_file(str(folder / "metadata.safetensors"))
     except FileNotFoundError as error:
-        raise CarveError(f"{folder} is not a saved carve graph: {error.filename} is missing") from None
+        raise CarveError(
+            f"{folder} is not a saved carve graph: {error.filename} is missing"
+        ) from None
     if document.get("format") != FORMAT or document.get("version") != VERSION:
         raise CarveError(f"{folder}/recipe.json is not a {FORMAT} v{VERSION} file")
     return document, metadata, side
@@ -130,8 +134,10 @@ def _replay(graph: MaseGraph, transforms: list[dict], inputs: dict) -> None:
 
     done = len(graph.recipe.transforms)
     if graph.recipe.transforms != transforms[:done]:
-        raise CarveError("the graph passed to load_mase_graph_interface_pass already has "
-                         "transforms that differ from the saved ones; pass the untransformed graph")  # fmt: skip
+        raise CarveError(
+            "the graph passed to load_mase_graph_interface_pass already has transforms that "
+            "differ from the saved ones; pass the untransformed graph"
+        )
     pending = transforms[done:]
     if not pending:
         return

@@ -43,7 +43,8 @@ def copy_containers(data: Any) -> Any:
 
     >>> data = {"args": {"x": {"shape": [2], "value": object()}}}
     >>> copied = copy_containers(data)
-    >>> copied["args"]["x"] is data["args"]["x"], copied["args"]["x"]["value"] is data["args"]["x"]["value"]
+    >>> old, new = data["args"]["x"], copied["args"]["x"]
+    >>> new is old, new["value"] is old["value"]
     (False, True)
     """
     if isinstance(data, dict):

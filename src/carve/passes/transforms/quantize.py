@@ -50,8 +50,8 @@ from carve.passes.transforms.quantize_args import (
 )
 from carve.quant.layers import (
     FUNCTION_CLASSES,
-    MODULE_CLASSES,
     FUNCTION_TARGETS,
+    MODULE_CLASSES,
     QuantizedFunction,
     quantized_function_module,
     quantized_module,
@@ -178,4 +178,3 @@ def quantize_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dic
         "bypassed": [n for n, c in configs.items() if c is not None and c.get("bypass")],
     }
     return graph, info
-

@@ -83,7 +83,7 @@ def parse_quantize_args(pass_args: Any) -> QuantizeArgs:
         raise CarveError(f"{PASS}: pass_args need 'by': one of {', '.join(SELECTORS)}")
     by = pass_args["by"]
     if by not in SELECTORS:
-        raise CarveError(f"{PASS}: " + unknown_name_message("selector 'by'", by, SELECTORS))
+        raise CarveError(f"{PASS}: by={by!r} is not accepted; accepted: {', '.join(SELECTORS)}")
     in_place = pass_args.get("in_place", False)
     if not isinstance(in_place, bool):
         raise CarveError(f"{PASS}: in_place must be true/false, got {in_place!r}")

@@ -175,7 +175,9 @@ class BlockMinifloatFormat(_BlockFormat):
         v, sign = magnitude(x)
         m, e = spec.width - spec.exponent_width - 1, spec.exponent_width
         top = 2**e - 1
-        bias = torch.clamp(top - floor_log2(self.block_max(x, spec)), 0, 2**spec.exponent_bias_width - 1)
+        bias = torch.clamp(
+            top - floor_log2(self.block_max(x, spec)), 0, 2**spec.exponent_bias_width - 1
+        )
         n, q = round_to_float_grid(v, m + 1, 1 - bias - m, top - bias - m)
         return Encoded(signed_significand(n, sign), exponent=q)
 

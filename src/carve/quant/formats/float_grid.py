@@ -38,7 +38,7 @@ def floor_log2(v: Tensor) -> Tensor:
 
 
 def ceil_log2(v: Tensor) -> Tensor:
-    """Exact ``ceil(log2 v)`` for positive finite float64 ``v`` (powers of two map to themselves)."""
+    """Exact ``ceil(log2 v)`` for positive finite float64 ``v`` (powers of two: exact)."""
     mant, exp = torch.frexp(v)
     exp = exp.to(torch.int64)
     return torch.where(mant == 0.5, exp - 1, exp)
@@ -71,7 +71,7 @@ def round_to_float_grid(
     k = floor_log2(finite_for_exponent(v))
     q = torch.clamp(k - (precision_bits - 1), min=min_step_exp)
     q = torch.minimum(q, torch.as_tensor(max_step_exp, dtype=torch.int64))
-    n = torch.round(v * pow2(-q) + 1e-9)
+    n = torch.round(v * pow2(-q))
     at_top = q == torch.as_tensor(max_step_exp, dtype=torch.int64)
     n = torch.where(at_top, torch.clamp(n, max=float(top)), n)
     carry = n == full

@@ -10,7 +10,9 @@ the largest power of two the element format holds (0 for MXINT, 8 for
 FP8 E4M3, 15 for E5M2, 4 for FP6 E3M2, 2 for E2M3 and FP4 E2M1), clamped to
 E8M0's ``[-127, 127]``; an all-zero block uses ``2**-127``. Elements are
 ``x / X`` rounded half to even and saturated to the element's largest finite
-value (OCP's saturating conversion; no inf/NaN produced).
+value (OCP's saturating conversion; no inf/NaN produced: ``inf`` counts as
+float32's largest value when the scale is chosen, so it saturates to a finite
+value).
 
 - ``mxint``: ``width``-bit signed integer with ``width-2`` fraction bits,
   codes in ``[-(2**(width-1) - 1), 2**(width-1) - 1]`` (MXINT8: +-1.984375).
@@ -36,7 +38,6 @@ from torch import Tensor
 from carve.quant.base import Encoded, NumberFormat
 from carve.quant.formats.blocking import block_amax, block_shape
 from carve.quant.formats.float_grid import (
-    finite_for_exponent,
     floor_log2,
     magnitude,
     round_to_float_grid,
@@ -46,11 +47,13 @@ from carve.quant.spec import check_int
 
 SCALE_BITS = 8
 SCALE_MIN, SCALE_MAX = -127, 127
+FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 
 
 def shared_scale_exponent(x: Tensor, block_size: int, emax_elem: int) -> Tensor:
     """Per-element (broadcast) E8M0 exponent ``floor(log2 amax) - emax_elem``, clamped."""
-    amax = finite_for_exponent(block_amax(x, block_shape(x.shape, [block_size])))
+    # inf counts as float32's largest value, so the saturated block stays finite
+    amax = block_amax(x, block_shape(x.shape, [block_size])).clamp(max=FLOAT32_MAX)
     exp = torch.where(amax > 0, floor_log2(amax) - emax_elem, SCALE_MIN)
     return torch.clamp(exp, SCALE_MIN, SCALE_MAX)
 

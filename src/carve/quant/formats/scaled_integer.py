@@ -91,6 +91,11 @@ class ScaledIntegerFormat(NumberFormat):
         codes = torch.clamp(torch.round(x64 / scale) + zero_point, 0, top)
         return Encoded(codes, scale=scale, zero_point=zero_point.to(torch.int64))
 
+    def on_grid_mask(self, x: Tensor, spec: ScaledIntegerSpec, quantized: Tensor) -> Tensor:
+        # Re-quantizing recomputes the scale from the quantized values; for the
+        # asymmetric range it can move by float rounding, so allow 1e-6 relative.
+        return torch.isclose(quantized, x, rtol=1e-6, atol=0.0)
+
     def storage_bits(self, spec: ScaledIntegerSpec) -> float:
         return float(spec.width)  # scales (one per tensor or channel) not counted
 

@@ -45,7 +45,9 @@ class TernarySpec:
 
     def __post_init__(self) -> None:
         check_int("ternary", "width", self.width, 2, 32)
-        set_field(self, "scaling_factor", check_bool("ternary", "scaling_factor", self.scaling_factor))
+        set_field(
+            self, "scaling_factor", check_bool("ternary", "scaling_factor", self.scaling_factor)
+        )
         for field in ("mean", "median", "max", "threshold"):
             value = getattr(self, field)
             if value is not None:

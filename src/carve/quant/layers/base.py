@@ -27,6 +27,9 @@ from carve.quant.catalog import FORMATS
 from carve.quant.layers.quantizer import OperandQuantizer, check_config_keys, operands_in
 from carve.quant.spec import na_to_none
 
+# metadata argument name -> quantizer attribute
+ATTRIBUTES = {"data_in_0": "x_quantizer", "data_in_1": "y_quantizer", "weight": "w_quantizer",
+              "bias": "b_quantizer", "data_out_0": "out_quantizer"}  # fmt: skip
 # parameter name -> (quantizer attribute, config operand)
 PARAMETER_OPERANDS = {"weight": ("w_quantizer", "weight"), "bias": ("b_quantizer", "bias")}
 
@@ -74,7 +77,9 @@ class QuantizedLayer:
             setattr(self, attribute, quantizer)
         has_out = operands_in(config, ["data_out"])
         self.out_quantizer = (
-            OperandQuantizer.from_config(config, "data_out") if has_out else OperandQuantizer("data_out")
+            OperandQuantizer.from_config(config, "data_out")
+            if has_out
+            else OperandQuantizer("data_out")
         )
 
     def quantizers(self) -> dict[str, OperandQuantizer]:
@@ -93,7 +98,7 @@ class QuantizedLayer:
 
     def extra_repr(self) -> str:
         base = super().extra_repr()  # type: ignore[misc]
-        parts = [f"{name}={q!r}" for name, q in self.quantizers().items() if q.enabled]
+        parts = [f"{ATTRIBUTES[name]}={q!r}" for name, q in self.quantizers().items() if q.enabled]
         return ", ".join(p for p in [base, *parts] if p)
 
 
@@ -146,4 +151,3 @@ def quantized_class(op_class: type, format_name: str) -> type:
         setattr(sys.modules[op_class.__module__], name, cls)
         _CLASSES[key] = cls
     return _CLASSES[key]
-

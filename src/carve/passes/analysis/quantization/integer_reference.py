@@ -90,8 +90,10 @@ def uses_integer_only(layer: QuantizedLayer) -> bool:
     """All enabled quantizers of ``layer`` are fixed point (and its inputs are quantized)."""
     quantizers = layer.quantizers()
     enabled = [q for q in quantizers.values() if q.enabled]
-    return bool(enabled) and all(is_integer_quantizer(q) for q in enabled) and (
-        quantizers["data_in_0"].enabled
+    return (
+        bool(enabled)
+        and all(is_integer_quantizer(q) for q in enabled)
+        and (quantizers["data_in_0"].enabled)
     )
 
 
@@ -124,9 +126,7 @@ def requantize(value: Fixed, quantizer: OperandQuantizer) -> Fixed:
     return Fixed(np.clip(codes, spec.int_min, spec.int_max), target)
 
 
-def _affine(
-    x: Fixed, w: Fixed, b: Fixed | None, product: Any
-) -> tuple[Fixed, np.ndarray]:
+def _affine(x: Fixed, w: Fixed, b: Fixed | None, product: Any) -> tuple[Fixed, np.ndarray]:
     """``product(x, w) + b`` in int64, and S (sum of absolute terms) per output."""
     exponent = x.exponent + w.exponent
     acc = product(x.codes, w.codes)

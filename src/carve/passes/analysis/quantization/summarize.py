@@ -118,7 +118,9 @@ def _parse(args: tuple, kwargs: dict) -> tuple[Any, Any, str | None]:
     if len(args) >= 2 and hasattr(args[1], "nodes"):  # (ori_graph, graph, save_dir=...)
         extra = set(kwargs) - {"save_dir"}
         if extra or len(args) > 3:
-            raise CarveError("summarize_quantization_analysis_pass(ori_graph, graph, save_dir=None)")
+            raise CarveError(
+                "summarize_quantization_analysis_pass(ori_graph, graph, save_dir=None)"
+            )
         save_dir = args[2] if len(args) == 3 else kwargs.get("save_dir")
         return args[0], args[1], save_dir
     if not args:
@@ -152,10 +154,10 @@ def summarize_quantization_analysis_pass(*args: Any, **kwargs: Any) -> tuple[Any
     files = []
     if save_dir is not None:
         folder = Path(save_dir)
-        files.append(atomic_write_text(folder / "quantize_table.csv",
-                                       _csv(rows, TABLE_COLUMNS, index=True)))  # fmt: skip
-        files.append(atomic_write_text(folder / "quantize_histogram.csv",
-                                       _csv(histogram, HISTOGRAM_COLUMNS, index=False)))  # fmt: skip
+        table_csv = _csv(rows, TABLE_COLUMNS, index=True)
+        histogram_csv = _csv(histogram, HISTOGRAM_COLUMNS, index=False)
+        files.append(atomic_write_text(folder / "quantize_table.csv", table_csv))
+        files.append(atomic_write_text(folder / "quantize_histogram.csv", histogram_csv))
     info = {
         "table": rows,
         "histogram": histogram,

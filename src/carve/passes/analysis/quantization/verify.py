@@ -127,7 +127,9 @@ def _batches(graph: Any, inputs: Any, batch_size: int) -> list[dict[str, torch.T
     if not isinstance(inputs, dict) or sorted(inputs) != sorted(names):
         raise CarveError(f"{PASS}: inputs must be a tensor or a dict with keys {names}")
     rows = len(next(iter(inputs.values())))
-    return [{k: v[i : i + batch_size] for k, v in inputs.items()} for i in range(0, rows, batch_size)]
+    return [
+        {k: v[i : i + batch_size] for k, v in inputs.items()} for i in range(0, rows, batch_size)
+    ]
 
 
 def _observe(graph: Any, layers, batches) -> tuple[dict[tuple[str, str], _Accumulator], list]:
@@ -144,7 +146,11 @@ def _observe(graph: Any, layers, batches) -> tuple[dict[tuple[str, str], _Accumu
                        "data_out_0": output}  # fmt: skip
             for operand, value in tensors.items():
                 quantizer = quantizers.get(operand)
-                if quantizer is None or not quantizer.enabled or not isinstance(value, torch.Tensor):
+                if (
+                    quantizer is None
+                    or not quantizer.enabled
+                    or not isinstance(value, torch.Tensor)
+                ):
                     continue
                 if operand == "data_out_0":
                     value = output  # already quantized by the layer: must be on the grid

@@ -59,11 +59,14 @@ class Stat:
     device: str | None = None
     dims: Dims = "all"
 
+    # moments accumulate in float64; order statistics are exact in the input's precision
+    _precision = torch.float64
+
     def prepare(self, samples: torch.Tensor) -> torch.Tensor:
         samples = samples.detach()
         if self.device is not None:
             samples = samples.to(self.device)
-        rows = to_rows(samples.to(torch.float64), self.dims)
+        rows = to_rows(samples.to(self._precision), self.dims)
         return rows.abs() if getattr(self, "abs", False) else rows
 
     def update(self, samples: torch.Tensor) -> None:
@@ -81,7 +84,9 @@ class _Stored(Stat):
         self._chunks: list[torch.Tensor] = []
 
     def update(self, samples: torch.Tensor) -> None:
-        self._chunks.append(self.prepare(samples).clone())
+        rows = self.prepare(samples)
+        shared = rows.untyped_storage().data_ptr() == samples.untyped_storage().data_ptr()
+        self._chunks.append(rows.clone() if shared else rows)  # in-place ops must not reach it
 
     def rows(self) -> torch.Tensor:
         return torch.cat(self._chunks, dim=0)
@@ -193,6 +198,7 @@ class RangeMinMax(Stat):
     """Running minimum and maximum (of ``|x|`` with ``abs``)."""
 
     abs: bool = False
+    _precision = torch.float32
 
     def __post_init__(self) -> None:
         self._min: torch.Tensor | None = None
@@ -215,10 +221,11 @@ class RangeMinMax(Stat):
 @STATS.register("range_quantile")
 @dataclass
 class RangeQuantile(_Stored):
-    """``min = q(1 - quantile)``, ``max = q(quantile)`` (linear interpolation, as numpy)."""
+    """``min = q(1 - quantile)``, ``max = q(quantile)`` (linear interpolation)."""
 
     abs: bool = False
     quantile: float = 0.975
+    _precision = torch.float32
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -226,15 +233,12 @@ class RangeQuantile(_Stored):
             raise CarveError(f"range_quantile: quantile must be in [0, 1], got {self.quantile}")
 
     def compute(self) -> dict[str, Any]:
-        rows = self.rows()
-        qs = torch.tensor([1.0 - self.quantile, self.quantile], dtype=rows.dtype)
-        if rows.numel() < 2**24:
-            low, high = torch.quantile(rows, qs, dim=0)
-        else:  # torch.quantile's input limit
-            import numpy as np
+        import numpy as np
 
-            low, high = torch.from_numpy(np.quantile(rows.numpy(), qs.numpy(), axis=0))
-        return _range(low, high, rows.shape[0])
+        rows = self.rows()
+        # numpy selects in O(n) (introselect); torch.quantile sorts, ~10x slower on 1M values
+        low, high = np.quantile(rows.cpu().numpy(), [1.0 - self.quantile, self.quantile], axis=0)
+        return _range(torch.as_tensor(low), torch.as_tensor(high), rows.shape[0])
 
 
 @STATS.register("abs_mean")
@@ -269,4 +273,3 @@ def check_stat_config(config: dict[str, Any], what: str) -> None:
         if not isinstance(kwargs, dict) and kwargs is not None:
             raise CarveError(f"{what}[{name!r}] must be a dict of keyword arguments")
         make_stat(name, kwargs)
-

@@ -1,0 +1,139 @@
+"""Quantization benchmarks: the quantize pass, and fake-quantized vs float evaluation.
+
+    python benchmarks/quantize.py [--only pass,eval] [--repeats N]
+
+Sections (each prints its figures and ratio against its target):
+
+- ``pass``: ``quantize_transform_pass`` on jsc-s (copy of the graph included;
+  integer 8/4 on every Linear and ReLU). Target: under 50 ms.
+- ``eval``: evaluating the full jsc-synth test split with the quantized jsc-s
+  graph vs the float graph. Target: under 2x the float time.
+- ``formats``: throughput of each number format's ``quantize`` (and ``to_int``)
+  on a 1M-element tensor vs a plain ``torch.round`` fixed-point baseline.
+
+All timings use one thread (``torch.set_num_threads(1)``) and report the
+median of ``--repeats`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
+        "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+PASS_ARGS = {"by": "type", "default": {"config": {"name": None}},
+             "linear": {"config": INT8}, "relu": {"config": INT8}}  # fmt: skip
+
+
+def median_time(function: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def analysed_graph(model: str, batch: int = 128):
+    from carve.ir import MaseGraph
+    from carve.passes import (
+        add_common_metadata_analysis_pass,
+        add_software_metadata_analysis_pass,
+        init_metadata_analysis_pass,
+    )
+
+    torch.manual_seed(0)
+    mg, _ = init_metadata_analysis_pass(MaseGraph.from_registered(model))
+    dummy = {"x": torch.randn(batch, 16)}
+    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": dummy})  # values kept, as MASE
+    mg, _ = add_software_metadata_analysis_pass(mg)
+    return mg
+
+
+def bench_pass(repeats: int) -> None:
+    from carve.passes import quantize_transform_pass
+
+    mg = analysed_graph("jsc-s")
+    quantize_transform_pass(mg, PASS_ARGS)  # warm-up (imports, class generation)
+    seconds = median_time(lambda: quantize_transform_pass(mg, PASS_ARGS), repeats)
+    print(f"quantize_transform_pass on jsc-s (copy + 10 nodes): {seconds * 1e3:.2f} ms "
+          f"(target < 50 ms: {seconds * 1e3 / 50:.2f}x of budget)")  # fmt: skip
+
+
+def bench_eval(repeats: int) -> None:
+    from carve.data import get_dataset
+    from carve.passes import quantize_transform_pass
+    from carve.train import evaluate
+
+    test = get_dataset("jsc-synth").test
+    mg = analysed_graph("jsc-s")
+    qmg, _ = quantize_transform_pass(mg, PASS_ARGS)
+    evaluate(mg.model, test), evaluate(qmg.model, test)  # warm-up
+    float_s = median_time(lambda: evaluate(mg.model, test), repeats)
+    quant_s = median_time(lambda: evaluate(qmg.model, test), repeats)
+    print(f"evaluate jsc-s on jsc-synth test ({len(test):,} rows): float {float_s * 1e3:.1f} ms, "
+          f"fake-quantized {quant_s * 1e3:.1f} ms, ratio {quant_s / float_s:.2f}x "
+          "(target < 2x)")  # fmt: skip
+
+
+# one typical spec per format for the throughput section
+FORMAT_SPECS: dict[str, dict] = {
+    "integer": {"width": 8, "frac_width": 4},
+    "scaled_integer": {"width": 8, "granularity": "channel"},
+    "minifloat_ieee": {"width": 8, "exponent_width": 4},
+    "minifloat_denorm": {"width": 8, "exponent_width": 4},
+    "log": {"width": 8, "exponent_bias": 7},
+    "block_fp": {"width": 8, "exponent_width": 8, "block_size": [1, 16]},
+    "block_minifloat": {"width": 8, "exponent_width": 4, "exponent_bias_width": 6,
+                        "block_size": [1, 16]},
+    "block_log": {"width": 6, "exponent_bias_width": 6, "block_size": [1, 16]},
+    "binary": {"width": 1, "stochastic": False, "bipolar": True},
+    "ternary": {"width": 2, "scaling_factor": True},
+    "mxint": {"width": 8, "block_size": 32},
+    "mxfp": {"width": 8, "exponent_width": 4, "block_size": 32},
+}  # fmt: skip
+
+
+def bench_formats(repeats: int) -> None:
+    """Each format's ``quantize`` (and ``to_int``) on 1M elements vs ``torch.round``."""
+    from carve.quant import FORMATS
+
+    x = torch.randn(1024, 1024, generator=torch.Generator().manual_seed(0))
+    base = median_time(lambda: torch.round(x * 16) / 16, repeats)
+    print(f"format throughput on a 1M-element float32 tensor; baseline torch.round(x*16)/16: "
+          f"{base * 1e3:.2f} ms ({x.numel() / base / 1e6:.0f} M elem/s)")  # fmt: skip
+    print(f"{'format':<18}{'quantize ms':>12}{'M elem/s':>10}{'x round':>9}{'to_int ms':>11}")
+    for name, fields in FORMAT_SPECS.items():
+        fmt = FORMATS[name]
+        spec = fmt.make_spec(**fields)
+        fmt.quantize(x, spec)  # warm-up
+        q_s = median_time(lambda fmt=fmt, spec=spec: fmt.quantize(x, spec), repeats)
+        i_s = median_time(lambda fmt=fmt, spec=spec: fmt.to_int(x, spec), max(3, repeats // 3))
+        print(f"{name:<18}{q_s * 1e3:>12.2f}{x.numel() / q_s / 1e6:>10.0f}{q_s / base:>9.1f}"
+              f"{i_s * 1e3:>11.2f}")  # fmt: skip
+
+
+SECTIONS: dict[str, Callable[[int], None]] = {
+    "pass": bench_pass,
+    "eval": bench_eval,
+    "formats": bench_formats,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    for name in args.only.split(","):
+        SECTIONS[name](args.repeats)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""``carve transform``: passes in file order, accuracy before/after, saved graph; then QAT."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from carve.cli.main import main
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def run(capsys, *argv) -> tuple[int, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def accuracy(text: str, label: str) -> float:
+    return float(re.search(rf"{label}\s*│\s*([\d.]+)", text).group(1))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return tmp_path_factory.mktemp("transform")
+
+
+def test_transform_quantizes_verifies_saves_then_test_and_qat(project, capsys):
+    common = ["--project-dir", str(project), "--data-size", "1500", "--no-progress"]
+    code, out = run(capsys, "transform", "--config", str(CONFIGS / "jsc_tiny_by_type.toml"),
+                    "--project", "t", *common)  # fmt: skip
+    assert code == 0, out
+    transform = project / "t" / "software" / "transform"
+    assert (transform / "quantize" / "quantize_histogram.csv").read_text().splitlines()[2] == (
+        "Linear,linear,1,1,0")  # fmt: skip
+    assert (transform / "transformed_ckpt" / "recipe.json").is_file()
+    assert (transform / "verify" / "quantize_verify.json").is_file()
+    assert "Integer-only reference: logits equal the fake-quantized graph's: True" in out
+    assert "Verification passed" in out
+    after = accuracy(out, "accuracy after")
+    # the saved graph evaluates to the same accuracy
+    code, out = run(capsys, "test", "jsc-tiny", "jsc-synth", "--load",
+                    str(transform / "transformed_ckpt"), *common)  # fmt: skip
+    assert code == 0, out
+    assert accuracy(out, "test_acc") == pytest.approx(after, abs=1e-6)
+    # QAT: train the quantized graph, saved again in the same form
+    code, out = run(capsys, "train", "jsc-tiny", "jsc-synth", "--load",
+                    str(transform / "transformed_ckpt"), "--max-epochs", "1", "--project", "qat",
+                    *common)  # fmt: skip
+    assert code == 0, out
+    trained = project / "qat" / "software" / "training_ckpts" / "transformed_ckpt"
+    assert (trained / "recipe.json").is_file()
+    code, out = run(capsys, "test", "jsc-tiny", "jsc-synth", "--load", str(trained), *common)
+    assert code == 0 and "test_acc" in out
+
+
+def test_passes_run_in_file_order(project, capsys, tmp_path):
+    config = tmp_path / "order.toml"
+    text = (CONFIGS / "jsc_tiny_by_type.toml").read_text()
+    config.write_text(text + "\n[passes.summarize_quantization]\n\n[passes.save_mase_graph]\n")
+    code, out = run(capsys, "transform", "--config", str(config), "--project-dir", str(project),
+                    "--project", "order", "--data-size", "1500", "--no-progress")  # fmt: skip
+    assert code == 0, out
+    assert out.index("Quantized graph histogram") < out.index("Quantization proof")
+    assert (
+        project / "order" / "software" / "transform" / "saved_mase_graph" / "recipe.json"
+    ).is_file()
+
+
+@pytest.mark.parametrize("extra,message", [
+    ("", "needs \\[passes.<name>\\] tables"),
+    ("[passes.quantise]\n", "unknown pass 'quantise'; did you mean 'quantize'"),
+])  # fmt: skip
+def test_config_mistakes_are_one_line_errors(tmp_path, capsys, extra, message):
+    config = tmp_path / "bad.toml"
+    config.write_text('model = "jsc-tiny"\ndataset = "jsc-synth"\n' + extra)
+    code, out = run(capsys, "transform", "--config", str(config), "--project-dir", str(tmp_path),
+                    "--data-size", "1500")  # fmt: skip
+    assert code == 2 and re.search(message, out)
+    shutil.rmtree(tmp_path, ignore_errors=True)
