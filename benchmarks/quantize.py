@@ -1,6 +1,6 @@
 """Quantization benchmarks: the quantize pass, and fake-quantized vs float evaluation.
 
-    python benchmarks/quantize.py [--only pass,eval] [--repeats N]
+    python benchmarks/quantize.py [--only pass,eval] [--repeats N] [--widths-checkpoint CKPT]
 
 Sections (each prints its figures and ratio against its target):
 
@@ -10,6 +10,9 @@ Sections (each prints its figures and ratio against its target):
   graph vs the float graph. Target: under 2x the float time.
 - ``formats``: throughput of each number format's ``quantize`` (and ``to_int``)
   on a 1M-element tensor vs a plain ``torch.round`` fixed-point baseline.
+
+``--widths-checkpoint`` (a trained jsc-toy checkpoint) also prints its test
+accuracy with every Linear quantized to integer widths 16...2 (docs/lab2.md).
 
 All timings use one thread (``torch.set_num_threads(1)``) and report the
 median of ``--repeats`` runs.
@@ -100,22 +103,66 @@ FORMAT_SPECS: dict[str, dict] = {
 
 
 def bench_formats(repeats: int) -> None:
-    """Each format's ``quantize`` (and ``to_int``) on 1M elements vs ``torch.round``."""
+    """Each format's ``quantize`` (and ``to_int``) on 1M elements vs ``torch.round``.
+
+    The baseline is re-timed alternately with each format, so the ratio holds
+    even when other processes share the CPU.
+    """
     from carve.quant import FORMATS
 
     x = torch.randn(1024, 1024, generator=torch.Generator().manual_seed(0))
-    base = median_time(lambda: torch.round(x * 16) / 16, repeats)
-    print(f"format throughput on a 1M-element float32 tensor; baseline torch.round(x*16)/16: "
-          f"{base * 1e3:.2f} ms ({x.numel() / base / 1e6:.0f} M elem/s)")  # fmt: skip
-    print(f"{'format':<18}{'quantize ms':>12}{'M elem/s':>10}{'x round':>9}{'to_int ms':>11}")
+
+    def baseline() -> torch.Tensor:
+        return torch.round(x * 16) / 16
+
+    print("format throughput on a 1M-element float32 tensor vs torch.round(x*16)/16 "
+          "(medians; baseline re-timed alternately with each format)")  # fmt: skip
+    print(f"{'format':<18}{'quantize ms':>12}{'M elem/s':>10}{'round ms':>10}{'ratio':>7}"
+          f"{'to_int ms':>11}")  # fmt: skip
     for name, fields in FORMAT_SPECS.items():
         fmt = FORMATS[name]
         spec = fmt.make_spec(**fields)
-        fmt.quantize(x, spec)  # warm-up
-        q_s = median_time(lambda fmt=fmt, spec=spec: fmt.quantize(x, spec), repeats)
+        fmt.quantize(x, spec), baseline()  # warm-up
+        q_times, b_times = [], []
+        for _ in range(repeats):
+            q_times.append(median_time(lambda fmt=fmt, spec=spec: fmt.quantize(x, spec), 1))
+            b_times.append(median_time(baseline, 1))
+        q_s, b_s = statistics.median(q_times), statistics.median(b_times)
         i_s = median_time(lambda fmt=fmt, spec=spec: fmt.to_int(x, spec), max(3, repeats // 3))
-        print(f"{name:<18}{q_s * 1e3:>12.2f}{x.numel() / q_s / 1e6:>10.0f}{q_s / base:>9.1f}"
-              f"{i_s * 1e3:>11.2f}")  # fmt: skip
+        print(f"{name:<18}{q_s * 1e3:>12.2f}{x.numel() / q_s / 1e6:>10.0f}{b_s * 1e3:>10.2f}"
+              f"{q_s / b_s:>7.1f}{i_s * 1e3:>11.2f}")  # fmt: skip
+
+
+def accuracy_vs_width(checkpoint: str, model: str = "jsc-toy") -> None:
+    """Test accuracy of ``model`` (weights from ``checkpoint``) with every Linear at w bits."""
+    from carve.data import get_dataset
+    from carve.ir import MaseGraph
+    from carve.models import get_model, load_model
+    from carve.passes import (
+        add_common_metadata_analysis_pass,
+        init_metadata_analysis_pass,
+        quantize_transform_pass,
+    )
+    from carve.train import evaluate
+
+    dataset = get_dataset("jsc-synth")
+    net = get_model(model, dataset_info=dataset.info)
+    load_model(checkpoint, "auto", net)
+    mg, _ = init_metadata_analysis_pass(MaseGraph(net))
+    dummy = {"x": dataset.train.x[:128]}
+    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": dummy, "add_value": False})
+    print(f"| width | frac | test accuracy ({model}, every Linear: data_in, weight, bias) |")
+    print("|---|---|---|")
+    print(f"| float32 | - | {evaluate(mg.model, dataset.test)['acc']:.4f} |")
+    for width in (16, 12, 10, 8, 6, 5, 4, 3, 2):
+        frac = width // 2
+        config = {"name": "integer"} | {
+            f"{op}_{key}": value
+            for op in ("data_in", "weight", "bias")
+            for key, value in (("width", width), ("frac_width", frac))
+        }
+        qmg, _ = quantize_transform_pass(mg, {"by": "type", "linear": {"config": config}})
+        print(f"| {width} | {frac} | {evaluate(qmg.model, dataset.test)['acc']:.4f} |")
 
 
 SECTIONS: dict[str, Callable[[int], None]] = {
@@ -129,10 +176,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--widths-checkpoint", help="also print jsc-toy accuracy vs integer width")
     args = parser.parse_args()
     torch.set_num_threads(1)
     for name in args.only.split(","):
-        SECTIONS[name](args.repeats)
+        if name:
+            SECTIONS[name](args.repeats)
+    if args.widths_checkpoint:
+        accuracy_vs_width(args.widths_checkpoint)
 
 
 if __name__ == "__main__":

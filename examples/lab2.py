@@ -30,6 +30,7 @@ from carve.passes import (  # noqa: E402
     report_graph_analysis_pass,
     report_node_meta_param_analysis_pass,
 )
+from carve.train.threads import apply_num_threads  # noqa: E402
 
 
 def main() -> None:
@@ -51,6 +52,8 @@ def main() -> None:
     model_info = get_model_info(args.model)
     model = get_model(args.model, task="cls", dataset_info=data_module.dataset_info,
                       pretrained=False)  # fmt: skip
+    # tiny models run fastest on one thread (see carve.train.threads), as in `carve train`
+    apply_num_threads(None, sum(p.numel() for p in model.parameters()))
     if args.load:
         model = load_model(load_name=args.load, load_type=args.load_type, model=model)
         print(f"model: {args.model} loaded from {args.load}")

@@ -91,3 +91,24 @@ def test_bad_options_are_named():
         get_dataset("jsc-synth", size=0)
     with pytest.raises(CarveError, match="reads no file"):
         get_dataset("jsc-synth", data_path="x.arff")
+
+
+# Standardized per-feature min/max of the real OpenML 42468 training split (531,200 rows;
+# shared/data/jsc, from nairods/fastml_bitnet_benchmark, Apache-2.0), rounded.
+REAL_Z_MIN = [-3.26, -6.17, -1.29, -0.85, -1.18, -0.63, -2.81, -1.48,
+              -2.81, -2.52, -2.46, -1.61, -3.31, -1.79, -1.34, -2.12]  # fmt: skip
+REAL_Z_MAX = [4.18, 1.09, 4.37, 6.63, 4.49, 8.24, 5.84, 7.02,
+              5.84, 2.34, 2.66, 3.28, 1.99, 2.41, 8.96, 6.93]  # fmt: skip
+
+
+def test_standardized_ranges_resemble_the_real_ones(jets):
+    x, _ = jets
+    z = (x - x.mean(axis=0)) / x.std(axis=0)
+    # 60,000 rows reach less far into the tails than the real 531,200: compare loosely,
+    # but the side of the skew (long left or right tail) must match where it is clear.
+    assert np.all(np.abs(z.min(axis=0) - REAL_Z_MIN) < 1.5)
+    assert np.all(np.abs(z.max(axis=0) - REAL_Z_MAX) < 3.0)
+    real_skew = np.add(REAL_Z_MAX, REAL_Z_MIN)
+    skewed = np.abs(real_skew) > 1.0  # clearly one-sided features
+    assert np.all(np.sign(z.max(axis=0) + z.min(axis=0))[skewed] == np.sign(real_skew)[skewed])
+    assert 2.5 < np.percentile(np.abs(z), 99) < 2.95  # real: 2.72

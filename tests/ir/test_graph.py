@@ -164,3 +164,40 @@ def test_draw_writes_dot_source_when_graphviz_is_missing(tmp_path, monkeypatch):
 def test_non_module_input_is_a_carve_error():
     with pytest.raises(CarveError, match=r"torch\.nn\.Module"):
         MaseGraph(lambda x: x)
+
+
+def clip_positive(x):
+    """Data-dependent control flow: untraceable unless kept as a leaf function."""
+    return x if bool((x > 0).all()) else x.clamp(min=0)
+
+
+class _UsesFunction(nn.Module):
+    def forward(self, x):
+        return clip_positive(x) + 1
+
+
+def test_custom_leaf_function_stays_one_node():
+    with pytest.raises(CarveError, match="cannot trace"):
+        MaseGraph(_UsesFunction())
+    graph = MaseGraph(_UsesFunction(), custom_leaf_functions=[clip_positive])
+    targets = [n.target for n in graph.nodes if n.op == "call_function"]
+    assert clip_positive in targets
+    x = torch.tensor([[-1.0, 2.0]])
+    assert torch.equal(graph.model(x), _UsesFunction()(x))
+
+
+def test_draw_renders_through_pydot_when_graphviz_is_present(tmp_path, monkeypatch):
+    pydot = pytest.importorskip("pydot")
+    import carve.ir.graph as graph_module
+
+    monkeypatch.setattr(graph_module, "graphviz_available", lambda: True)
+    calls = []
+
+    def fake_create(self, prog=None, format=None, **kwargs):
+        calls.append((format, self.get_name()))
+        return b"<svg/>"
+
+    monkeypatch.setattr(pydot.Dot, "create", fake_create)
+    graph = MaseGraph.from_registered("jsc-tiny")
+    assert graph.draw(tmp_path / "g.svg").read_bytes() == b"<svg/>"
+    assert calls == [("svg", "mase_graph")]

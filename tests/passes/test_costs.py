@@ -80,3 +80,13 @@ def test_verify_detects_shape_mismatch_missing_type_and_duplicates(analyse):
     del relu.meta["mase"]["common"]["args"]["data_in_0"]["precision"]
     _, info = verify_metadata_analysis_pass(graph, {"raise_on_error": False})
     assert any("missing 'precision'" in p for p in info["problems"])
+
+
+def test_cost_passes_need_common_metadata():
+    from carve.ir import MaseGraph
+    from carve.passes import init_metadata_analysis_pass
+
+    graph, _ = init_metadata_analysis_pass(MaseGraph.from_registered("jsc-tiny"))
+    for cost_pass in (flops_analysis_pass, calculate_avg_bits_mg_analysis_pass):
+        with pytest.raises(CarveError, match="run add_common_metadata_analysis_pass first"):
+            cost_pass(graph)

@@ -123,3 +123,20 @@ def test_weights_only_without_inputs_and_errors():
         verify_quantization_analysis_pass(float_graph)
     with pytest.raises(CarveError, match="unknown pass_args key 'input'"):
         verify_quantization_analysis_pass(qmg, {"input": INPUTS})
+
+
+@pytest.mark.parametrize(
+    "model,ops",
+    [("toy-cnn", {"conv2d", "relu", "max_pool2d", "linear"}),
+     ("toy-mlp", {"linear", "relu", "add"}),
+     ("toy-transformer", {"linear", "bmm", "matmul", "add"})],
+)  # fmt: skip
+def test_integer_reference_covers_conv_pool_functions_and_output_quantizers(model, ops):
+    cfg = config() | {"data_out_width": 10, "data_out_frac_width": 3}  # requantized outputs too
+    qmg = quantized(model, cfg, trained_like=False)
+    _, info = verify_quantization_analysis_pass(qmg, {"inputs": INPUTS[:200]})
+    reference = info["integer_reference"]
+    assert {c["op"] for c in reference["layers"]} == ops
+    assert reference["all_layers_exact"] and reference["logits_equal"] and info["ok"]
+    outs = [r for r in info["operands"] if r["operand"] == "data_out_0"]
+    assert outs and all(r["on_grid"] == r["numel"] for r in outs)

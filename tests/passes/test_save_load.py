@@ -125,3 +125,21 @@ def test_recorded_transforms_are_replayed_on_load(analyse, tmp_path):
     assert info["transforms"] == 1
     assert isinstance(loaded.model.get_submodule("seq_blocks.2"), _Doubled)
     _check_round_trip(graph, loaded, torch.randn(5, 16))
+
+
+def test_quantized_graph_round_trips_and_costs_follow_storage_bits(analyse, tmp_path):
+    quantize = pytest.importorskip("carve.passes.transforms.quantize").quantize_transform_pass
+    from carve.passes import calculate_avg_bits_mg_analysis_pass, flops_analysis_pass
+
+    graph = analyse("jsc-s")
+    config = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 4,
+              "weight_frac_width": 2, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+    quantized, _ = quantize(graph, {"by": "type", "linear": {"config": config}})
+    _, bits = calculate_avg_bits_mg_analysis_pass(quantized)
+    assert bits == {"data_avg_bit": 8.0, "w_avg_bit": 4.0}
+    _, costs = flops_analysis_pass(quantized)
+    assert costs["total"]["bitops"] == costs["total"]["macs"] * 4 * 8
+    save_mase_graph_interface_pass(quantized, str(tmp_path))
+    loaded, info = load_mase_graph_interface_pass(None, str(tmp_path))
+    assert info["transforms"] == 1
+    _check_round_trip(quantized, loaded, torch.randn(4, 16))

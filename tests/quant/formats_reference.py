@@ -151,8 +151,10 @@ def block_log_2d(x, width, bias_width, block):
     top = 2 ** (width - 1) - 1
     for tile in blocks_2d(x.shape, block):
         amax = np.abs(x[tile]).max()
-        ceil_log2 = math.ceil(math.log2(amax)) if amax > 0 else 0
-        bias = min(max(top - ceil_log2, 0), 2**bias_width - 1)
+        if amax > 0:
+            bias = min(max(top - math.ceil(math.log2(amax)), 0), 2**bias_width - 1)
+        else:  # an all-zero block takes the largest bias: zeros -> smallest magnitude
+            bias = 2**bias_width - 1
         out[tile] = log(x[tile], width, bias)
     return out
 

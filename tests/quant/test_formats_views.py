@@ -42,7 +42,8 @@ def spec_of(name):
 
 def sample(shape=(3, 4, 11), seed=0):
     gen = torch.Generator().manual_seed(seed)
-    x = torch.randn(shape, generator=gen) * torch.logspace(-3, 3, shape[-1])
+    spread = torch.logspace(-3, 3, shape[-1]) if shape else torch.tensor(3.0)
+    x = torch.randn(shape, generator=gen) * spread
     return x.float()
 
 
@@ -51,7 +52,7 @@ def bits(t: torch.Tensor) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
-@pytest.mark.parametrize("shape", [(7,), (3, 4, 11), (2, 3, 4, 5)])
+@pytest.mark.parametrize("shape", [(), (7,), (3, 4, 11), (2, 3, 4, 5)])
 def test_integer_view_round_trip_is_bit_exact(name, shape):
     fmt, spec = FORMATS[name], spec_of(name)
     x = sample(shape)

@@ -17,7 +17,9 @@ def test_cli_study_writes_tables_and_plots(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "2 configuration(s) x 1 seed(s) = 2 run(s)" in out
     assert "Study results" in out
-    assert (root / "results.md").read_text().startswith("| Batch Size | Test Accuracy | Test Loss |")
+    assert (
+        (root / "results.md").read_text().startswith("| Batch Size | Test Accuracy | Test Loss |")
+    )
     assert (root / "metrics_vs_batch_size.png").is_file()
     assert not (root / "heatmap.png").exists()  # one varied flag: no heat map
 

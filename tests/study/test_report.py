@@ -37,7 +37,10 @@ def test_markdown_table_has_the_lab_layout():
     assert lines[0].startswith("| Batch Size | Test Accuracy | Test Loss |")
     assert lines[2] == "| 64 | 0.6000 ± 0.1414 | 0.9000 ± 0.1414 | 1.0 | 2 |"
     single = summarize([_record(64, 0, 0.5, 1.0)], ["batch_size"])
-    assert markdown_table(single, ["batch_size"]).splitlines()[2] == "| 64 | 0.5000 | 1.0000 | 1.0 | 1 |"
+    assert (
+        markdown_table(single, ["batch_size"]).splitlines()[2]
+        == "| 64 | 0.5000 | 1.0000 | 1.0 | 1 |"
+    )
 
 
 def test_csv_round_trips_every_column():

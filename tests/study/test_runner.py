@@ -8,10 +8,10 @@ import re
 import pytest
 
 import carve.study
+from carve.config import CarveConfig
 from carve.errors import CarveError
 from carve.study.runner import run_study
 from carve.study.spec import StudySpec, parse_vary
-from carve.config import CarveConfig
 
 SMALL = {"data_size": 800, "max_epochs": 2, "progress": False}
 
@@ -32,8 +32,9 @@ def test_python_api_returns_a_table_and_writes_the_study(tmp_path):
     assert ((frame["test_acc_mean"] > 0) & (frame["test_acc_mean"] <= 1)).all()
     root = tmp_path / "study"
     names = {p.name for p in root.iterdir()}
-    assert names >= {"study.json", "results.md", "results.csv", "curves.png", "heatmap.png",
-                     "metrics_vs_batch_size.png", "metrics_vs_learning_rate.png", "runs"}  # fmt: skip
+    expected = {"study.json", "results.md", "results.csv", "curves.png", "heatmap.png",
+                "metrics_vs_batch_size.png", "metrics_vs_learning_rate.png", "runs"}  # fmt: skip
+    assert names >= expected
     assert len(list((root / "runs").iterdir())) == 8
     run = root / "runs" / "batch_size=64,learning_rate=0.001,seed=1"
     assert (run / "software" / "training_ckpts" / "best.ckpt").is_file()

@@ -72,7 +72,9 @@ def test_vary_specs_from_python_and_toml_values():
 
 def test_grid_is_the_product_in_order_with_seeds_innermost():
     base = CarveConfig(model="jsc-tiny", dataset="jsc-synth", seed=5)
-    spec = StudySpec(base, [parse_vary("batch-size=64,128"), parse_vary("learning-rate=1e-3,1e-2")], 2)
+    spec = StudySpec(
+        base, [parse_vary("batch-size=64,128"), parse_vary("learning-rate=1e-3,1e-2")], 2
+    )
     runs = spec.runs()
     assert len(runs) == 8
     assert [dict(r.values) | {"seed": r.seed} for r in runs[:3]] == [

@@ -23,7 +23,7 @@ from carve.data.jsc_synth_generator import generate_jsc_synth
 from carve.data.options import reject_unknown_options, require_fraction, require_positive_int
 
 NAME = "jsc-synth"
-GENERATOR_VERSION = 1  # bump whenever generated values change (invalidates caches)
+GENERATOR_VERSION = 2  # bump whenever generated values change (invalidates caches)
 OPTIONS = ("size", "seed", "val_fraction", "test_fraction", "cache", "cache_dir", "data_path")
 
 

@@ -9,9 +9,10 @@ groomed jet kept: W/Z usually two, top usually three, quark/gluon one, with
 grooming sometimes losing prongs), and from those a few latent quantities:
 groomed mass (peaks near W 80, Z 91, top 173 GeV with resolution tails and a
 W shoulder for tops), two-/three-prong likeness, jet width and a radiation
-level (gluons radiate more than quarks). The 16 observables are noisy,
-correlated, heavy-tailed functions of these latents, built like the real
-energy-correlation ratios (C2 = e3/e2^2, D2 = e3/e2^3, ...);
+level (gluons radiate more than quarks, heavier one-prong jets have more
+constituents, and heavy QCD jets look more two-prong: "mass sculpting"). The
+16 observables are noisy, correlated, heavy-tailed functions of these latents,
+built like the real energy-correlation ratios (C2 = e3/e2^2, D2 = e3/e2^3, ...);
 ``d2_a1_b1_mmdt`` equals ``d2_b1_mmdt`` exactly, as in the real data. The
 class overlaps (W vs Z, quark vs gluon) are calibrated so that a float
 16-64-32-32-5 MLP reaches about the real task's accuracy (see
@@ -23,6 +24,8 @@ class overlaps (W vs Z, quark vs gluon) are calibrated so that a float
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -70,7 +73,25 @@ def generate_jsc_synth(num_rows: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     units (GeV for the mass, counts for the multiplicity), not standardized.
     """
     rng = np.random.default_rng(seed)
-    n = num_rows
+    jets = _draw_latents(rng, num_rows)
+    return _observables(rng, jets), jets.label.astype(np.int64)
+
+
+@dataclass
+class _Latents:
+    """Per-jet hidden quantities from which the observables are built."""
+
+    label: np.ndarray  # class index in g, q, w, z, t order
+    prongs: np.ndarray  # hard subjets kept by grooming: 1, 2 or 3
+    mass: np.ndarray  # groomed mass, GeV
+    rho: np.ndarray  # mass / pT
+    radiation: np.ndarray  # shared fluctuation of softer emissions
+    width: np.ndarray  # angular spread of the radiation
+    two_prong: np.ndarray  # tau21-like in (0, 1): low = two-prong
+    three_prong: np.ndarray  # tau32-like in (0, 1): low = three-prong
+
+
+def _draw_latents(rng: np.random.Generator, n: int) -> _Latents:
     label = rng.choice(5, size=n, p=CLASS_FRACTIONS)
     prongs = _draw_prongs(rng, label)
     mass = _draw_mass(rng, label, prongs)
@@ -86,7 +107,19 @@ def generate_jsc_synth(num_rows: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     two_a = np.where(fake, 4.0, np.where(prongs >= 2, 3.0, 5.0))
     two_b = np.where(fake, 4.5, np.where(prongs >= 2, 5.0, 3.0))
     two_prong = rng.beta(two_a, two_b)
+    # Mass sculpting: heavy one-prong (QCD) jets look more two-prong, so a low N2/D2 only
+    # points to a W/Z together with a mass in the boson window.
+    sculpt = np.clip(mass / 40.0, 0.5, 4.0) ** -0.35
+    two_prong = np.where(prongs == 1, two_prong * sculpt, two_prong)
     three_prong = rng.beta(np.where(prongs == 3, 3.0, 5.0), np.where(prongs == 3, 5.0, 3.2))
+    return _Latents(label, prongs, mass, rho, radiation, width, two_prong, three_prong)
+
+
+def _observables(rng: np.random.Generator, jets: _Latents) -> np.ndarray:
+    """The 16 features (physical units) as noisy functions of the latents."""
+    n = len(jets.label)
+    label, prongs, mass, rho, width = jets.label, jets.prongs, jets.mass, jets.rho, jets.width
+    radiation, two_prong, three_prong = jets.radiation, jets.two_prong, jets.three_prong
 
     # One-prong jets get their mass from radiation: more constituents when heavier.
     mass_factor = np.where(prongs == 1, np.sqrt(mass / 25.0), 1.0)
@@ -140,8 +173,7 @@ def generate_jsc_synth(num_rows: int, seed: int = 0) -> tuple[np.ndarray, np.nda
         mass,
         multiplicity,
     ]
-    features = np.stack(columns, axis=1).astype(np.float32)
-    return features, label.astype(np.int64)
+    return np.stack(columns, axis=1).astype(np.float32)
 
 
 def _draw_prongs(rng: np.random.Generator, label: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ functions as single nodes; :func:`register_module_op` /
 """
 
 from carve.ir.graph import GraphRecipe, MaseGraph
-from carve.ir.metadata import MaseMetadata, get_mase, storage_bits, tensor_entry
+from carve.ir.metadata import MaseMetadata, get_common, get_mase, storage_bits, tensor_entry
 from carve.ir.ops import (
     FUNCTION_OPS,
     MASE_TYPES,
@@ -37,6 +37,7 @@ __all__ = [
     "MaseTracer",
     "classify_function",
     "classify_module",
+    "get_common",
     "get_mase",
     "register_function_op",
     "register_leaf_function",

@@ -20,9 +20,9 @@ _COLORS = {
 }
 
 
-def to_dot(graph) -> str:
-    """The DOT source of ``graph``: one box per node (name, op, mase op, output shape)."""
-    lines = ["digraph mase_graph {", '  node [shape=box, style=filled, fontname="Helvetica"];']
+def _boxes(graph) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """``(name, label, colour)`` per node and ``(source, target)`` per edge."""
+    boxes = []
     for node in graph.nodes:
         meta = node.meta.get("mase")
         common = meta.parameters["common"] if meta is not None else {}
@@ -33,13 +33,32 @@ def to_dot(graph) -> str:
         if shape is not None:
             label.append(f"out {shape}")
         color = _COLORS.get(common.get("mase_type", node.op), "#ffffff")
-        text = "\\n".join(str(part).replace('"', "'") for part in label)
-        lines.append(f'  "{node.name}" [label="{text}", fillcolor="{color}"];')
-    for node in graph.nodes:
-        for user in node.users:
-            lines.append(f'  "{node.name}" -> "{user.name}";')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        boxes.append((node.name, "\\n".join(str(p).replace('"', "'") for p in label), color))
+    edges = [(node.name, user.name) for node in graph.nodes for user in node.users]
+    return boxes, edges
+
+
+def to_dot(graph) -> str:
+    """The DOT source of ``graph``: one box per node (name, op, mase op, output shape)."""
+    boxes, edges = _boxes(graph)
+    lines = ["digraph mase_graph {", '  node [shape=box, style=filled, fontname="Helvetica"];']
+    lines += [f'  "{name}" [label="{label}", fillcolor="{color}"];' for name, label, color in boxes]
+    lines += [f'  "{source}" -> "{target}";' for source, target in edges]
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def _pydot_graph(graph):
+    """The same drawing as a pydot graph (built directly: pydot's DOT parser is not needed)."""
+    import pydot
+
+    dot = pydot.Dot("mase_graph", graph_type="digraph")
+    dot.set_node_defaults(shape="box", style="filled", fontname="Helvetica")
+    boxes, edges = _boxes(graph)
+    for name, label, color in boxes:
+        dot.add_node(pydot.Node(f'"{name}"', label=f'"{label}"', fillcolor=f'"{color}"'))
+    for source, target in edges:
+        dot.add_edge(pydot.Edge(f'"{source}"', f'"{target}"'))
+    return dot
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -60,10 +79,7 @@ def render(graph, path: Path) -> Path:
         _write_atomic(path, source.encode())
         return path
     if graphviz_available():
-        import pydot
-
-        (dot,) = pydot.graph_from_dot_data(source)
-        _write_atomic(path, dot.create(format=fmt))
+        _write_atomic(path, _pydot_graph(graph).create(format=fmt))
         return path
     dot_path = path.with_suffix(".dot")
     _write_atomic(dot_path, source.encode())

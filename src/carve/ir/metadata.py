@@ -116,6 +116,19 @@ def storage_bits(entry: dict[str, Any]) -> float:
     return float(precision[0])
 
 
+def get_common(node) -> dict[str, Any]:
+    """``common`` metadata of a node, with a clear error when add_common has not run."""
+    common = get_mase(node).parameters["common"]
+    if "mase_type" not in common:
+        from carve.errors import CarveError
+
+        raise CarveError(
+            f"node {node.name!r} has no common metadata; run "
+            "add_common_metadata_analysis_pass first"
+        )
+    return common
+
+
 def get_mase(node) -> MaseMetadata:
     """``node.meta["mase"]``, with a clear error when the metadata passes have not run."""
     meta = node.meta.get("mase")

@@ -35,7 +35,11 @@ def register_leaf_module(module_class: type) -> type:
 
 
 def register_leaf_function(function: Callable) -> Callable:
-    """Keep ``function`` as one ``call_function`` node when called from traced code."""
+    """Keep ``function`` as one ``call_function`` node when called from traced code.
+
+    torch.fx wraps it where the traced ``forward``'s module calls it through a
+    global name without a leading underscore.
+    """
     LEAF_FUNCTIONS.add(function)
     return function
 

@@ -19,6 +19,7 @@ largest finite value of the format (no format carries infinities).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
@@ -42,6 +43,12 @@ class Encoded:
     exponent: Tensor | None = None
     scale: Tensor | None = None
     zero_point: Tensor | None = None
+    # block formats encode a tiled view (see formats.blocking.Tiling); this maps
+    # a tiled or per-block tensor back to the input's shape
+    untile: Callable[[Tensor], Tensor] | None = None
+
+    def restore(self, t: Tensor | None) -> Tensor | None:
+        return t if t is None or self.untile is None else self.untile(t)
 
 
 def pow2(exponent: Tensor) -> Tensor:
@@ -204,7 +211,7 @@ class NumberFormat:
         self.check_spec(spec)
         enc = self.encode(working_copy(x), spec)
         q = decode(enc.significand, enc.exponent, enc.scale, enc.zero_point, output_dtype(x))
-        return straight_through(x, q, self.ste_clip)
+        return straight_through(x, enc.restore(q), self.ste_clip)
 
     def to_int(self, x: Tensor, spec: Any) -> IntView:
         """Integer view of ``quantize(x, spec)``; NaN inputs are an error (no code for NaN)."""
@@ -214,10 +221,10 @@ class NumberFormat:
         if bad:
             raise CarveError(f"{self.name}: {bad} NaN value(s) have no integer representation")
         return IntView(
-            ints=enc.significand.to(torch.int64),
-            exponent=enc.exponent,
-            scale=enc.scale,
-            zero_point=enc.zero_point,
+            ints=enc.restore(enc.significand.to(torch.int64)),
+            exponent=enc.restore(enc.exponent),
+            scale=enc.restore(enc.scale),
+            zero_point=enc.restore(enc.zero_point),
             dtype=output_dtype(x),
         )
 

@@ -141,8 +141,16 @@ class _Member:
         )
 
 
-def _finish_epoch(member: _Member, dataset, epoch: int, global_step: int, lr: float,
-                  train_loss: float, train_acc: float, seconds: float) -> dict[str, Any]:  # fmt: skip
+def _finish_epoch(
+    member: _Member,
+    dataset,
+    epoch: int,
+    global_step: int,
+    lr: float,
+    train_loss: float,
+    train_acc: float,
+    seconds: float,
+) -> dict[str, Any]:
     """Validation, schedule step, history row, logs and checkpoints: as the engine's epoch end."""
     from carve.train.evaluate import evaluate
 
@@ -170,13 +178,28 @@ def _finish_epoch(member: _Member, dataset, epoch: int, global_step: int, lr: fl
     return row
 
 
-def _train_epoch(stack, optimizer, members: list[_Member], split, batch_size: int,
-                 global_step: int, on_batch) -> tuple[list[float], list[float], int]:  # fmt: skip
-    """One epoch of every member; returns (train losses, train accuracies, global step)."""
+def _train_epoch(
+    stack,
+    optimizer,
+    members: list[_Member],
+    split,
+    batch_size: int,
+    global_step: int,
+    on_batch,
+    replay: list[bool | None],
+) -> tuple[list, list, int]:
+    """One epoch of every member; returns (train losses, train accuracies, global step).
+
+    ``replay[0]`` says whether batch losses are replayed at the epoch's end
+    (:mod:`carve.train.ensemble_loss`); it is settled on the first batch by
+    comparing the replay with torch, and stays False (one ``nll_loss`` per
+    member and batch) if they ever differ.
+    """
     import torch
     from torch.nn import functional
 
     from carve.data import num_batches
+    from carve.train.ensemble_loss import matches_torch, mean_nll
 
     count, rows = len(members), len(split)
     features = split.x.shape[1]
@@ -185,35 +208,46 @@ def _train_epoch(stack, optimizer, members: list[_Member], split, batch_size: in
     log_every = [m.config.log_every_n_steps if m.tensorboard else None for m in members]
     logging = any(every is not None for every in log_every)
     total = num_batches(rows, batch_size)
-    losses, sizes = [], []
+    picked_rows, losses, sizes = [], [], []
     correct = torch.zeros(count, dtype=torch.int64)
     stack.train()
     for index, start in enumerate(range(0, rows, batch_size)):
-        picked = orders[:, start : start + batch_size].reshape(-1)
-        size = picked.numel() // count
-        x = split.x.index_select(0, picked).view(count, size, features)
-        y = split.y.index_select(0, picked).view(count, size)
+        chosen = orders[:, start : start + batch_size].reshape(-1)
+        size = chosen.numel() // count
+        x = split.x.index_select(0, chosen).view(count, size, features)
+        y = split.y.index_select(0, chosen).view(count, size)
         out = stack(x)
         log_probs = out.log_softmax(-1)
+        picked = log_probs.gather(2, y.unsqueeze(-1)).squeeze(-1)
         # mean negative log-likelihood per member: the same gradient as cross_entropy
-        nll = -log_probs.gather(2, y.unsqueeze(-1)).squeeze(-1).mean(1)
-        (grad,) = torch.autograd.grad(nll.sum(), [stack.flat])
+        (grad,) = torch.autograd.grad(-picked.mean(1).sum(), [stack.flat])
         optimizer.step(grad, learning_rates)
         global_step += 1
         with torch.no_grad():
-            # the loss value cross_entropy reports (its own summation order), per member
-            pairs = zip(log_probs.detach().unbind(0), y.unbind(0))
-            losses.append(torch.stack([functional.nll_loss(lp, target) for lp, target in pairs]))
+            if replay[0] is None:
+                replay[0] = matches_torch(log_probs, y)
+            if replay[0]:
+                picked_rows.append(picked.detach())
+            else:
+                pairs = zip(log_probs.detach().unbind(0), y.unbind(0))
+                losses.append(torch.stack([functional.nll_loss(lp, t) for lp, t in pairs]))
             correct += (out.argmax(dim=2) == y).sum(dim=1)
         sizes.append(size)
-        if logging:
-            for member, every, loss in zip(members, log_every, losses[-1].tolist()):
+        if logging and any(e is not None and global_step % e == 0 for e in log_every):
+            values = mean_nll(picked.detach()) if replay[0] else losses[-1]
+            for member, every, loss in zip(members, log_every, values.tolist()):
                 if every is not None and global_step % every == 0:
                     member.tensorboard.step(global_step, loss)
         if on_batch is not None:
             on_batch(index + 1, total)
+    if replay[0]:
+        full = [rows for rows in picked_rows if rows.shape[1] == batch_size]
+        table = mean_nll(torch.stack(full)) if full else torch.zeros(0, count)
+        if len(full) < len(picked_rows):
+            table = torch.cat([table, mean_nll(picked_rows[-1]).unsqueeze(0)])
+    else:
+        table = torch.stack(losses)
     weights = torch.tensor(sizes, dtype=torch.float64)
-    table = torch.stack(losses)
     train_losses = [
         float((table[:, m].double().contiguous() * weights).sum() / weights.sum())
         for m in range(count)
@@ -267,13 +301,15 @@ def train_ensemble(
     for member in members:
         member.open_logs()
     global_step, interrupted = 0, False
+    replay: list[bool | None] = [None]  # settled on the first batch
     try:
         for epoch in range(1, config.max_epochs + 1):
             started = time.perf_counter()
             learning_rates = [member.lr for member in members]
             train_losses, train_accs, global_step = _train_epoch(
-                stack, optimizer, members, dataset.train, config.batch_size, global_step, on_batch
-            )
+                stack, optimizer, members, dataset.train, config.batch_size, global_step, on_batch,
+                replay,
+            )  # fmt: skip
             stack.write_back([member.model for member in members])
             for index, member in enumerate(members):
                 optimizer.export_state(index, stack.offsets, member.model, member.optimizer)

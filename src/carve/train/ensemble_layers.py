@@ -107,9 +107,15 @@ def _batch_norm(stack: StackedModel, name: str, module: nn.BatchNorm1d, x: torch
     return torch.stack(
         [
             F.batch_norm(
-                x[m], row(running_mean, m), row(running_var, m), row(weight, m), row(bias, m),
-                training, module.momentum, module.eps,
-            )  # fmt: skip
+                x[m],
+                row(running_mean, m),
+                row(running_var, m),
+                row(weight, m),
+                row(bias, m),
+                training,
+                module.momentum,
+                module.eps,
+            )
             for m in range(members)
         ]
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from carve.ir.metadata import get_mase, storage_bits
+from carve.ir.metadata import get_common, storage_bits
 from carve.passes.utils import parse_pass_args
 
 COUNTED_OPS = ("linear", "conv1d", "conv2d")
@@ -36,7 +36,7 @@ def calculate_avg_bits_mg_analysis_pass(graph, pass_args=None):
     parse_pass_args(AvgBitsArgs, pass_args, "calculate_avg_bits_mg_analysis_pass")
     data, weights = [], []
     for node in graph.nodes:
-        common = get_mase(node).parameters["common"]
+        common = get_common(node)
         if common.get("mase_op") in COUNTED_OPS:
             args = common["args"]
             if isinstance(args.get("data_in_0"), dict):

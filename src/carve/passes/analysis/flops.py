@@ -9,8 +9,11 @@ Counting rules (for the dummy input of ``add_common_metadata``, batch included):
   reported as ``other_ops`` (one operation per output element).
 * FLOPs = 2 x MACs (a multiply and an add), the convention of
   ``torch.utils.flop_counter``, which the tests cross-check.
-* Memory: ``activation_bits`` = elements of edge inputs x their storage bits;
-  ``weight_bits`` = elements of parameters x their storage bits.
+* Memory: ``activation_bits`` = elements of the tensors an op reads from other
+  nodes x their storage bits (counted per consuming op; the output node reads
+  nothing); ``weight_bits`` = elements of the op's parameters (``weight``,
+  ``bias``; BatchNorm running statistics are buffers, not counted) x their
+  storage bits.
 * BitOPs = MACs x weight bits x activation bits, bits read from metadata
   (``storage_bits`` when quantized, else the precision width; 32/32 for float).
 """
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from carve.ir.metadata import get_mase, storage_bits
+from carve.ir.metadata import get_common, storage_bits
 from carve.passes.utils import parse_pass_args, render_table, write_text_atomic
 
 
@@ -81,7 +84,7 @@ def _weight_and_activation_bits(mase_op: str, args: dict) -> tuple[float, float]
 
 def node_costs(node) -> dict[str, Any]:
     """The cost figures of one node (needs common metadata)."""
-    common = get_mase(node).parameters["common"]
+    common = get_common(node)
     op, mase_type = common.get("mase_op", node.op), common.get("mase_type", node.op)
     args, results = common.get("args", {}), common.get("results", {})
     macs = MAC_RULES[op](args, results) if op in MAC_RULES else 0
@@ -91,7 +94,7 @@ def node_costs(node) -> dict[str, Any]:
     activation_bits = sum(
         _numel(v) * storage_bits(v)
         for k, v in args.items()
-        if k.startswith("data_in_") and isinstance(v, dict)
+        if k.startswith("data_in_") and isinstance(v, dict) and mase_type not in _NO_COMPUTE
     )
     w_bits, a_bits = _weight_and_activation_bits(op, args)
     other = 0 if macs or mase_type in _NO_COMPUTE else _out(args, results)

@@ -34,6 +34,7 @@ import torch
 from torch import Tensor
 
 from carve.quant.base import Encoded, NumberFormat
+from carve.quant.formats.float_grid import keep_nan
 from carve.quant.spec import check_bool, check_int, set_field
 
 
@@ -42,7 +43,8 @@ def slice_mean(values: Tensor, mask: Tensor) -> Tensor:
 
     Empty selections give 0. Computed in float64.
     """
-    values = torch.where(mask, values.to(torch.float64), 0.0)
+    # masked values (never NaN/inf: callers mask non-finite ones) without torch.where
+    values = torch.nan_to_num(values.to(torch.float64) * mask, nan=0.0)
     count = mask.to(torch.float64)
     dims = tuple(range(1, values.ndim)) if values.ndim >= 2 else tuple(range(values.ndim))
     if not dims:  # 0-d tensor
@@ -69,7 +71,7 @@ def slice_level_mask(x: Tensor, levels: tuple[float, ...], scaled: bool) -> Tens
 
 def nan_kept(codes: Tensor, x: Tensor) -> Tensor:
     """``codes`` (float) with NaN where ``x`` is NaN."""
-    return torch.where(torch.isnan(x), torch.nan, codes.to(torch.float64))
+    return keep_nan(codes.to(torch.float64), x)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class BinaryFormat(NumberFormat):
             bit = prob >= torch.rand(x.shape, dtype=torch.float64, device=x.device)
         else:
             bit = x >= 0 if spec.bipolar else x > 0
-        codes = torch.where(bit, 1.0, -1.0 if spec.bipolar else 0.0)
+        codes = bit.to(torch.float64) * 2 - 1 if spec.bipolar else bit.to(torch.float64)
         scale = None
         if spec.scaled or not spec.bipolar:
             finite = torch.isfinite(x)

@@ -13,7 +13,9 @@
   which shrinks the range as the values grow; carve uses the direction that fits
   the data. MASE's backward also fails; carve's is the identity STE.)
 - ``block_log``: log elements with a shared bias
-  ``clamp(2**(width-1) - 1 - ceil(log2 max|x|), 0, 2**exponent_bias_width - 1)`` (MASE's rule).
+  ``clamp(2**(width-1) - 1 - ceil(log2 max|x|), 0, 2**exponent_bias_width - 1)`` (MASE's rule);
+  an all-zero block takes the largest bias, so its zeros become the smallest
+  magnitude ``2**-(2**exponent_bias_width - 1)`` (log has no zero).
 
 Blocks of zeros quantize to zeros. The integer view carries one exponent per
 element (the block's, broadcast) so decoding stays one formula.
@@ -35,16 +37,17 @@ from torch import Tensor
 
 from carve.errors import CarveError
 from carve.quant.base import Encoded, NumberFormat
-from carve.quant.formats.blocking import block_amax, block_shape
+from carve.quant.formats.blocking import Tiling, block_shape
 from carve.quant.formats.float_grid import (
     ceil_log2,
     finite_for_exponent,
     floor_log2,
     magnitude,
+    round_to_fixed_step,
     round_to_float_grid,
+    signed_significand,
 )
 from carve.quant.formats.log import log_encode
-from carve.quant.formats.minifloat import signed_significand
 from carve.quant.spec import check_bool, check_int, set_field
 
 
@@ -134,8 +137,11 @@ class _BlockFormat(NumberFormat):
             values = {**values, "skip_first_dim": operand == "data_in"}
         return self.make_spec(**values, **overrides)
 
-    def block_max(self, x: Tensor, spec: Any) -> Tensor:
-        return finite_for_exponent(block_amax(x, spec.blocks_for(x.shape)))
+    def tiled(self, x: Tensor, spec: Any) -> tuple[Tiling, Tensor, Tensor, Tensor]:
+        """(tiling, |x| tiled, x tiled (signs), per-block max |x| with inf -> huge)."""
+        tiling = Tiling(x.shape, spec.blocks_for(x.shape))
+        v, signs = magnitude(tiling.tile(x))
+        return tiling, v, signs, finite_for_exponent(tiling.reduce_max(v))
 
     def capacity(self, spec: Any) -> int:
         return 2**spec.width - 1  # per block; +0 and -0 coincide
@@ -152,14 +158,13 @@ class BlockFPFormat(_BlockFormat):
     description = "MSFP: shared exponent per block, sign + (width-1)-bit mantissa"
 
     def encode(self, x: Tensor, spec: BlockFPSpec) -> Encoded:
-        v, sign = magnitude(x)
+        tiling, v, signs, amax = self.tiled(x, spec)
         mantissa_bits = spec.width - 1
         emin = -spec.exponent_bias
         emax = 2**spec.exponent_width - 1 - spec.exponent_bias
-        shared = torch.clamp(floor_log2(self.block_max(x, spec)) + 1, emin, emax)
-        step = shared - mantissa_bits
-        n, q = round_to_float_grid(v, mantissa_bits, step, step)  # one binade per block
-        return Encoded(signed_significand(n, sign), exponent=q)
+        step = torch.clamp(floor_log2(amax) + 1, emin, emax) - mantissa_bits
+        n = round_to_fixed_step(v, step, 2**mantissa_bits - 1)
+        return Encoded(signed_significand(n, signs), exponent=step, untile=tiling.untile)
 
     def storage_bits(self, spec: BlockFPSpec) -> float:
         return spec.width + spec.exponent_width / block_numel(spec.block_size)
@@ -172,14 +177,12 @@ class BlockMinifloatFormat(_BlockFormat):
     description = "minifloat_ieee elements with a shared exponent bias per block"
 
     def encode(self, x: Tensor, spec: BlockMinifloatSpec) -> Encoded:
-        v, sign = magnitude(x)
+        tiling, v, signs, amax = self.tiled(x, spec)
         m, e = spec.width - spec.exponent_width - 1, spec.exponent_width
         top = 2**e - 1
-        bias = torch.clamp(
-            top - floor_log2(self.block_max(x, spec)), 0, 2**spec.exponent_bias_width - 1
-        )
+        bias = torch.clamp(top - floor_log2(amax), 0, 2**spec.exponent_bias_width - 1)
         n, q = round_to_float_grid(v, m + 1, 1 - bias - m, top - bias - m)
-        return Encoded(signed_significand(n, sign), exponent=q)
+        return Encoded(signed_significand(n, signs), exponent=q, untile=tiling.untile)
 
     def storage_bits(self, spec: BlockMinifloatSpec) -> float:
         return spec.width + spec.exponent_bias_width / block_numel(spec.block_size)
@@ -192,10 +195,12 @@ class BlockLogFormat(_BlockFormat):
     description = "log elements with a shared exponent bias per block"
 
     def encode(self, x: Tensor, spec: BlockLogSpec) -> Encoded:
+        tiling, _, _, amax = self.tiled(x, spec)
         top = 2 ** (spec.width - 1) - 1
-        amax = self.block_max(x, spec)
         bias = torch.clamp(top - ceil_log2(amax), 0, 2**spec.exponent_bias_width - 1)
-        return log_encode(x, -bias, top - bias)
+        encoded = log_encode(tiling.tile(x), -bias, top - bias)
+        encoded.untile = tiling.untile
+        return encoded
 
     def storage_bits(self, spec: BlockLogSpec) -> float:
         return spec.width + spec.exponent_bias_width / block_numel(spec.block_size)

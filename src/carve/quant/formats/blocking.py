@@ -8,10 +8,10 @@ dimension means the whole dimension. Ragged edges are padded with zeros, which
 never change a block's maximum magnitude. ``skip_first_dim`` forces block size
 1 on dimension 0 (MASE's per-sample blocking of activations).
 
->>> import torch
->>> x = torch.arange(12.0).reshape(3, 4)
->>> block_amax(x, block_shape(x.shape, [2, 3])).tolist()
-[[6.0, 6.0, 6.0, 7.0], [6.0, 6.0, 6.0, 7.0], [10.0, 10.0, 10.0, 11.0]]
+>>> block_shape((8, 3, 5, 5), [4, 4])
+[1, 1, 4, 4]
+>>> block_shape((8, 64), [1, 16], skip_first_dim=True), block_shape((8, 6), [-1, 16])
+([1, 16], [8, 6])
 """
 
 from __future__ import annotations
@@ -36,40 +36,46 @@ def block_shape(
     return [max(1, size) for size in result]
 
 
-def _tiled(x: Tensor, blocks: Sequence[int]) -> tuple[Tensor, list[int]]:
-    """Zero-pad ``x`` to multiples of ``blocks`` and view it as (n0, b0, n1, b1, ...)."""
-    pads: list[int] = []
-    tiled_shape: list[int] = []
-    for dim, size in zip(x.shape, blocks):
-        count = -(-dim // size)
-        pads = [0, count * size - dim, *pads]
-        tiled_shape += [count, size]
-    if any(pads):
-        x = F.pad(x, pads)
-    return x.reshape(tiled_shape), tiled_shape
+class Tiling:
+    """A tensor shape cut into blocks: work on ``tile(x)`` (shape ``(n0, b0, n1, b1, ...)``,
+    zero-padded), compute per-block values once with ``reduce_max`` (shape
+    ``(n0, 1, n1, 1, ...)``, broadcastable), and map results back with ``untile``.
 
+    >>> import torch
+    >>> tiling = Tiling((3, 4), [2, 3])
+    >>> x = torch.arange(12.0).reshape(3, 4)
+    >>> tiling.untile(tiling.reduce_max(tiling.tile(x))).tolist()
+    [[6.0, 6.0, 6.0, 7.0], [6.0, 6.0, 6.0, 7.0], [10.0, 10.0, 10.0, 11.0]]
+    """
 
-def block_reduce_max(values: Tensor, blocks: Sequence[int]) -> Tensor:
-    """Per-block max of ``values >= 0``, broadcast back to ``values``' shape."""
-    if values.ndim == 0:
-        return values
-    tiled, tiled_shape = _tiled(values, blocks)
-    reduce_dims = tuple(range(1, len(tiled_shape), 2))
-    per_block = tiled.amax(dim=reduce_dims, keepdim=True)
-    padded = per_block.expand(tiled_shape).reshape(
-        [tiled_shape[i] * tiled_shape[i + 1] for i in range(0, len(tiled_shape), 2)]
-    )
-    return padded[tuple(slice(0, dim) for dim in values.shape)]
+    def __init__(self, shape: Sequence[int], blocks: Sequence[int]) -> None:
+        self.shape = tuple(shape)
+        self.tiled_shape: list[int] = []
+        self.pads: list[int] = []
+        for dim, size in zip(self.shape, blocks):
+            count = -(-dim // size)
+            self.pads = [0, count * size - dim, *self.pads]
+            self.tiled_shape += [count, size]
+        if not self.shape:  # a 0-d tensor is one block of one element
+            self.tiled_shape = [1, 1]
+        self.padded_shape = [
+            self.tiled_shape[i] * self.tiled_shape[i + 1]
+            for i in range(0, len(self.tiled_shape), 2)
+        ]
+        self.reduce_dims = tuple(range(1, len(self.tiled_shape), 2))
 
+    def tile(self, x: Tensor) -> Tensor:
+        if any(self.pads):
+            x = F.pad(x, self.pads)
+        return x.reshape(self.tiled_shape)
 
-def block_amax(x: Tensor, blocks: Sequence[int]) -> Tensor:
-    """Per-block max |x| ignoring NaN, broadcast to ``x``'s shape (float64)."""
-    v = torch.nan_to_num(x.to(torch.float64).abs(), nan=0.0)
-    return block_reduce_max(v, blocks)
+    def reduce_max(self, tiled: Tensor) -> Tensor:
+        """Per-block max of a tiled tensor, ignoring NaN (keepdim, broadcastable)."""
+        return torch.nan_to_num(tiled, nan=0.0).amax(dim=self.reduce_dims, keepdim=True)
 
-
-def block_count(shape: Sequence[int], blocks: Sequence[int]) -> int:
-    count = 1
-    for dim, size in zip(shape, blocks):
-        count *= -(-dim // size)
-    return count
+    def untile(self, tiled: Tensor) -> Tensor:
+        """A tiled (or per-block, broadcastable) tensor back in the original shape."""
+        full = tiled.expand(self.tiled_shape).reshape(self.padded_shape)
+        if any(self.pads):
+            full = full[tuple(slice(0, dim) for dim in self.shape)]
+        return full.reshape(self.shape)

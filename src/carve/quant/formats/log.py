@@ -22,16 +22,22 @@ The integer view is ``ints`` = sign (+-1) and ``exponent`` = e.
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-from carve.quant.base import Encoded, NumberFormat, pow2
-from carve.quant.formats.float_grid import finite_for_exponent, floor_log2, magnitude
+from carve.quant.base import Encoded, NumberFormat
+from carve.quant.formats.float_grid import (
+    MANTISSA_MASK,
+    finite_for_exponent,
+    keep_nan,
+    magnitude,
+)
 from carve.quant.spec import check_int, set_field
 
-SQRT2 = math.sqrt(2.0)
+SQRT2_MANTISSA = struct.unpack("<q", struct.pack("<d", math.sqrt(2.0)))[0] & MANTISSA_MASK
 
 
 @dataclass(frozen=True)
@@ -56,17 +62,16 @@ class LogSpec:
 
 def nearest_log_exponent(v: Tensor, lo: int | Tensor, hi: int | Tensor) -> Tensor:
     """``clamp(round(log2 v), lo, hi)`` exactly (int64), for float64 ``v >= 0``."""
-    v = finite_for_exponent(v)
-    k = floor_log2(v)
-    frac = v * pow2(-torch.clamp(k, -1022, 1022))  # in [1, 2) for v > 0
-    e = k + (frac > SQRT2).to(torch.int64)
+    bits = finite_for_exponent(v).view(torch.int64)
+    # fraction v / 2**k in [1, 2) above sqrt(2) <=> its mantissa bits are above sqrt(2)'s
+    e = (bits >> 52) - 1023 + ((bits & MANTISSA_MASK) > SQRT2_MANTISSA).to(torch.int64)
     return torch.minimum(torch.clamp(e, min=lo), torch.as_tensor(hi, dtype=torch.int64))
 
 
 def log_encode(x: Tensor, lo: int | Tensor, hi: int | Tensor) -> Encoded:
-    v, sign = magnitude(x)
+    v, signs = magnitude(x)
     e = nearest_log_exponent(v, lo, hi)
-    sig = torch.where(torch.isnan(v), torch.nan, sign)
+    sig = keep_nan(torch.copysign(torch.ones_like(v), signs + 0.0), v)  # -0 -> +1
     return Encoded(sig, exponent=e)
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from torch import Tensor
 
 from carve.quant.base import Encoded, NumberFormat
-from carve.quant.formats.float_grid import magnitude, round_to_float_grid
+from carve.quant.formats.float_grid import magnitude, round_to_float_grid, signed_significand
 from carve.quant.spec import check_int, set_field
 
 
@@ -56,11 +56,6 @@ class MinifloatSpec:
     @property
     def exponent_max(self) -> int:
         return 2**self.exponent_width - 1 - self.exponent_bias
-
-
-def signed_significand(n: Tensor, sign: Tensor) -> Tensor:
-    """``sign * n`` with +0 for zero (integer codes have no negative zero)."""
-    return (n * sign).add_(0.0)
 
 
 class _Minifloat(NumberFormat):

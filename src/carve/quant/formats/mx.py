@@ -36,13 +36,14 @@ import torch
 from torch import Tensor
 
 from carve.quant.base import Encoded, NumberFormat
-from carve.quant.formats.blocking import block_amax, block_shape
+from carve.quant.formats.blocking import Tiling, block_shape
 from carve.quant.formats.float_grid import (
     floor_log2,
     magnitude,
+    round_to_fixed_step,
     round_to_float_grid,
+    signed_significand,
 )
-from carve.quant.formats.minifloat import signed_significand
 from carve.quant.spec import check_int
 
 SCALE_BITS = 8
@@ -50,12 +51,18 @@ SCALE_MIN, SCALE_MAX = -127, 127
 FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 
 
-def shared_scale_exponent(x: Tensor, block_size: int, emax_elem: int) -> Tensor:
-    """Per-element (broadcast) E8M0 exponent ``floor(log2 amax) - emax_elem``, clamped."""
-    # inf counts as float32's largest value, so the saturated block stays finite
-    amax = block_amax(x, block_shape(x.shape, [block_size])).clamp(max=FLOAT32_MAX)
+def mx_blocks(x: Tensor, block_size: int, emax_elem: int) -> tuple[Tiling, Tensor, Tensor, Tensor]:
+    """(tiling, |x| tiled, x tiled (signs), per-block E8M0 exponent).
+
+    The exponent is ``floor(log2 amax) - emax_elem`` clamped to [-127, 127]
+    (``-127`` for an all-zero block); inf counts as float32's largest value, so
+    a block holding inf saturates to finite values.
+    """
+    tiling = Tiling(x.shape, block_shape(x.shape, [block_size]))
+    v, signs = magnitude(tiling.tile(x))
+    amax = tiling.reduce_max(v).clamp_(max=FLOAT32_MAX)
     exp = torch.where(amax > 0, floor_log2(amax) - emax_elem, SCALE_MIN)
-    return torch.clamp(exp, SCALE_MIN, SCALE_MAX)
+    return tiling, v, signs, torch.clamp(exp, SCALE_MIN, SCALE_MAX)
 
 
 @dataclass(frozen=True)
@@ -112,11 +119,10 @@ class MXIntFormat(NumberFormat):
     description = "OCP MX integer elements, shared E8M0 scale per block of 32"
 
     def encode(self, x: Tensor, spec: MXIntSpec) -> Encoded:
-        v, sign = magnitude(x)
-        frac = spec.width - 2
-        step = shared_scale_exponent(x, spec.block_size, 0) - frac
-        n, q = round_to_float_grid(v, spec.width - 1, step, step)
-        return Encoded(signed_significand(n, sign), exponent=q)
+        tiling, v, signs, scale = mx_blocks(x, spec.block_size, 0)
+        step = scale - (spec.width - 2)
+        n = round_to_fixed_step(v, step, 2 ** (spec.width - 1) - 1)
+        return Encoded(signed_significand(n, signs), exponent=step, untile=tiling.untile)
 
     def storage_bits(self, spec: MXIntSpec) -> float:
         return spec.width + SCALE_BITS / spec.block_size
@@ -134,15 +140,14 @@ class MXFPFormat(NumberFormat):
     description = "OCP MX minifloat elements (E4M3, E5M2, E3M2, E2M3, E2M1), shared E8M0 scale"
 
     def encode(self, x: Tensor, spec: MXFPSpec) -> Encoded:
-        v, sign = magnitude(x)
+        tiling, v, signs, scale = mx_blocks(x, spec.block_size, spec.emax)
         m = spec.mantissa_width
-        scale = shared_scale_exponent(x, spec.block_size, spec.emax)
         full = 2 ** (m + 1)
         top = full - 2 if spec.nan_mantissa_only else full - 1
         n, q = round_to_float_grid(
             v, m + 1, 1 - spec.bias - m + scale, spec.emax - m + scale, top_max=top
         )
-        return Encoded(signed_significand(n, sign), exponent=q)
+        return Encoded(signed_significand(n, signs), exponent=q, untile=tiling.untile)
 
     def storage_bits(self, spec: MXFPSpec) -> float:
         return spec.width + SCALE_BITS / spec.block_size

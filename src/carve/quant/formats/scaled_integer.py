@@ -75,8 +75,7 @@ class ScaledIntegerFormat(NumberFormat):
 
     def encode(self, x: Tensor, spec: ScaledIntegerSpec) -> Encoded:
         x64 = x.to(torch.float64)
-        finite = torch.isfinite(x64)
-        safe = torch.where(finite, x64, 0.0)
+        safe = torch.nan_to_num(x64, nan=0.0, posinf=0.0, neginf=0.0)
         if spec.symmetric:
             top = 2 ** (spec.width - 1) - 1
             amax = _group_reduce(safe.abs(), spec, "amax")

@@ -80,7 +80,7 @@ class TernaryFormat(NumberFormat):
         if delta is None:
             delta = 0.75 * slice_mean(v, finite)
         above = v > delta
-        codes = torch.where(above, torch.sign(x.to(torch.float64)), 0.0)
+        codes = (torch.sign(x.to(torch.float64)) * above).add_(0.0)  # no -0
         scale = slice_mean(v, above & finite) if spec.scaling_factor else None
         return Encoded(nan_kept(codes, x), scale=scale)
 
