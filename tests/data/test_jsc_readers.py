@@ -91,3 +91,16 @@ def test_unknown_format_and_missing_file(tmp_path):
         read_jsc_file(tmp_path / "jets.txt")
     with pytest.raises(CarveError, match="does not exist"):
         read_jsc_file(tmp_path / "absent.arff")
+
+
+def test_missing_and_non_numeric_values_are_reported(tmp_path, jsc_files):
+    features, labels = jsc_files.known_rows(6)
+    path = jsc_files.write_arff(tmp_path / "jets.arff", features, labels)
+    path.write_text(path.read_text().replace(repr(float(features[2, 5])), "?", 1))
+    with pytest.raises(CarveError, match="1 rows with missing"):
+        read_jsc_file(path)
+    frame = jsc_files.table(features, labels)
+    frame["zlogz"] = "abc"
+    frame.to_csv(tmp_path / "jets.csv", index=False)
+    with pytest.raises(CarveError, match="non-numeric features"):
+        read_jsc_file(tmp_path / "jets.csv")

@@ -201,3 +201,24 @@ def test_draw_renders_through_pydot_when_graphviz_is_present(tmp_path, monkeypat
     graph = MaseGraph.from_registered("jsc-tiny")
     assert graph.draw(tmp_path / "g.svg").read_bytes() == b"<svg/>"
     assert calls == [("svg", "mase_graph")]
+
+
+class _Flagged(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x, double=False):
+        y = self.fc(x)
+        if double:
+            y = y * 2
+        return y
+
+
+def test_concrete_args_fix_python_control_flow():
+    graph = MaseGraph(_Flagged(), cf_args={"double": True})
+    assert "mul" in [n.name for n in graph.nodes]
+    x = torch.randn(3, 4)
+    graph = _analysed(graph, x, add_value=False)
+    _, info = verify_metadata_analysis_pass(graph)
+    assert info["problems"] == []

@@ -143,3 +143,38 @@ def test_quantized_graph_round_trips_and_costs_follow_storage_bits(analyse, tmp_
     loaded, info = load_mase_graph_interface_pass(None, str(tmp_path))
     assert info["transforms"] == 1
     _check_round_trip(quantized, loaded, torch.randn(4, 16))
+
+
+def _lists(data):
+    """Tuples as lists (TOML has no tuples)."""
+    if isinstance(data, dict):
+        return {k: _lists(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_lists(v) for v in data]
+    return data
+
+
+def test_node_meta_toml_round_trip(analyse, tmp_path):
+    import tomllib
+
+    from carve.passes import (
+        load_node_meta_param_interface_pass,
+        save_node_meta_param_interface_pass,
+    )
+
+    graph = analyse("toy-cnn", add_value=True)
+    profile_statistics_analysis_pass(graph, {
+        "target_weight_nodes": ["conv2d"], "weight_statistics": {"range_min_max": {"dims": None}},
+    })  # fmt: skip
+    path = tmp_path / "meta" / "node_meta_param.toml"
+    save_node_meta_param_interface_pass(graph, str(path))
+    text = path.read_text()
+    tomllib.loads(text)  # valid TOML
+    assert '"from" = "NA"' in text and '"torch_dtype" = "torch.float32"' in text
+    fresh = analyse("toy-cnn", add_value=False, seed=1)
+    loaded, info = load_node_meta_param_interface_pass(fresh, {"toml_path": str(path)})
+    assert info["nodes"] == len(list(graph.nodes))
+    for node, other in zip(graph.nodes, loaded.nodes):
+        _same(_lists(node.meta["mase"].parameters), other.meta["mase"].parameters, node.name)
+    with pytest.raises(CarveError, match="does not exist"):
+        load_node_meta_param_interface_pass(fresh, str(tmp_path / "none.toml"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carve.errors import CarveError
 from carve.passes import profile_statistics_analysis_pass
@@ -197,3 +199,29 @@ def test_profile_functional_ops_on_toy_transformer(analyse):
     bmm = next(n for n in graph.nodes if n.name == "bmm").meta["mase"]["software"]
     assert np.asarray(bmm["args"]["data_in_1"]["stat"]["range_min_max"]["max"]).shape == (16, 4)
     assert np.asarray(bmm["results"]["data_out_0"]["stat"]["range_min_max"]["min"]).shape == (4, 4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    chunks=st.lists(st.integers(1, 5), min_size=1, max_size=6),
+    dims=st.sampled_from(["all", None, [0], [1], [0, 1]]),
+    seed=st.integers(0, 2**16),
+)
+def test_online_merge_equals_precise_for_any_chunking(chunks, dims, seed):
+    data = torch.from_numpy(np.random.default_rng(seed).normal(size=(sum(chunks), 3, 2)))
+    online, precise = (
+        make_stat("variance_online", {"dims": dims}),
+        make_stat("variance_precise", {"dims": dims}),
+    )
+    start = 0
+    for size in chunks:
+        online.update(data[start : start + size])
+        precise.update(data[start : start + size])
+        start += size
+    a, b = online.compute(), precise.compute()
+    assert a["count"] == b["count"]
+    np.testing.assert_allclose(a["mean"], b["mean"], rtol=1e-9, atol=1e-12)
+    if b["variance"] == "NA":
+        assert a["variance"] == "NA"
+    else:
+        np.testing.assert_allclose(a["variance"], b["variance"], rtol=1e-7, atol=1e-12)

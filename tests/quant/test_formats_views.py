@@ -63,6 +63,19 @@ def test_integer_view_round_trip_is_bit_exact(name, shape):
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
+def test_float32_route_agrees_with_float64(name):
+    """float32 inputs may take the float32 route; the same values in float64 may not."""
+    fmt, spec = FORMATS[name], spec_of(name)
+    x = sample((4, 33))
+    x[0, :4] = torch.tensor([1e-40, -1e-45, 3e38, 0.0])  # subnormals, huge, zero
+    torch.manual_seed(0)
+    q32 = fmt.quantize(x, spec)
+    torch.manual_seed(0)
+    q64 = fmt.quantize(x.double(), spec)
+    assert torch.equal(q32, q64.float())
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
 def test_quantized_tensor_passes_grid_check_and_raw_does_not(name):
     fmt, spec = FORMATS[name], spec_of(name)
     x = sample()

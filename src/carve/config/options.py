@@ -74,7 +74,7 @@ class CarveConfig:
         "auto",
         "--load-type",
         kind=str,
-        help="checkpoint format: ours (carve), pt (state dict), pl (Lightning/MASE .ckpt), "
+        help="checkpoint load type: ours (carve), pt (state dict), pl (Lightning/MASE .ckpt), "
         "or auto (detect among those three)",
     )
     batch_size: int = option(128, "--batch-size", kind=int, minimum=1, help="batch size")

@@ -77,7 +77,8 @@ def read_arff(path: Path) -> RawJSC:
         raise CarveError(f"ARFF file {str(path)!r} is sparse ARFF, which JSC files never are")
     table = pandas.read_csv(
         io.StringIO(text), header=None, names=names, comment="%", quotechar="'",
-        skipinitialspace=True, dtype={n: str for n in names if n not in jsc_schema.FEATURE_NAMES},
+        skipinitialspace=True, na_values=["?"],
+        dtype={n: str for n in names if n not in jsc_schema.FEATURE_NAMES},
     )  # fmt: skip
     return _from_table(table, path)
 
@@ -119,11 +120,21 @@ def _from_table(table, path: Path) -> RawJSC:
     table.columns = columns
     for names in (jsc_schema.FEATURE_NAMES, jsc_schema.H5_FEATURE_NAMES):
         if all(name in columns for name in names):
-            features = table[list(names)].to_numpy(dtype=np.float32)
+            try:
+                features = table[list(names)].to_numpy(dtype=np.float32)
+            except (TypeError, ValueError) as error:
+                raise CarveError(
+                    f"JSC table {str(path)!r} has non-numeric features: {error}"
+                ) from None
             break
     else:
         missing = [n for n in jsc_schema.FEATURE_NAMES if n not in columns]
         raise CarveError(f"JSC table {str(path)!r} lacks feature columns {missing}")
+    if not np.isfinite(features).all():
+        bad = int((~np.isfinite(features)).any(axis=1).sum())
+        raise CarveError(
+            f"JSC table {str(path)!r} has {bad} rows with missing or infinite features"
+        )
     return RawJSC(features, _labels(table, columns, path), "openml")
 
 

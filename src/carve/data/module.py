@@ -53,17 +53,21 @@ class BatchLoader:
 
 
 class MaseDataModule:
-    """Same constructor and methods as MASE's; extra keywords are dataset options."""
+    """Same constructor (argument order included) and methods as MASE's.
+
+    Extra keywords are dataset options (``size=...`` for jsc-synth,
+    ``data_path=...`` for jsc); ``seed`` seeds the training-batch shuffling.
+    """
 
     def __init__(
         self,
         name: str,
         batch_size: int,
-        model_name: str | None = None,
         num_workers: int = 0,
         max_token_len: int | None = None,
         tokenizer: Any = None,
         load_from_cache_file: bool = True,
+        model_name: str | None = None,
         seed: int = 0,
         **dataset_options: Any,
     ) -> None:

@@ -151,7 +151,9 @@ def node_key(node, by: str) -> str:
     """The selector key of a node: its ``mase_op`` (by type) or its name (by name)."""
     if by == "name":
         return node.name
-    return node.meta["mase"].parameters["common"].get("mase_op", node.op)
+    from carve.ir.metadata import get_common
+
+    return get_common(node)["mase_op"]
 
 
 def select_nodes(graph, by: str, targets: Iterable[str], what: str, pass_name: str) -> list:

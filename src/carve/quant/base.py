@@ -222,7 +222,7 @@ class NumberFormat:
             raise CarveError(f"{self.name}: {bad} NaN value(s) have no integer representation")
         return IntView(
             ints=enc.restore(enc.significand.to(torch.int64)),
-            exponent=enc.restore(enc.exponent),
+            exponent=None if enc.exponent is None else enc.restore(enc.exponent.to(torch.int64)),
             scale=enc.restore(enc.scale),
             zero_point=enc.restore(enc.zero_point),
             dtype=output_dtype(x),

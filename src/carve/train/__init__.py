@@ -6,7 +6,7 @@ Public API (what ``carve train``/``test`` and studies call):
   resume=False, console=None, progress=None) -> TrainResult``: trains
   ``config.model`` on ``config.dataset`` (a :class:`carve.config.CarveConfig`).
   ``TrainResult`` has ``history`` (per-epoch rows: ``epoch, global_step, lr,
-  train_loss, train_acc, val_loss, val_acc, seconds``), ``final`` (last row's
+  train_loss, train_acc, val_loss, val_acc, train_seconds, seconds``), ``final`` (last row's
   four metrics), ``best_val_loss``, ``global_step``, ``best_checkpoint``,
   ``last_checkpoint``, ``output_dir``, ``interrupted`` and ``model``.
 * ``evaluate(model, split, batch_size=8192) -> {"loss": ..., "acc": ...}``.
@@ -14,6 +14,11 @@ Public API (what ``carve train``/``test`` and studies call):
   ``seed_everything(seed)``, ``resolve_device(accelerator)``.
 * ``read_checkpoint(path)``; the load types live in :mod:`carve.models.load`.
 * ``choose_num_threads``/``apply_num_threads``: tiny models train on 1 thread.
+
+Files of a run (``<project_dir>/<project>/software/``): ``training_ckpts/best.ckpt``
+and ``last.ckpt`` (:mod:`carve.train.checkpoint`), ``metrics.csv`` and
+``tensorboard/version_N/`` (:mod:`carve.train.loggers`; event files written by
+:mod:`carve.train.tensorboard_events`, no TensorBoard import).
 
 >>> from carve.config import CarveConfig
 >>> from carve.data import get_dataset

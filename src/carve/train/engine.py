@@ -316,7 +316,10 @@ def train(
             raise CarveError("resume needs the run's output folder (write_files=True)")
         last = output_dir / "training_ckpts" / "last.ckpt"
         if not last.is_file():
-            raise CarveError(f"nothing to resume: {str(last)!r} does not exist")
+            raise CarveError(
+                f"nothing to resume: {str(last)!r} does not exist (the default project name "
+                "holds the start date: pass --project NAME to resume a run from another day)"
+            )
         run.resume_from(last)
     interrupted = run.fit()
     final = {k: run.history[-1][k] for k in ("train_loss", "train_acc", "val_loss", "val_acc")} \

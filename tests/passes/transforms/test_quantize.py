@@ -182,3 +182,45 @@ def test_flops_and_avg_bits_see_quantized_precisions(jsc_tiny):
     assert before["w_avg_bit"] == 32 and after["w_avg_bit"] == 4
     assert after["data_avg_bit"] == 8
     assert re.search("quantize", str(qmg.recipe.transforms))
+    from carve.passes import flops_analysis_pass
+
+    _, flops = flops_analysis_pass(qmg)
+    linear = flops["nodes"]["seq_blocks_2"]
+    assert linear["bitops"] == 320 * 4 * 8  # MACs x weight bits x activation bits
+    assert linear["weight_bits"] == 80 * 4 + 5 * 8  # 4-bit weights, 8-bit biases
+
+
+def test_graph_without_metadata_is_a_clear_error():
+    from carve.ir import MaseGraph
+    from carve.passes import init_metadata_analysis_pass
+
+    with pytest.raises(CarveError, match="run init_metadata_analysis_pass"):
+        quantize_transform_pass(MaseGraph.from_registered("jsc-tiny"), by_type(linear=INT8))
+    bare, _ = init_metadata_analysis_pass(MaseGraph.from_registered("jsc-tiny"))
+    with pytest.raises(CarveError, match="run add_common_metadata_analysis_pass"):
+        quantize_transform_pass(bare, by_type(linear=INT8))
+
+
+def test_ternary_na_statistics_come_from_the_profile(make_graph):
+    from carve.passes import add_software_metadata_analysis_pass, profile_statistics_analysis_pass
+
+    mg, _ = add_software_metadata_analysis_pass(make_graph("jsc-tiny"))
+    x = torch.randn(64, 16)
+    mg, _ = profile_statistics_analysis_pass(mg, {
+        "by": "type", "target_weight_nodes": ["linear"], "target_activation_nodes": ["linear"],
+        "weight_statistics": {"abs_mean": {"dims": "all"},
+                              "range_min_max": {"dims": "all", "abs": True}},
+        "activation_statistics": {"abs_mean": {"dims": "all"}},
+        "input_generator": [{"x": x}], "num_samples": 64,
+    })  # fmt: skip
+    stats = {"width": 2, "scaling_factor": 0, "mean": "NA", "median": "NA", "max": "NA"}
+    config = {"name": "ternary"} | {
+        f"{op}_{k}": v for op in ("data_in", "weight", "bias") for k, v in stats.items()
+    }
+    qmg, _ = quantize_transform_pass(mg, by_type(linear=config))
+    layer = qmg.modules["seq_blocks.2"]
+    weight = mg.modules["seq_blocks.2"].weight.detach()
+    assert layer.w_quantizer.spec.mean == pytest.approx(float(weight.abs().mean()), rel=1e-5)
+    assert layer.w_quantizer.spec.max == pytest.approx(float(weight.abs().max()), rel=1e-5)
+    assert layer.w_quantizer.spec.median is None  # range_quantile was not profiled
+    assert layer.x_quantizer.spec.mean is not None

@@ -9,6 +9,7 @@ BatchNorm running statistics.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,18 +45,39 @@ def mase_type_and_op(node: fx.Node, modules: dict) -> tuple[str, str]:
     return classify_function(target_name(node))
 
 
-def check_dummy_in(graph, dummy_in: dict[str, Any], pass_name: str) -> None:
-    """Every placeholder fed, no unknown key: the error names the key."""
+def concrete_value(graph, placeholder: str) -> tuple[bool, Any]:
+    """``(True, value)`` when ``placeholder`` stands for a ``cf_args`` entry (fx renames
+    ``flag`` to ``flag_1``), else ``(False, None)``."""
+    cf_args = getattr(graph, "cf_args", None) or {}
+    base = re.sub(r"_\d+$", "", placeholder)
+    for key in (placeholder, base):
+        if key in cf_args:
+            return True, cf_args[key]
+    return False, None
+
+
+def graph_inputs(graph, provided: dict[str, Any], pass_name: str, what: str) -> list[Any]:
+    """Positional inputs of the GraphModule: ``provided`` by placeholder name, concrete
+    arguments filled in; an unknown or missing name is a CarveError naming it."""
     placeholders = [node.name for node in graph.nodes if node.op == "placeholder"]
-    for key in dummy_in:
+    for key in provided:
         if key not in placeholders:
             raise CarveError(
-                f"{pass_name}: dummy_in key {key!r} is not a graph input; "
+                f"{pass_name}: {what} key {key!r} is not a graph input; "
                 f"inputs: {', '.join(placeholders)}"
             )
-    missing = [name for name in placeholders if name not in dummy_in]
+    inputs, missing = [], []
+    for name in placeholders:
+        if name in provided:
+            inputs.append(provided[name])
+            continue
+        found, value = concrete_value(graph, name)
+        if not found:
+            missing.append(name)
+        inputs.append(value)
     if missing:
-        raise CarveError(f"{pass_name}: dummy_in lacks graph input(s): {', '.join(missing)}")
+        raise CarveError(f"{pass_name}: {what} lacks graph input(s): {', '.join(missing)}")
+    return inputs
 
 
 class _Recorder(fx.Interpreter):
@@ -102,13 +124,12 @@ def add_common_metadata_analysis_pass(graph, pass_args=None):
     """
     name = "add_common_metadata_analysis_pass"
     args = parse_pass_args(AddCommonMetadataArgs, pass_args, name)
-    check_dummy_in(graph, args.dummy_in, name)
+    inputs = graph_inputs(graph, args.dummy_in, name, "dummy_in")
     model = graph.model
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            inputs = [args.dummy_in[n.name] for n in graph.nodes if n.op == "placeholder"]
             _Recorder(graph, args.add_value).run(*inputs)
     finally:
         model.train(was_training)

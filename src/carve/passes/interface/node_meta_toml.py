@@ -1,4 +1,4 @@
-"""``save_node_meta_param_interface_pass`` / ``load_node_meta_param_interface_pass``: metadata <-> TOML.
+"""Node metadata <-> TOML: ``save_node_meta_param_interface_pass`` and its ``load_`` twin.
 
 MASE's pair: every node's ``parameters`` as one TOML document (``None`` is
 written ``"NA"``), read back into a graph with the same node names. TOML is

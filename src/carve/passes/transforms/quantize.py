@@ -41,6 +41,7 @@ from carve.passes.transforms.graph_edit import (
     replace_with_module_call,
     set_submodule,
 )
+from carve.passes.transforms.profiled_thresholds import fill_profiled_statistics
 from carve.passes.transforms.quantize_args import (
     PASS,
     QuantizeArgs,
@@ -62,7 +63,13 @@ def quantizable_op(node: fx.Node, modules: dict) -> str | None:
     """The node's mase_op if the pass can quantize this node, else None."""
     if node.op not in ("call_module", "call_function", "call_method"):
         return None
-    op = get_mase(node).parameters["common"].get("mase_op")
+    common = get_mase(node).parameters["common"]
+    if "mase_op" not in common:
+        raise CarveError(
+            f"{PASS}: node {node.name!r} has no mase_op; run add_common_metadata_analysis_pass "
+            "before quantizing"
+        )
+    op = common["mase_op"]
     if node.op == "call_module":
         if isinstance(modules[node.target], QuantizedFunction):
             return op if op in FUNCTION_CLASSES else None
@@ -106,6 +113,7 @@ def _update_metadata(node: fx.Node, layer: Any) -> None:
 
 def _replace(graph: Any, node: fx.Node, op: str, config: dict, modules: dict) -> fx.Node:
     config = {k: v for k, v in config.items() if k != "bypass"}
+    config = fill_profiled_statistics(config, get_mase(node).parameters.get("software", {}))
     if node.op == "call_module" and not isinstance(modules[node.target], QuantizedFunction):
         layer = quantized_module(modules[node.target], op, config)
         set_submodule(graph.model, node.target, layer)

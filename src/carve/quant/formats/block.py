@@ -141,7 +141,7 @@ class _BlockFormat(NumberFormat):
         """(tiling, |x| tiled, x tiled (signs), per-block max |x| with inf -> huge)."""
         tiling = Tiling(x.shape, spec.blocks_for(x.shape))
         v, signs = magnitude(tiling.tile(x))
-        return tiling, v, signs, finite_for_exponent(tiling.reduce_max(v))
+        return tiling, v, signs, finite_for_exponent(tiling.reduce_max(v).to(torch.float64))
 
     def capacity(self, spec: Any) -> int:
         return 2**spec.width - 1  # per block; +0 and -0 coincide

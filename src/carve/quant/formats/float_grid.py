@@ -37,8 +37,13 @@ def keep_nan(values: Tensor, source: Tensor) -> Tensor:
 
 
 def magnitude(x: Tensor) -> tuple[Tensor, Tensor]:
-    """``(|x|, x)`` in float64; the second carries the sign for :func:`signed_significand`."""
-    x = x.to(torch.float64)
+    """``(|x|, x)``; the second carries the sign for :func:`signed_significand`.
+
+    float32 stays float32 (the rounding functions take a float32 route when it is
+    provably exact and fall back to float64 otherwise); other dtypes become float64.
+    """
+    if x.dtype != torch.float32:
+        x = x.to(torch.float64)
     return x.abs(), x
 
 
@@ -63,9 +68,38 @@ def finite_for_exponent(v: Tensor) -> Tensor:
     return torch.nan_to_num(v, nan=0.0, posinf=HUGE)
 
 
+def _pow2_f32(exponent: Tensor) -> Tensor:
+    """Exact float32 ``2**exponent`` for int exponents in [-126, 127]."""
+    return ((exponent.to(torch.int32) + 127) << 23).view(torch.float32)
+
+
+def _bounds(value: int | Tensor) -> tuple[int, int]:
+    if isinstance(value, Tensor):
+        return int(value.min()), int(value.max())
+    return value, value
+
+
+def _float32_exact(v: Tensor, lowest_step: int, highest_step: int, precision_bits: int) -> bool:
+    """Can the rounding run in float32 with the same result as in float64?
+
+    Needs: float32 input, integer codes below 2**24, every ``2**-step`` and the
+    largest value ``2**(step+bits)`` normal in float32, and no step below
+    float32's normal range (float32 subnormals all read exponent -127 from their bits).
+    """
+    return (
+        v.dtype == torch.float32
+        and precision_bits <= 24
+        and lowest_step >= -126
+        and highest_step + precision_bits <= 127
+    )
+
+
 def round_to_fixed_step(v: Tensor, step_exp: Tensor, top: int) -> Tensor:
-    """``min(round(v / 2**step_exp), top)`` for float64 ``v >= 0`` (one step per block)."""
-    return torch.round(v * pow2(-step_exp)).clamp_(max=float(top))
+    """``min(round(v / 2**step_exp), top)`` for ``v >= 0`` (one step per block)."""
+    lo, hi = _bounds(step_exp)
+    if _float32_exact(v, lo, hi, top.bit_length()):
+        return torch.round(v * _pow2_f32(-step_exp)).clamp_(max=float(top))
+    return torch.round(v.to(torch.float64) * pow2(-step_exp)).clamp_(max=float(top))
 
 
 def round_to_float_grid(
@@ -82,18 +116,28 @@ def round_to_float_grid(
     block); below the smallest normal the step stays ``2**min_step_exp``
     (subnormals). Rounding is half to even; values beyond the largest binade
     saturate at ``top_max`` (default ``2**precision_bits - 1``) times
-    ``2**max_step_exp``. ``n`` is float64 (NaN where ``v`` is NaN) and
-    normalised (a carry into the next binade moves to the next exponent).
+    ``2**max_step_exp``. ``n`` is a float tensor (NaN where ``v`` is NaN) and
+    normalised (a carry into the next binade moves to the next exponent); it is
+    computed in float32 when that is provably exact, else in float64.
     """
     full = 2**precision_bits
     top = full - 1 if top_max is None else top_max
+    lowest, _ = _bounds(min_step_exp)
+    _, highest = _bounds(max_step_exp)
+    if _float32_exact(v, lowest, highest, precision_bits):
+        bits, offset, int_dtype, power = 23, 127 + precision_bits - 1, torch.int32, _pow2_f32
+    else:
+        v = v.to(torch.float64)
+        bits, offset, int_dtype, power = 52, 1023 + precision_bits - 1, torch.int64, pow2
     # saturate first: below top * 2**max_step_exp nothing can round past the top code
     if isinstance(max_step_exp, Tensor):
-        v = torch.minimum(v, top * pow2(max_step_exp))
+        v = torch.minimum(v, top * power(max_step_exp))
     else:
         v = v.clamp(max=top * 2.0**max_step_exp)
-    q = torch.clamp(floor_log2(v) - (precision_bits - 1), min=min_step_exp)
-    n = torch.round(v * pow2(-q))
+    if isinstance(min_step_exp, Tensor):
+        min_step_exp = min_step_exp.to(int_dtype)
+    q = torch.clamp((v.view(int_dtype) >> bits) - offset, min=min_step_exp)
+    n = torch.round(v * power(-q))
     carry = n == full
     # arithmetic instead of torch.where, which is several times slower on CPU
     n = n - carry.to(n.dtype) * float(full // 2)

@@ -31,13 +31,14 @@ from torch import Tensor
 from carve.quant.base import Encoded, NumberFormat
 from carve.quant.formats.float_grid import (
     MANTISSA_MASK,
-    finite_for_exponent,
     keep_nan,
     magnitude,
 )
 from carve.quant.spec import check_int, set_field
 
 SQRT2_MANTISSA = struct.unpack("<q", struct.pack("<d", math.sqrt(2.0)))[0] & MANTISSA_MASK
+# float32(sqrt 2) lies below sqrt 2, so "mantissa > this" <=> "fraction > sqrt 2" for float32
+SQRT2_MANTISSA_F32 = struct.unpack("<i", struct.pack("<f", math.sqrt(2.0)))[0] & ((1 << 23) - 1)
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,28 @@ class LogSpec:
         return 2 ** (self.width - 1) - 1 - self.exponent_bias
 
 
+# (int dtype, exponent shift, bias, mantissa mask, sqrt(2)'s mantissa) per float dtype
+_LAYOUT = {
+    torch.float64: (torch.int64, 52, 1023, MANTISSA_MASK, SQRT2_MANTISSA),
+    torch.float32: (torch.int32, 23, 127, (1 << 23) - 1, SQRT2_MANTISSA_F32),
+}
+
+
 def nearest_log_exponent(v: Tensor, lo: int | Tensor, hi: int | Tensor) -> Tensor:
-    """``clamp(round(log2 v), lo, hi)`` exactly (int64), for float64 ``v >= 0``."""
-    bits = finite_for_exponent(v).view(torch.int64)
+    """``clamp(round(log2 v), lo, hi)`` exactly, for float32/float64 ``v >= 0``.
+
+    float32 is used only when ``lo >= -126`` (float32 subnormals, whose exponent
+    bits read -127, then clamp to ``lo`` like their true exponents would).
+    """
+    if v.dtype == torch.float32 and int(torch.as_tensor(lo).min()) < -126:
+        v = v.to(torch.float64)
+    int_dtype, shift, bias, mask, sqrt2 = _LAYOUT[v.dtype]
+    big = float(torch.finfo(v.dtype).max)
+    bits = torch.nan_to_num(v, nan=0.0, posinf=big).view(int_dtype)
     # fraction v / 2**k in [1, 2) above sqrt(2) <=> its mantissa bits are above sqrt(2)'s
-    e = (bits >> 52) - 1023 + ((bits & MANTISSA_MASK) > SQRT2_MANTISSA).to(torch.int64)
-    return torch.minimum(torch.clamp(e, min=lo), torch.as_tensor(hi, dtype=torch.int64))
+    e = (bits >> shift) - bias + ((bits & mask) > sqrt2).to(int_dtype)
+    lo = lo.to(int_dtype) if isinstance(lo, Tensor) else lo
+    return torch.minimum(torch.clamp(e, min=lo), torch.as_tensor(hi, dtype=int_dtype))
 
 
 def log_encode(x: Tensor, lo: int | Tensor, hi: int | Tensor) -> Encoded:

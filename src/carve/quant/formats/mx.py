@@ -60,7 +60,7 @@ def mx_blocks(x: Tensor, block_size: int, emax_elem: int) -> tuple[Tiling, Tenso
     """
     tiling = Tiling(x.shape, block_shape(x.shape, [block_size]))
     v, signs = magnitude(tiling.tile(x))
-    amax = tiling.reduce_max(v).clamp_(max=FLOAT32_MAX)
+    amax = tiling.reduce_max(v).to(torch.float64).clamp_(max=FLOAT32_MAX)
     exp = torch.where(amax > 0, floor_log2(amax) - emax_elem, SCALE_MIN)
     return tiling, v, signs, torch.clamp(exp, SCALE_MIN, SCALE_MAX)
 

@@ -137,7 +137,10 @@ class QuantizedReLU(_InputQuantized, nn.ReLU):
     mase_op, base_name, float_class, unsigned_input = "relu", "ReLU", nn.ReLU, True
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.out_quantizer(F.relu(self.x_quantizer(x)))
+        q = self.x_quantizer(x)
+        # an unsigned fixed-point quantizer already clamps negatives to +0: relu(q) == q
+        nonnegative = self.x_quantizer.type == "integer" and not self.x_quantizer.spec.signed
+        return self.out_quantizer(q if nonnegative else F.relu(q))
 
 
 QuantizedMaxPool1d = _input_quantized(nn.MaxPool1d, "max_pool1d")

@@ -27,6 +27,7 @@ from torch import fx
 from carve.errors import CarveError
 from carve.ir.arguments import node_arguments
 from carve.ir.metadata import get_mase
+from carve.passes.analysis.common_metadata import graph_inputs
 from carve.passes.analysis.statistics.stats import Stat, check_stat_config, make_stat
 from carve.passes.utils import parse_pass_args, select_nodes
 
@@ -117,7 +118,9 @@ class _ActivationProbe(fx.Interpreter):
             stat.update(samples)
 
 
-def _batches(generator: Iterable, placeholders: list[str]):
+def _batches(generator: Iterable, graph):
+    """``(batch size, inputs)`` per batch; a tensor is accepted for a single-input graph."""
+    placeholders = [node.name for node in graph.nodes if node.op == "placeholder"]
     for batch in generator:
         if isinstance(batch, torch.Tensor) and len(placeholders) == 1:
             batch = {placeholders[0]: batch}
@@ -126,10 +129,9 @@ def _batches(generator: Iterable, placeholders: list[str]):
                 f"{PASS_NAME}: input_generator must yield dicts keyed by graph input "
                 f"({', '.join(placeholders)}), got {type(batch).__name__}"
             )
-        missing = [name for name in placeholders if name not in batch]
-        if missing:
-            raise CarveError(f"{PASS_NAME}: input batch lacks graph input(s) {missing}")
-        yield batch
+        inputs = graph_inputs(graph, batch, PASS_NAME, "input batch")
+        size = next(int(v.shape[0]) for v in batch.values() if isinstance(v, torch.Tensor))
+        yield size, inputs
 
 
 def _profile_activations(graph, nodes, config, args) -> tuple[dict, int]:
@@ -147,13 +149,12 @@ def _profile_activations(graph, nodes, config, args) -> tuple[dict, int]:
             slots["__results__"] = {"data_out_0": stats}
             collected[(node, "results", "data_out_0")] = stats
         targets[node] = slots
-    placeholders = [node.name for node in graph.nodes if node.op == "placeholder"]
     probe = _ActivationProbe(graph, targets, args.profile_output_activation)
     seen = 0
-    for batch in _batches(args.input_generator, placeholders):
-        size = int(next(iter(batch.values())).shape[0])
+    for size, inputs in _batches(args.input_generator, graph):
         take = min(size, args.num_samples - seen)
-        inputs = [batch[name][:take] for name in placeholders]
+        if take < size:
+            inputs = [v[:take] if isinstance(v, torch.Tensor) else v for v in inputs]
         probe.run(*inputs)
         probe.first_batch = False
         seen += take
