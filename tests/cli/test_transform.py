@@ -46,6 +46,9 @@ def test_transform_quantizes_verifies_saves_then_test_and_qat(project, capsys):
                     str(transform / "transformed_ckpt"), *common)  # fmt: skip
     assert code == 0, out
     assert accuracy(out, "test_acc") == pytest.approx(after, abs=1e-6)
+    code, out = run(capsys, "test", "jsc-toy", "jsc-synth", "--load",
+                    str(transform / "transformed_ckpt"), *common)  # fmt: skip
+    assert code == 2 and "is not the model named on the command line" in out
     # QAT: train the quantized graph, saved again in the same form
     code, out = run(capsys, "train", "jsc-tiny", "jsc-synth", "--load",
                     str(transform / "transformed_ckpt"), "--max-epochs", "1", "--project", "qat",

@@ -90,3 +90,24 @@ def test_cost_passes_need_common_metadata():
     for cost_pass in (flops_analysis_pass, calculate_avg_bits_mg_analysis_pass):
         with pytest.raises(CarveError, match="run add_common_metadata_analysis_pass first"):
             cost_pass(graph)
+
+
+def test_grouped_and_transposed_convolutions_match_flop_counter():
+    from torch import nn
+
+    from carve.ir import MaseGraph
+    from carve.passes import add_common_metadata_analysis_pass, init_metadata_analysis_pass
+
+    model = nn.Sequential(
+        nn.Conv2d(4, 8, 3, padding=1, groups=2),
+        nn.ConvTranspose2d(8, 6, 2, stride=2, groups=2),
+        nn.Flatten(),
+    )
+    graph, _ = init_metadata_analysis_pass(MaseGraph(model))
+    x = torch.randn(2, 4, 5, 5)
+    graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": {"input_1": x}})
+    _, info = flops_analysis_pass(graph)
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        model(x)
+    assert info["total"]["flops"] == counter.get_total_flops() > 0

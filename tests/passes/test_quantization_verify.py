@@ -140,3 +140,11 @@ def test_integer_reference_covers_conv_pool_functions_and_output_quantizers(mode
     assert reference["all_layers_exact"] and reference["logits_equal"] and info["ok"]
     outs = [r for r in info["operands"] if r["operand"] == "data_out_0"]
     assert outs and all(r["on_grid"] == r["numel"] for r in outs)
+
+
+def test_layers_that_could_overflow_int64_run_as_float():
+    qmg = quantized("jsc-tiny", config(data=(32, 16), weight=(32, 16), bias=(32, 16)))
+    _, info = verify_quantization_analysis_pass(qmg, {"inputs": INPUTS[:50]})
+    reference = info["integer_reference"]
+    assert "seq_blocks_2" in reference["float_quantized_layers"]
+    assert "seq_blocks_2" not in reference["integer_layers"]

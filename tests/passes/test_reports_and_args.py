@@ -99,3 +99,21 @@ def test_registry_lists_mase_names_without_importing_torch():
     assert PASSES["profile_statistics"].__name__ == "profile_statistics_analysis_pass"
     with pytest.raises(CarveError, match="did you mean 'report_graph'"):
         get_pass("report_grap")
+
+
+def test_chop_style_node_helpers(analyse):
+    import operator
+
+    from torch import nn
+
+    from carve.passes.utils import get_mase_op, get_mase_type, get_node_actual_target
+
+    graph = analyse("toy-mlp")
+    nodes = {n.name: n for n in graph.nodes}
+    assert (get_mase_op(nodes["fc_in"]), get_mase_type(nodes["fc_in"])) == (
+        "linear",
+        "module_related_func",
+    )
+    assert isinstance(get_node_actual_target(nodes["fc_in"]), nn.Linear)
+    assert get_node_actual_target(nodes["add"]) is operator.add
+    assert get_mase_op(nodes["add"]) == "add"

@@ -112,10 +112,19 @@ def _scale_linears_pass(graph, pass_args=None):
     return graph, {}
 
 
-register_pass("test_scale_linears", f"{__name__}:_scale_linears_pass", "transform", "test only")
+@pytest.fixture
+def scale_pass():
+    """Register the test transform for one test, then remove it (PASSES is global)."""
+    from carve.passes import registry
+
+    register_pass("test_scale_linears", f"{__name__}:_scale_linears_pass", "transform", "test")
+    yield
+    registry.PASSES._entries.pop("test_scale_linears")
+    registry.PASSES._meta.pop("test_scale_linears")
+    registry._BY_FUNCTION.pop("_scale_linears_pass")
 
 
-def test_recorded_transforms_are_replayed_on_load(analyse, tmp_path):
+def test_recorded_transforms_are_replayed_on_load(analyse, tmp_path, scale_pass):
     graph = analyse("jsc-toy")
     _scale_linears_pass(graph, {"factor": 3.0})
     save_mase_graph_interface_pass(graph, str(tmp_path))

@@ -102,6 +102,15 @@ def test_configs_read_into_specs_with_mase_precision(config, operand, precision)
     assert fmt.precision(spec) == precision
 
 
+def test_integer_floor_flag_rounds_down():
+    config = {"name": "integer", "data_in_width": 4, "data_in_frac_width": 1, "data_in_floor": 1}
+    fmt, spec = spec_from_config(config, "data_in")
+    assert spec.rounding == "floor"
+    import torch
+
+    assert fmt.quantize(torch.tensor([0.9, -0.1]), spec).tolist() == [0.5, -0.5]
+
+
 def test_block_formats_block_activations_per_sample_by_default():
     config = {
         "name": "block_fp",

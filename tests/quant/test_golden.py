@@ -24,9 +24,9 @@ import torch
 
 from carve.quant import FORMATS
 
-FIXTURE = Path(
-    os.environ.get("CARVE_SHARED", "/work/shared"), "data/mase-golden/mase_quantizers.npz"
-)
+# the shared folder sits beside the checkout (../shared); CARVE_SHARED overrides it
+SHARED = Path(os.environ.get("CARVE_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+FIXTURE = SHARED / "data/mase-golden/mase_quantizers.npz"
 pytestmark = pytest.mark.skipif(not FIXTURE.exists(), reason="MASE golden fixture not present")
 
 

@@ -181,14 +181,17 @@ def test_quantized_module_stays_a_leaf_and_keeps_its_op():
     assert ops[1] == ("call_module", "linear")
 
 
-@pytest.mark.parametrize("width,frac,signed", [(8, 4, True), (4, 1, False), (24, 30, True),
-                                               (3, -2, True), (16, 0, False)])  # fmt: skip
-def test_inference_kernel_is_bit_identical_to_the_format(width, frac, signed):
+@pytest.mark.parametrize(
+    "width,frac,signed,rounding",
+    [(8, 4, True, "nearest_even"), (4, 1, False, "nearest_even"), (24, 30, True, "nearest_even"),
+     (3, -2, True, "nearest_even"), (16, 0, False, "nearest_even"), (8, 3, True, "floor")],
+)  # fmt: skip
+def test_inference_kernel_is_bit_identical_to_the_format(width, frac, signed, rounding):
     from carve.quant import FORMATS
     from carve.quant.formats.integer import IntegerSpec
     from carve.quant.layers import OperandQuantizer
 
-    spec = IntegerSpec(width=width, frac_width=frac, signed=signed)
+    spec = IntegerSpec(width=width, frac_width=frac, signed=signed, rounding=rounding)
     quantizer = OperandQuantizer("data_in", FORMATS["integer"], spec)
     edges = [0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 1e30, -1e30, float("inf"), float("-inf"),
              1e-30, -1e-30, 2.0**-frac * 0.5, -(2.0**-frac) * 1.5]  # fmt: skip

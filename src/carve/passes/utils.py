@@ -215,4 +215,37 @@ def render_table(title: str, columns: list[str], rows: Iterable[Iterable[Any]]) 
     return "\n".join(lines) + "\n"
 
 
+# helpers of the same names as ``chop.passes.graph.utils``, which lab code imports
+
+
+def get_mase_op(node) -> str:
+    """The node's ``mase_op`` (needs common metadata)."""
+    from carve.ir.metadata import get_common
+
+    return get_common(node)["mase_op"]
+
+
+def get_mase_type(node) -> str:
+    """The node's ``mase_type`` (needs common metadata)."""
+    from carve.ir.metadata import get_common
+
+    return get_common(node)["mase_type"]
+
+
+def get_node_actual_target(node):
+    """What a call node calls: the module, the function, or the method name."""
+    if node.op == "call_module":
+        return node.graph.owning_module.get_submodule(node.target)
+    return node.target
+
+
+def get_parent_name(target: str) -> str:
+    """``"a.b.c"`` -> ``"a.b"`` (the owner of a submodule path).
+
+    >>> get_parent_name("seq_blocks.2"), get_parent_name("fc")
+    ('seq_blocks', '')
+    """
+    return target.rpartition(".")[0]
+
+
 PassFunction = Callable[..., tuple[Any, dict]]

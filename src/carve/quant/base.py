@@ -35,7 +35,7 @@ class Encoded:
     """What :meth:`NumberFormat.encode` returns (see :class:`IntView`).
 
     ``significand`` is a float tensor of integer values (NaN where the input was
-    NaN); ``exponent`` int64 (broadcastable), ``scale`` float64 (broadcastable),
+    NaN); ``exponent`` int32/int64 (broadcastable), ``scale`` float64 (broadcastable),
     ``zero_point`` int64 (broadcastable), each optional.
     """
 
@@ -56,7 +56,8 @@ def pow2(exponent: Tensor) -> Tensor:
     return ((exponent.to(torch.int64) + 1023) << 52).view(torch.float64)
 
 
-def _pow2_float32(exponent: Tensor) -> Tensor:
+def pow2_float32(exponent: Tensor) -> Tensor:
+    """Exact float32 ``2**exponent`` for integer exponents in [-126, 127]."""
     return ((exponent.to(torch.int32) + 127) << 23).view(torch.float32)
 
 
@@ -91,7 +92,7 @@ def decode(
         and _fits_float32(significand, exponent)
     ):
         value = significand.to(torch.float32)
-        return value if exponent is None else value * _pow2_float32(exponent)
+        return value if exponent is None else value * pow2_float32(exponent)
     value = significand.to(torch.float64)
     if zero_point is not None:
         value = value - zero_point.to(torch.float64)

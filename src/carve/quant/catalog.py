@@ -15,14 +15,14 @@ _ENTRIES: list[tuple[str, str, tuple[str, ...], str, str]] = [
     (
         "integer",
         "carve.quant.formats.integer:INTEGER",
-        ("width", "frac_width"),
+        ("width", "frac_width", "floor"),
         "identity",
         "fixed point, round half to even, saturating (signed; unsigned for ReLU inputs)",
     ),
     (
         "fixed",
         "carve.quant.formats.integer:INTEGER",
-        ("width", "frac_width"),
+        ("width", "frac_width", "floor"),
         "identity",
         "alias of integer (MASE)",
     ),

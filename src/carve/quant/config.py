@@ -55,8 +55,12 @@ def spec_from_config(config: Mapping[str, Any], operand: str, **overrides: Any) 
         )
     fmt = FORMATS[name]
     prefix = f"{operand}_"
-    readable = (*fmt.keys, *fmt.extra_keys)
-    accepted = ", ".join(prefix + key for key in readable)
+    readable = fmt.config_keys
+    required = [key for key in fmt.keys if key not in fmt.optional_keys]
+    optional = [key for key in readable if key not in required]
+    accepted = ", ".join(prefix + key for key in required)
+    if optional:
+        accepted += f" (optional: {', '.join(prefix + key for key in optional)})"
     unknown = [
         key
         for key in config
@@ -72,7 +76,7 @@ def spec_from_config(config: Mapping[str, Any], operand: str, **overrides: Any) 
         full = prefix + key
         if full in config:
             values[key] = na_to_none(config[full])
-        elif key in fmt.keys and key not in fmt.optional_keys:
+        elif key in required:
             raise CarveError(
                 f"{name} config for operand {operand!r} lacks key {full!r}; "
                 f"the {name} format reads: {accepted}"

@@ -112,7 +112,7 @@ def _train_group(spec, store, group, dataset, progress, ensemble: bool):
     def on_epoch(epoch: int, rows) -> None:
         state["epoch"] = epoch + 1
 
-    if ensemble and len(group) >= 1:
+    if ensemble:
         try:
             results = train_ensemble(
                 configs,

@@ -4,6 +4,7 @@ Counting rules (for the dummy input of ``add_common_metadata``, batch included):
 
 * MACs (multiply-accumulates) of ``linear`` = output elements x in_features;
   ``conv1d``/``conv2d`` = output elements x (C_in / groups) x kernel size;
+  ``convtranspose2d`` = input elements x (C_out / groups) x kernel size;
   ``matmul``/``bmm``/``mm`` = output elements x the reduced dimension. Bias
   additions are not MACs. Other ops have 0 MACs; their element count is
   reported as ``other_ops`` (one operation per output element).
@@ -56,6 +57,11 @@ def _conv(args: dict, results: dict) -> int:
     return _out(args, results) * math.prod(weight[1:])
 
 
+def _conv_transpose(args: dict, results: dict) -> int:
+    weight = args["weight"]["shape"]  # [C_in, C_out / groups, *kernel]: each input scatters
+    return _numel(args["data_in_0"]) * math.prod(weight[1:])
+
+
 def _matmul(args: dict, results: dict) -> int:
     return _out(args, results) * args["data_in_0"]["shape"][-1]
 
@@ -64,6 +70,7 @@ MAC_RULES: dict[str, Callable[[dict, dict], int]] = {
     "linear": _linear,
     "conv1d": _conv,
     "conv2d": _conv,
+    "convtranspose2d": _conv_transpose,
     "matmul": _matmul,
     "bmm": _matmul,
     "mm": _matmul,

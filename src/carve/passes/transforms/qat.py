@@ -41,6 +41,8 @@ def load_saved_graph(path: Path, model: Any = None) -> Any:
     base = None if named or model is None else MaseGraph(model)
     graph, _ = load_mase_graph_interface_pass(base, {"load_dir": str(path)})
     module = graph.model
+    if model is not None:
+        _check_same_shapes(model, module, path)
     setattr(module, GRAPH_ATTRIBUTE, graph)
     return module
 
@@ -59,3 +61,15 @@ def save_trained_graph(model: Any, software_dir: str | Path | None) -> Path | No
     graph.model = model  # the trained module (moved/trained in place)
     save_mase_graph_interface_pass(graph, {"save_dir": str(folder)})
     return folder
+
+
+def _check_same_shapes(model: Any, loaded: Any, path: Path) -> None:
+    """The saved graph must be the model the command names (same tensors and shapes)."""
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in loaded.state_dict().items()}
+    if expected != found:
+        different = sorted(set(expected.items()) ^ set(found.items()))[:4]
+        raise CarveError(
+            f"the graph saved in {str(path)!r} is not the model named on the command line "
+            f"({type(model).__name__}): tensors differ, e.g. {different}"
+        )

@@ -1,10 +1,11 @@
 """Exact building blocks of the floating-point-like formats.
 
-All arithmetic is in float64 on values that came from float32/float64, so
-scaling by powers of two is exact and the only rounding is the one the
-format defines (round half to even on the significand). Exponents are read
-from the float64 bit pattern (exact), not from ``log2`` (which rounds near
-powers of two); every float32 value, subnormals included, is normal in float64.
+Scaling is by exact powers of two, so the only rounding is the one the format
+defines (round half to even on the significand). Exponents are read from the
+float bit pattern (exact), not from ``log2`` (which rounds near powers of two).
+The work runs in float64 (where every float32 value, subnormals included, is
+normal), or in float32 when the grid's steps and codes provably fit float32,
+which gives the same bits faster.
 
 >>> import torch
 >>> floor_log2(torch.tensor([1.0, 1.5, 0.25, 3.0e-39], dtype=torch.float64)).tolist()
@@ -20,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from carve.quant.base import pow2
+from carve.quant.base import pow2, pow2_float32
 
 HUGE = 2.0**1000  # stands in for +inf when deriving exponents (saturates anyway)
 
@@ -68,11 +69,6 @@ def finite_for_exponent(v: Tensor) -> Tensor:
     return torch.nan_to_num(v, nan=0.0, posinf=HUGE)
 
 
-def _pow2_f32(exponent: Tensor) -> Tensor:
-    """Exact float32 ``2**exponent`` for int exponents in [-126, 127]."""
-    return ((exponent.to(torch.int32) + 127) << 23).view(torch.float32)
-
-
 def _bounds(value: int | Tensor) -> tuple[int, int]:
     if isinstance(value, Tensor):
         return int(value.min()), int(value.max())
@@ -98,7 +94,7 @@ def round_to_fixed_step(v: Tensor, step_exp: Tensor, top: int) -> Tensor:
     """``min(round(v / 2**step_exp), top)`` for ``v >= 0`` (one step per block)."""
     lo, hi = _bounds(step_exp)
     if _float32_exact(v, lo, hi, top.bit_length()):
-        return torch.round(v * _pow2_f32(-step_exp)).clamp_(max=float(top))
+        return torch.round(v * pow2_float32(-step_exp)).clamp_(max=float(top))
     return torch.round(v.to(torch.float64) * pow2(-step_exp)).clamp_(max=float(top))
 
 
@@ -125,7 +121,7 @@ def round_to_float_grid(
     lowest, _ = _bounds(min_step_exp)
     _, highest = _bounds(max_step_exp)
     if _float32_exact(v, lowest, highest, precision_bits):
-        bits, offset, int_dtype, power = 23, 127 + precision_bits - 1, torch.int32, _pow2_f32
+        bits, offset, int_dtype, power = 23, 127 + precision_bits - 1, torch.int32, pow2_float32
     else:
         v = v.to(torch.float64)
         bits, offset, int_dtype, power = 52, 1023 + precision_bits - 1, torch.int64, pow2

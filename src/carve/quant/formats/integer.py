@@ -3,7 +3,8 @@
 ``q = clamp(round_half_even(x * 2**f), lo, hi) / 2**f`` with ``[lo, hi] =
 [-2**(w-1), 2**(w-1) - 1]`` (signed) or ``[0, 2**w - 1]`` (unsigned, MASE's
 choice for ReLU inputs). Saturating: out-of-range values and +-inf clamp to the
-ends. ``frac_width=None`` (TOML ``"NA"``) means ``width // 2`` as in MASE.
+ends. ``frac_width=None`` (TOML ``"NA"``) means ``width // 2`` as in MASE;
+the optional key ``floor`` (MASE HEAD) rounds toward minus infinity instead.
 Negative zero becomes +0 (an integer code has no sign of zero).
 
 >>> import torch
@@ -22,7 +23,7 @@ import torch
 from torch import Tensor
 
 from carve.quant.base import Encoded, NumberFormat
-from carve.quant.spec import check_choice, check_int, set_field
+from carve.quant.spec import check_bool, check_choice, check_int, set_field
 
 MAX_WIDTH = 32
 ROUNDINGS = ("nearest_even", "floor")
@@ -72,6 +73,7 @@ class IntegerFormat(NumberFormat):
     name = "integer"
     spec_cls = IntegerSpec
     keys = ("width", "frac_width")
+    extra_keys = ("floor",)  # MASE HEAD's floor-rounding flag
     ste = "identity"
     description = "fixed point: round half to even, saturating; signed or unsigned"
 
@@ -80,6 +82,15 @@ class IntegerFormat(NumberFormat):
             x, spec.frac_width, spec.int_min, spec.int_max, spec.rounding
         )
         return Encoded(codes, exponent=torch.tensor(-spec.frac_width, dtype=torch.int64))
+
+    def spec_from_keys(self, values: dict, operand: str = "", **overrides) -> IntegerSpec:
+        values = dict(values)
+        floor = values.pop("floor", None)
+        if floor is not None:
+            values["rounding"] = (
+                "floor" if check_bool("integer", "floor", floor) else "nearest_even"
+            )
+        return self.make_spec(**values, **overrides)
 
     def storage_bits(self, spec: IntegerSpec) -> float:
         return float(spec.width)

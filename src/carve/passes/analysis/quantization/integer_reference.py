@@ -20,7 +20,8 @@ summation of ``n`` terms applies: ``|fake - exact| <= gamma_n * S * 2**exponent`
 with ``gamma_n = n u / (1 - n u)``, ``u = 2**-24`` (``n`` = terms per output,
 bias included). Each layer's observed difference is checked against that
 bound; the logits are compared exactly when every layer met the ``2**24``
-condition.
+condition. A layer whose int64 sums could overflow (input width + weight
+width + log2(terms) > 62) runs as float and is reported as such.
 """
 
 from __future__ import annotations
@@ -126,6 +127,11 @@ def requantize(value: Fixed, quantizer: OperandQuantizer) -> Fixed:
     return Fixed(np.clip(codes, spec.int_min, spec.int_max), target)
 
 
+def fits_int64(x: OperandQuantizer, w: OperandQuantizer, terms: int) -> bool:
+    """Whether a sum of ``terms`` products of x and w codes (and a bias) cannot overflow int64."""
+    return x.spec.width + w.spec.width + max(terms, 1).bit_length() + 1 <= 63
+
+
 def _affine(x: Fixed, w: Fixed, b: Fixed | None, product: Any) -> tuple[Fixed, np.ndarray]:
     """``product(x, w) + b`` in int64, and S (sum of absolute terms) per output."""
     exponent = x.exponent + w.exponent
@@ -140,6 +146,8 @@ def _affine(x: Fixed, w: Fixed, b: Fixed | None, product: Any) -> tuple[Fixed, n
 
 
 def _linear(layer: QuantizedLinear, x: torch.Tensor):
+    if not fits_int64(layer.x_quantizer, layer.w_quantizer, layer.in_features):
+        return None
     xi, wi = fixed(layer.x_quantizer, x), fixed(layer.w_quantizer, layer.weight)
     bi = fixed(layer.b_quantizer, layer.bias) if layer.bias is not None else None
     out, size = _affine(xi, wi, _bias_shape(bi), lambda a, w: a @ w.T)
@@ -157,6 +165,9 @@ def _conv(layer, x: torch.Tensor):
     if layer.padding_mode != "zeros" or isinstance(layer.padding, str):
         return None  # the float path runs instead (reported as such)
     two_d = isinstance(layer, QuantizedConv2d)
+    terms = layer.weight[0].numel()
+    if not fits_int64(layer.x_quantizer, layer.w_quantizer, terms):
+        return None
     xi = fixed(layer.x_quantizer, x)
     codes = torch.from_numpy(xi.codes.astype(np.float64))  # exact: |codes| < 2**53
     if not two_d:
@@ -204,6 +215,8 @@ def _binary_function(layer, x: torch.Tensor, y: Any):
         return Fixed(a + b if op == "add" else a - b, common), None, 0
     if op == "mul":
         return Fixed(xi.codes * yi.codes, xi.exponent + yi.exponent), None, 0
+    if not fits_int64(layer.x_quantizer, layer.y_quantizer, xi.codes.shape[-1]):
+        return None
     out, size = _affine(xi, yi, None, np.matmul)
     return out, size, xi.codes.shape[-1]
 

@@ -199,6 +199,8 @@ def _reference(graph: Any, batches, outputs, labels) -> dict[str, Any]:
         for batch in batches:
             logits.append(reference.run(*batch.values()))
     checks = list(reference.checks.values())
+    result["integer_layers"] = list(reference.checks)  # what actually ran on integers
+    result["float_quantized_layers"] = list(dict.fromkeys(reference.float_nodes))
     ref = torch.cat(logits)
     fake = torch.cat(outputs)
     all_exact = all(c.exact for c in checks)
