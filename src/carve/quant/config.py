@@ -13,7 +13,7 @@ MASE load unchanged.
 Traceback (most recent call last):
 ...
 carve.errors.CarveError: integer config for operand 'weight' lacks key 'weight_frac_width'; \
-the integer format reads: weight_width, weight_frac_width
+the integer format reads: weight_width, weight_frac_width (optional: weight_floor)
 """
 
 from __future__ import annotations
