@@ -154,7 +154,7 @@ def check_config_keys(config: Mapping[str, Any], where: str) -> None:
         )
     name = na_to_none(config["name"])
     fmt = FORMATS[name] if name is not None else None
-    fields = fmt.keys if fmt is not None else ()
+    fields = fmt.config_keys if fmt is not None else ()  # MASE keys + carve extras
     accepted = [*GENERAL_KEYS, *(f"{op}_{field}" for op in OPERANDS for field in fields)]
     for key in config:
         if key not in accepted:
