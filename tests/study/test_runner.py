@@ -118,3 +118,28 @@ def test_live_progress_shows_overall_and_epoch_bars(tmp_path):
     assert outcome.trained == 2
     assert "runs" in text and "2/2" in text and "epoch 2/2" in text and "ETA" in text
     assert "(2 runs: learning_rate=0.001,0.01; seed=0) ensemble: test acc" in text
+
+
+def test_models_without_a_batched_form_fall_back_to_sequential_runs(tmp_path):
+    from torch import nn
+
+    from carve.models import MODELS, register_model
+
+    name = "study-test-tanh-mlp"
+    if name not in MODELS:
+
+        @register_model(name, description="test model with a Tanh (no batched form)")
+        def build(info):
+            features, classes = info["num_features"], info["num_classes"]
+            return nn.Sequential(nn.Linear(features, 8), nn.Tanh(), nn.Linear(8, classes))
+
+    records = carve.study.run(name, "jsc-synth", {"learning_rate": [1e-3, 1e-2]},
+                              study_dir=tmp_path / "s", records=True, **SMALL)  # fmt: skip
+    assert [r["mode"] for r in records] == ["sequential", "sequential"]
+    assert all(0 < r["test_acc"] <= 1 for r in records)
+
+
+def test_a_file_in_place_of_the_study_directory_is_refused(tmp_path):
+    (tmp_path / "s").write_text("not a folder")
+    with pytest.raises(CarveError, match="is a file"):
+        _run(tmp_path, study_dir=tmp_path / "s")

@@ -98,8 +98,9 @@ def plot_curves(root: Path, records: list[dict[str, Any]], keys: list[str]) -> P
         colour = next(colours)
         label = _label(dict(zip(keys, combo)))
         for axis, kind in zip(axes, ("loss", "acc")):
-            axis.plot(curve["epoch"], curve[f"train_{kind}"], color=colour, label=label)
-            axis.plot(curve["epoch"], curve[f"val_{kind}"], color=colour, linestyle="--")
+            style = {"color": colour, "marker": "o", "markersize": 3}  # one-epoch runs show
+            axis.plot(curve["epoch"], curve[f"train_{kind}"], label=label, **style)
+            axis.plot(curve["epoch"], curve[f"val_{kind}"], linestyle="--", **style)
     from matplotlib.ticker import MaxNLocator
 
     for axis, name in zip(axes, ("Loss", "Accuracy")):

@@ -62,6 +62,8 @@ class StudyStore:
                     f"(differs in: {'; '.join(differ[:6])}); choose another --study-dir "
                     "(or --project) or delete that directory"
                 )
+        elif self.root.exists() and not self.root.is_dir():
+            raise CarveError(f"study directory {str(self.root)!r} is a file")
         elif self.root.exists() and any(self.root.iterdir()):
             raise CarveError(
                 f"{str(self.root)!r} exists and is not a carve study directory; "

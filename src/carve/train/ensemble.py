@@ -241,7 +241,7 @@ def _train_epoch(
         if on_batch is not None:
             on_batch(index + 1, total)
     if replay[0]:
-        full = [rows for rows in picked_rows if rows.shape[1] == batch_size]
+        full = [batch for batch in picked_rows if batch.shape[1] == batch_size]
         table = mean_nll(torch.stack(full)) if full else torch.zeros(0, count)
         if len(full) < len(picked_rows):
             table = torch.cat([table, mean_nll(picked_rows[-1]).unsqueeze(0)])
