@@ -25,7 +25,9 @@ import functools
 import io
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -37,10 +39,11 @@ from carve.passes import (
     add_common_metadata_analysis_pass,
     add_software_metadata_analysis_pass,
     init_metadata_analysis_pass,
-    profile_statistics_analysis_pass,
-    report_graph_analysis_pass,
-    report_node_meta_param_analysis_pass,
 )
+
+# the lab-2 pipeline timed is the example's own function, not a copy of it
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+from lab2 import graph_steps
 
 
 class _Block(nn.Module):
@@ -93,30 +96,10 @@ class DeepResidualMLP(nn.Module):
         return x
 
 
-def _lab_args(batches: list[dict]) -> dict:
-    return {
-        "by": "type",
-        "target_weight_nodes": ["linear"],
-        "target_activation_nodes": ["relu"],
-        "weight_statistics": {"variance_precise": {"device": "cpu", "dims": "all"}},
-        "activation_statistics": {
-            "range_quantile": {"device": "cpu", "dims": "all", "quantile": 0.97}
-        },
-        "input_generator": iter(batches),
-        "num_samples": 32,
-    }
-
-
 def lab2_steps(model: nn.Module, batches: list[dict], weight_op: str) -> None:
-    mg = MaseGraph(model)
-    mg, _ = init_metadata_analysis_pass(mg)
-    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": batches[0]})
-    mg, _ = add_software_metadata_analysis_pass(mg)
+    """examples/lab2.py's graph steps on ``batches`` (8 per batch), printed output discarded."""
     with contextlib.redirect_stdout(io.StringIO()):
-        report_graph_analysis_pass(mg)
-        args = _lab_args(batches) | {"target_weight_nodes": [weight_op]}
-        profile_statistics_analysis_pass(mg, args)
-        report_node_meta_param_analysis_pass(mg, {"which": ("software",)})
+        graph_steps(model, batches[0], iter(batches), weight_op)
 
 
 def metadata_only(model: nn.Module, dummy: dict) -> int:

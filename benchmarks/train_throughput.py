@@ -147,8 +147,8 @@ def main() -> None:
     floor = wall([sys.executable, "-c", "import torch"])
     optim_code = "import torch; torch.optim.Adam(torch.nn.Linear(2, 2).parameters())"
     optim = wall([sys.executable, "-c", optim_code])
-    print(f"start-up floor: python -c 'import torch' {floor:.2f} s; plus a first torch.optim "
-          f"optimizer (imports torch._dynamo) {optim:.2f} s")  # fmt: skip
+    print(f"start-up floor: python -c 'import torch' {floor:.2f} s; with a first torch.optim "
+          f"optimizer (imports torch._dynamo; carve's engine does not) {optim:.2f} s")  # fmt: skip
     carve = [sys.executable, "-m", "carve"]
     print(f"carve --help:  {wall([*carve, '--help']):.3f} s wall   (target < 0.5)")
     print(f"carve --info:  {wall([*carve, '--info']):.3f} s wall   (target < 0.5)")

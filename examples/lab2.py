@@ -33,6 +33,33 @@ from carve.passes import (  # noqa: E402
 from carve.train.threads import apply_num_threads  # noqa: E402
 
 
+def graph_steps(model, dummy_in: dict, input_generator, weight_op: str = "linear") -> MaseGraph:
+    """The lab's graph cells: MaseGraph, metadata passes, report_graph, statistics, report.
+
+    ``benchmarks/passes.py`` times this same function.
+    """
+    mg = MaseGraph(model=model)
+    mg, _ = init_metadata_analysis_pass(mg, None)
+    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": dummy_in})
+    mg, _ = add_software_metadata_analysis_pass(mg, None)
+    _ = report_graph_analysis_pass(mg)
+
+    pass_args = {
+        "by": "type",
+        "target_weight_nodes": [weight_op],
+        "target_activation_nodes": ["relu"],
+        "weight_statistics": {"variance_precise": {"device": "cpu", "dims": "all"}},
+        "activation_statistics": {
+            "range_quantile": {"device": "cpu", "dims": "all", "quantile": 0.97}
+        },
+        "input_generator": input_generator,
+        "num_samples": 32,
+    }
+    mg, _ = profile_statistics_analysis_pass(mg, pass_args)
+    mg, _ = report_node_meta_param_analysis_pass(mg, {"which": ("software",)})
+    return mg
+
+
 def main() -> None:
     imported = time.perf_counter()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -66,27 +93,8 @@ def main() -> None:
     dummy_in = next(iter(input_generator))
     _ = model(**dummy_in)
 
-    # 3. the graph and its metadata
-    mg = MaseGraph(model=model)
-    mg, _ = init_metadata_analysis_pass(mg, None)
-    mg, _ = add_common_metadata_analysis_pass(mg, {"dummy_in": dummy_in})
-    mg, _ = add_software_metadata_analysis_pass(mg, None)
-    _ = report_graph_analysis_pass(mg)
-
-    # 4. statistics, with the lab's arguments
-    pass_args = {
-        "by": "type",
-        "target_weight_nodes": ["linear"],
-        "target_activation_nodes": ["relu"],
-        "weight_statistics": {"variance_precise": {"device": "cpu", "dims": "all"}},
-        "activation_statistics": {
-            "range_quantile": {"device": "cpu", "dims": "all", "quantile": 0.97}
-        },
-        "input_generator": input_generator,
-        "num_samples": 32,
-    }
-    mg, _ = profile_statistics_analysis_pass(mg, pass_args)
-    mg, _ = report_node_meta_param_analysis_pass(mg, {"which": ("software",)})
+    # 3-4. the graph, its metadata and statistics, with the lab's arguments
+    graph_steps(model, dummy_in, input_generator)
     end = time.perf_counter()
     print(
         f"lab 2 done in {end - START:.2f} s: imports {imported - START:.2f} s, "

@@ -14,11 +14,12 @@ from carve.passes.analysis.statistics.stats import make_stat
 
 rng = np.random.default_rng(0)
 SAMPLES = rng.normal(size=(12, 3, 4, 5))  # 12 samples of shape [3, 4, 5]
+SEEN = SAMPLES.astype(np.float32).astype(np.float64)  # the values the stats get (float32)
 
 
 def _numpy_view(dims, abs_=False):
-    """Samples as numpy with reduced axes listed (sample axis 0 always reduced)."""
-    data = np.abs(SAMPLES) if abs_ else SAMPLES
+    """Samples as the stats see them (float64), with the reduced axes (sample axis 0 always)."""
+    data = np.abs(SEEN) if abs_ else SEEN
     if dims == "all":
         return data, None
     if dims is None:
@@ -43,7 +44,6 @@ DIMS = ["all", None, [1, 2], [-1]]
 def test_variances(name, dims):
     result = _run(name, {"dims": dims})
     data, axes = _numpy_view(dims)
-    data = data.astype(np.float32).astype(np.float64)
     np.testing.assert_allclose(result["mean"], data.mean(axis=axes), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(result["variance"], data.var(axis=axes, ddof=1), rtol=1e-9)
     assert result["count"] == (
@@ -58,7 +58,6 @@ def test_variances(name, dims):
 def test_range_min_max(dims, abs_):
     result = _run("range_min_max", {"dims": dims, "abs": abs_})
     data, axes = _numpy_view(dims, abs_)
-    data = data.astype(np.float32)
     np.testing.assert_allclose(result["min"], data.min(axis=axes), rtol=1e-6)
     np.testing.assert_allclose(result["max"], data.max(axis=axes), rtol=1e-6)
     np.testing.assert_allclose(
@@ -71,7 +70,6 @@ def test_range_min_max(dims, abs_):
 def test_range_n_sigma(dims, abs_):
     result = _run("range_n_sigma", {"dims": dims, "abs": abs_, "num_sigma": 2})
     data, axes = _numpy_view(dims, abs_)
-    data = data.astype(np.float32).astype(np.float64)
     mean, std = data.mean(axis=axes), data.std(axis=axes, ddof=1)
     np.testing.assert_allclose(result["min"], mean - 2 * std, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(result["max"], mean + 2 * std, rtol=1e-9, atol=1e-12)
@@ -82,7 +80,6 @@ def test_range_n_sigma(dims, abs_):
 def test_range_quantile(dims, abs_):
     result = _run("range_quantile", {"dims": dims, "abs": abs_, "quantile": 0.9})
     data, axes = _numpy_view(dims, abs_)
-    data = data.astype(np.float32).astype(np.float64)
     if axes is not None:  # numpy quantile over several axes: move them to the front
         kept = [i for i in range(data.ndim) if i not in axes]
         data = data.transpose(*axes, *kept).reshape(-1, *[data.shape[i] for i in kept])
@@ -95,7 +92,6 @@ def test_range_quantile(dims, abs_):
 def test_abs_mean(dims):
     result = _run("abs_mean", {"dims": dims})
     data, axes = _numpy_view(dims, True)
-    data = data.astype(np.float32).astype(np.float64)
     np.testing.assert_allclose(result["abs_mean"], data.mean(axis=axes), rtol=1e-9)
 
 

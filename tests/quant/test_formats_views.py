@@ -111,6 +111,25 @@ def test_straight_through_gradient(name):
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
+@pytest.mark.parametrize("grad", [False, True])
+def test_result_is_a_new_tensor_safe_to_modify_in_place(name, grad):
+    """In-place ops on the output (ReLU(inplace=True)) work and never reach the input."""
+    fmt, spec = FORMATS[name], spec_of(name)
+    x = sample((2, 3, 8)).requires_grad_(grad)
+    before = x.detach().clone()
+    q = fmt.quantize(x, spec)
+    assert q.untyped_storage().data_ptr() != x.untyped_storage().data_ptr()
+    torch.manual_seed(0)
+    expected = torch.relu(fmt.quantize(x.detach(), spec))
+    torch.manual_seed(0)
+    out = torch.relu_(fmt.quantize(x, spec))  # a view error if quantize returned an input
+    assert torch.equal(out.detach(), expected) and torch.equal(x.detach(), before)
+    if grad:
+        out.sum().backward()
+        assert x.grad is not None and x.grad.shape == x.shape
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
 def test_nan_propagates_and_has_no_integer_code(name):
     fmt, spec = FORMATS[name], spec_of(name)
     x = sample((2, 16))

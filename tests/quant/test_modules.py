@@ -184,9 +184,13 @@ def test_quantized_module_stays_a_leaf_and_keeps_its_op():
 @pytest.mark.parametrize(
     "width,frac,signed,rounding",
     [(8, 4, True, "nearest_even"), (4, 1, False, "nearest_even"), (24, 30, True, "nearest_even"),
-     (3, -2, True, "nearest_even"), (16, 0, False, "nearest_even"), (8, 3, True, "floor")],
+     (3, -2, True, "nearest_even"), (16, 0, False, "nearest_even"), (8, 3, True, "floor"),
+     (25, 8, True, "nearest_even"), (32, 16, False, "floor")],
 )  # fmt: skip
-def test_inference_kernel_is_bit_identical_to_the_format(width, frac, signed, rounding):
+def test_quantizer_bits_match_float64_reference_with_and_without_autograd(
+    width, frac, signed, rounding
+):
+    """The layer's quantizer (in-place float32 path) gives the bits of a float64 reference."""
     from carve.quant import FORMATS
     from carve.quant.formats.integer import IntegerSpec
     from carve.quant.layers import OperandQuantizer
@@ -196,10 +200,27 @@ def test_inference_kernel_is_bit_identical_to_the_format(width, frac, signed, ro
     edges = [0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 1e30, -1e30, float("inf"), float("-inf"),
              1e-30, -1e-30, 2.0**-frac * 0.5, -(2.0**-frac) * 1.5]  # fmt: skip
     x = torch.cat([torch.randn(2000) * 2.0 ** (width - frac - 1), torch.tensor(edges)])
+    x64 = x.double().numpy()
+    codes = np.floor(x64 * 2.0**frac) if rounding == "floor" else np.round(x64 * 2.0**frac)
+    lo, hi = (-(2 ** (width - 1)), 2 ** (width - 1) - 1) if signed else (0, 2**width - 1)
+    ref = torch.from_numpy(np.clip(codes, lo, hi) * 2.0**-frac + 0.0).float()  # -0 -> +0
     with torch.no_grad():
         fast = quantizer(x)
-    slow = FORMATS["integer"].quantize(x, spec)
-    assert torch.equal(fast.view(torch.int32), slow.view(torch.int32))  # same bits, -0 included
+    taped = quantizer(x.clone().requires_grad_(True))
+    assert torch.equal(fast.view(torch.int32), ref.view(torch.int32))  # same bits, +0 only
+    assert torch.equal(taped.detach().view(torch.int32), ref.view(torch.int32))
     nan = torch.tensor([float("nan")])
     with torch.no_grad():
         assert torch.isnan(quantizer(nan)).all()
+
+
+def test_in_place_relu_trains_through_the_quantizer():
+    """ReLU(inplace=True) (JSC's) runs in place on the quantized input, gradients flow."""
+    relu = quantized_module(nn.ReLU(inplace=True), "relu", {"name": "integer",
+                            "data_in_width": 4, "data_in_frac_width": 1})  # fmt: skip
+    x = torch.tensor([-3.0, 0.3, 0.75, 9.0], requires_grad=True)
+    out = relu(x * 1.0)
+    assert out.tolist() == [0.0, 0.5, 1.0, 7.5]
+    out.sum().backward()
+    # identity STE through the quantizer, then ReLU's own gradient: zero where the code is 0
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0]

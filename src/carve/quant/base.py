@@ -19,6 +19,7 @@ largest finite value of the format (no format carries infinities).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
@@ -103,14 +104,20 @@ def decode(
     return value.to(dtype)
 
 
-def working_copy(x: Tensor) -> Tensor:
-    """Detached float tensor (float32 or float64) that the encoders compute on."""
+def check_tensor(x: Any) -> None:
     if not isinstance(x, Tensor):
         raise CarveError(f"quantizers take a torch.Tensor, got {type(x).__name__}")
-    x = x.detach()
-    if x.dtype in (torch.float32, torch.float64):
-        return x
-    return x.to(torch.float32)
+
+
+def float_input(x: Tensor) -> Tensor:
+    """``x`` itself when float32/float64, else ``x`` as float32: what encoders compute on."""
+    return x if x.dtype in (torch.float32, torch.float64) else x.to(torch.float32)
+
+
+def working_copy(x: Tensor) -> Tensor:
+    """Detached :func:`float_input` of ``x`` (for views and checks that may run under autograd)."""
+    check_tensor(x)
+    return float_input(x.detach())
 
 
 def output_dtype(x: Tensor) -> torch.dtype:
@@ -118,14 +125,22 @@ def output_dtype(x: Tensor) -> torch.dtype:
 
 
 class _StraightThrough(torch.autograd.Function):
-    """Forward: the quantized tensor. Backward: gradient passed (optionally masked)."""
+    """Forward: ``fake(x)``. Backward: gradient passed (identity, or zero where ``|x| > clip``).
+
+    The quantized tensor is computed inside ``forward`` rather than passed in,
+    and detached (no copy): autograd marks an output that is an input, or a
+    view made inside ``forward`` (block formats untile one), as a view, and an
+    in-place op on it (``ReLU(inplace=True)``) would then fail.
+    """
 
     @staticmethod
-    def forward(ctx: Any, x: Tensor, q: Tensor, clip: float | None) -> Tensor:
+    def forward(
+        ctx: Any, x: Tensor, fake: Callable[[Tensor], Tensor], clip: float | None
+    ) -> Tensor:
         ctx.clip = clip
         if clip is not None:
             ctx.save_for_backward(x)
-        return q
+        return fake(x).detach()
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None, None]:
@@ -133,13 +148,6 @@ class _StraightThrough(torch.autograd.Function):
             return grad, None, None
         (x,) = ctx.saved_tensors
         return grad * (x.abs() <= ctx.clip).to(grad.dtype), None, None
-
-
-def straight_through(x: Tensor, q: Tensor, clip: float | None = None) -> Tensor:
-    """Return ``q`` whose gradient w.r.t. ``x`` is identity (or zero where ``|x| > clip``)."""
-    if not (torch.is_grad_enabled() and x.requires_grad):
-        return q
-    return _StraightThrough.apply(x, q, clip)
 
 
 class NumberFormat:
@@ -175,6 +183,10 @@ class NumberFormat:
         """Number of distinct values one element can take (per block/scale group)."""
         raise NotImplementedError
 
+    def nonnegative(self, spec: Any) -> bool:
+        """Whether every value ``quantize`` gives is >= 0 (NaN aside): ReLU is then a no-op."""
+        return False
+
     # -- derived ------------------------------------------------------------
     def make_spec(self, **fields_: Any) -> Any:
         """Build a validated spec from keyword fields (unknown field -> CarveError)."""
@@ -208,11 +220,24 @@ class NumberFormat:
         return 1.0 if self.ste == "clipped" else None
 
     def quantize(self, x: Tensor, spec: Any) -> Tensor:
-        """Fake-quantize ``x`` (same shape and float dtype), straight-through gradient."""
+        """Fake-quantize ``x`` (same shape and float dtype), straight-through gradient.
+
+        The result is always a new tensor (never ``x`` nor a view of it), so
+        in-place ops on it are safe. Without autograd (no grad mode, or ``x``
+        needs no gradient) no autograd Function is involved.
+        """
         self.check_spec(spec)
-        enc = self.encode(working_copy(x), spec)
+        check_tensor(x)
+        if torch.is_grad_enabled() and x.requires_grad:
+            fake = functools.partial(self._fake_quantize, spec=spec)
+            return _StraightThrough.apply(x, fake, self.ste_clip)
+        return self._fake_quantize(x, spec)
+
+    def _fake_quantize(self, x: Tensor, spec: Any) -> Tensor:
+        # never taped: called without autograd or inside _StraightThrough.forward
+        enc = self.encode(float_input(x), spec)
         q = decode(enc.significand, enc.exponent, enc.scale, enc.zero_point, output_dtype(x))
-        return straight_through(x, enc.restore(q), self.ste_clip)
+        return enc.restore(q)
 
     def to_int(self, x: Tensor, spec: Any) -> IntView:
         """Integer view of ``quantize(x, spec)``; NaN inputs are an error (no code for NaN)."""

@@ -20,13 +20,6 @@ _ENTRIES: list[tuple[str, str, tuple[str, ...], str, str]] = [
         "fixed point, round half to even, saturating (signed; unsigned for ReLU inputs)",
     ),
     (
-        "fixed",
-        "carve.quant.formats.integer:INTEGER",
-        ("width", "frac_width", "floor"),
-        "identity",
-        "alias of integer (MASE)",
-    ),
-    (
         "minifloat_ieee",
         "carve.quant.formats.minifloat:MINIFLOAT_IEEE",
         ("width", "exponent_width", "exponent_bias"),
@@ -105,5 +98,10 @@ _ENTRIES: list[tuple[str, str, tuple[str, ...], str, str]] = [
     ),
 ]
 
+# MASE's other names for a format: the same object and metadata, listed as aliases
+_ALIASES: dict[str, tuple[str, ...]] = {"integer": ("fixed",)}
+
 for _name, _target, _keys, _ste, _summary in _ENTRIES:
     FORMATS.add_lazy(_name, _target, keys=_keys, ste=_ste, summary=_summary)
+    for _alias in _ALIASES.get(_name, ()):
+        FORMATS.add_lazy(_alias, _target, keys=_keys, ste=_ste, summary=f"alias of {_name} (MASE)")

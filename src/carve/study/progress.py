@@ -8,55 +8,31 @@ notices them.
 from __future__ import annotations
 
 import time
-from typing import Any
 
-REFRESH_SECONDS = 0.1
+from carve.train.progress import REFRESH_SECONDS, LiveBars
 
 
-class StudyProgress:
+class StudyProgress(LiveBars):
     """Rich bars for a study; a context manager."""
 
     def __init__(self, console, total_runs: int, done_runs: int, live: bool = True) -> None:
-        self.console = console
-        self.live = live and console is not None
         self.total = total_runs
         self.done = done_runs
-        self._progress = None
         self._overall = None
         self._epoch = None
-        self._last = 0.0
-        if self.live:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+        super().__init__(console, live)
 
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=console,
-                auto_refresh=False,
-            )
+    def extra_columns(self) -> list:
+        from rich.progress import TextColumn, TimeRemainingColumn
+
+        return [TextColumn("ETA"), TimeRemainingColumn()]
 
     def __enter__(self) -> StudyProgress:
+        super().__enter__()
         if self._progress is not None:
-            self._progress.start()
             self._overall = self._progress.add_task("runs", total=self.total, completed=self.done)
             self._progress.refresh()
         return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._progress is not None:
-            self._progress.refresh()
-            self._progress.stop()
 
     def start_group(self, description: str) -> None:
         """A new group of runs (an ensemble or one sequential run) starts."""

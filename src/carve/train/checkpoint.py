@@ -54,8 +54,8 @@ def restore_rng(states: dict[str, Any], generator) -> None:
 def build_checkpoint(
     *,
     model,
-    optimizer,
-    scheduler,
+    optimizer_state: dict[str, Any],
+    scheduler_state: dict[str, Any],
     generator,
     epoch: int,
     global_step: int,
@@ -64,14 +64,18 @@ def build_checkpoint(
     config: dict[str, Any],
     tensorboard_version: int | None,
 ) -> dict[str, Any]:
-    """The checkpoint dict of a run at an epoch boundary."""
+    """The checkpoint dict of a run at an epoch boundary.
+
+    Model tensors are copied: a training model's parameters may be views into
+    the optimizer's flat buffer, which ``torch.save`` would store whole.
+    """
     return {
         "format": CARVE_FORMAT,
         "version": VERSION,
         "model_name": config.get("model"),
-        "state_dict": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
+        "state_dict": _owned_state_dict(model),
+        "optimizer": optimizer_state,
+        "scheduler": scheduler_state,
         "epoch": epoch,
         "global_step": global_step,
         "rng": capture_rng(generator),
@@ -80,6 +84,14 @@ def build_checkpoint(
         "config": dict(config),
         "tensorboard_version": tensorboard_version,
     }
+
+
+def _owned_state_dict(model) -> dict[str, Any]:
+    """``model.state_dict()`` with every tensor in its own storage (metadata kept)."""
+    state = model.state_dict()
+    for name, tensor in state.items():
+        state[name] = tensor.detach().clone()
+    return state
 
 
 def save_checkpoint(checkpoint: dict[str, Any], path: str | Path) -> Path:

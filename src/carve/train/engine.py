@@ -113,8 +113,8 @@ class _Run:
     def checkpoint(self) -> dict[str, Any]:
         return build_checkpoint(
             model=self.model,
-            optimizer=self.optimizer,
-            scheduler=self.scheduler,
+            optimizer_state=self.optimizer.state_dict(),
+            scheduler_state=self.scheduler.state_dict(),
             generator=self.generator,
             epoch=self.epoch,
             global_step=self.global_step,
@@ -178,7 +178,7 @@ class _Run:
         max_steps = config.max_steps if config.max_steps > 0 else None
         log_every = config.log_every_n_steps if self.tensorboard is not None else None
         batches = num_batches(len(split), config.batch_size)
-        lr = optimizer.param_groups[0]["lr"]
+        lr = optimizer.lr
         started = time.perf_counter()
         progress.start_epoch(self.epoch, batches)
         model.train()
@@ -321,7 +321,10 @@ def train(
                 "holds the start date: pass --project NAME to resume a run from another day)"
             )
         run.resume_from(last)
-    interrupted = run.fit()
+    try:
+        interrupted = run.fit()
+    finally:
+        run.optimizer.release()  # the returned model owns its parameters again
     final = {k: run.history[-1][k] for k in ("train_loss", "train_acc", "val_loss", "val_acc")} \
         if run.history else {}  # fmt: skip
     ckpts = run.ckpt_dir

@@ -3,7 +3,7 @@
 Runs that differ only in seed, learning rate or weight decay take the same
 number of steps with the same batch size, so a study can step them together:
 one batched forward/backward (:mod:`carve.train.ensemble_layers`) and one
-optimizer update (:mod:`carve.train.ensemble_optim`) for all members. Tiny
+optimizer update (:mod:`carve.train.optimizers`, shared with the engine) for all members. Tiny
 models leave the CPU idle between small kernels, so this is several times
 faster than training the runs one after the other.
 
@@ -27,7 +27,6 @@ logs. tests/study/test_ensemble.py checks equality against sequential runs.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -61,22 +60,17 @@ def ensemble_supported(config: CarveConfig) -> str | None:
 
 
 class _Member:
-    """One run inside the ensemble: its model, torch optimizer/scheduler, generator, files."""
+    """One run inside the ensemble: its model, cosine schedule, generator and files."""
 
     def __init__(self, config: CarveConfig, info, output_dir: Path | None) -> None:
         import torch
 
-        from carve.train.optimizers import build_optimizer, build_scheduler
+        from carve.train.optimizers import CosineSchedule
 
         self.config = config
         self.model = build_model(config, info)
-        self.optimizer = build_optimizer(
-            config.training_optimizer,
-            self.model.parameters(),
-            config.learning_rate,
-            config.weight_decay,
-        )
-        self.scheduler = build_scheduler(self.optimizer, config.effective_t_max, config.eta_min)
+        self.schedule = CosineSchedule(config.learning_rate, config.effective_t_max,
+                                       config.eta_min)  # fmt: skip
         self.generator = torch.Generator().manual_seed(config.seed)
         self.output_dir = output_dir
         self.history: list[dict[str, Any]] = []
@@ -86,7 +80,7 @@ class _Member:
 
     @property
     def lr(self) -> float:
-        return self.optimizer.param_groups[0]["lr"]
+        return self.schedule.lr
 
     def open_logs(self) -> None:
         from carve.train.loggers import TensorBoardLog, next_tensorboard_version
@@ -98,7 +92,8 @@ class _Member:
         folder = root / f"version_{self.tensorboard_version}"
         self.tensorboard = TensorBoardLog(folder, self.config.to_dict())
 
-    def save_epoch(self, epoch: int, global_step: int, improved: bool) -> None:
+    def save_epoch(self, epoch: int, global_step: int, improved: bool,
+                   optimizer_state: Callable[[], dict[str, Any]]) -> None:  # fmt: skip
         from carve.train.checkpoint import build_checkpoint, save_checkpoint
         from carve.train.loggers import write_csv
 
@@ -106,8 +101,8 @@ class _Member:
             return
         state = build_checkpoint(
             model=self.model,
-            optimizer=self.optimizer,
-            scheduler=self.scheduler,
+            optimizer_state=optimizer_state(),
+            scheduler_state=self.schedule.state_dict(),
             generator=self.generator,
             epoch=epoch,
             global_step=global_step,
@@ -143,6 +138,7 @@ class _Member:
 
 def _finish_epoch(
     member: _Member,
+    optimizer_state: Callable[[], dict[str, Any]],
     dataset,
     epoch: int,
     global_step: int,
@@ -155,9 +151,7 @@ def _finish_epoch(
     from carve.train.evaluate import evaluate
 
     val = evaluate(member.model, dataset.val)
-    with warnings.catch_warnings():  # the member's torch optimizer is stepped by the ensemble
-        warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step", UserWarning)
-        member.scheduler.step()
+    member.schedule.step()
     row = {
         "epoch": epoch,
         "global_step": global_step,
@@ -174,7 +168,7 @@ def _finish_epoch(
     if member.tensorboard is not None:
         member.tensorboard.epoch(row)
     seed_everything(member.config.seed)  # the global RNG state a sequential run would save
-    member.save_epoch(epoch, global_step, improved)
+    member.save_epoch(epoch, global_step, improved, optimizer_state)
     return row
 
 
@@ -274,7 +268,7 @@ def train_ensemble(
     time divided by the number of members (the amortised cost of one run).
     """
     from carve.train.ensemble_layers import stack_models
-    from carve.train.ensemble_optim import build_ensemble_optimizer
+    from carve.train.optimizers import build_update, row_state_dict
     from carve.train.threads import apply_num_threads
 
     configs = list(configs)
@@ -295,9 +289,22 @@ def train_ensemble(
     config = configs[0]
     apply_num_threads(config.num_threads, sum(p.numel() for p in members[0].model.parameters()))
     stack = stack_models([member.model for member in members])
-    optimizer = build_ensemble_optimizer(
+    optimizer = build_update(
         config.training_optimizer, stack.flat, [c.weight_decay for c in configs]
     )
+    slices = [
+        (index, *stack.offsets[name], tuple(parameter.shape))
+        for index, (name, parameter) in enumerate(members[0].model.named_parameters())
+    ]
+
+    def member_state(row: int) -> Callable[[], dict[str, Any]]:
+        """Member ``row``'s optimizer state dict, built only when a checkpoint is written."""
+        member = members[row]  # its lr is read after the epoch's schedule step, as torch's
+        return lambda: row_state_dict(
+            optimizer, row, slices, member.lr, member.config.learning_rate,
+            member.config.weight_decay,
+        )  # fmt: skip
+
     for member in members:
         member.open_logs()
     global_step, interrupted = 0, False
@@ -311,13 +318,13 @@ def train_ensemble(
                 replay,
             )  # fmt: skip
             stack.write_back([member.model for member in members])
-            for index, member in enumerate(members):
-                optimizer.export_state(index, stack.offsets, member.model, member.optimizer)
             seconds = (time.perf_counter() - started) / len(members)
-            rows = [
-                _finish_epoch(member, dataset, epoch, global_step, lr, loss, acc, seconds)
-                for member, lr, loss, acc in zip(members, learning_rates, train_losses, train_accs)
-            ]
+            rows = []
+            for row, member in enumerate(members):
+                rows.append(
+                    _finish_epoch(member, member_state(row), dataset, epoch, global_step,
+                                  learning_rates[row], train_losses[row], train_accs[row], seconds)
+                )  # fmt: skip
             if on_epoch is not None:
                 on_epoch(epoch, rows)
     except KeyboardInterrupt:

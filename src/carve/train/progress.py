@@ -13,15 +13,17 @@ REFRESH_SECONDS = 0.1
 CHECK_EVERY = 64  # batches between clock reads
 
 
-class EpochProgress:
-    """Rich bars when a console is given; with ``live=False`` one printed line per epoch."""
+class LiveBars:
+    """Rich progress bars (description, bar, done/total, elapsed, then :meth:`extra_columns`).
 
-    def __init__(self, console, max_epochs: int, live: bool = True) -> None:
+    A context manager; with no console or ``live=False`` nothing is drawn and
+    subclasses print plain lines instead. Shared by training and study progress.
+    """
+
+    def __init__(self, console, live: bool = True) -> None:
         self.console = console
-        self.max_epochs = max_epochs
         self.live = live and console is not None
         self._progress = None
-        self._task = None
         self._last = 0.0
         if self.live:
             from rich.progress import (
@@ -37,12 +39,16 @@ class EpochProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                TextColumn("{task.fields[metrics]}"),
+                *self.extra_columns(),
                 console=console,
                 auto_refresh=False,
             )
 
-    def __enter__(self) -> EpochProgress:
+    def extra_columns(self) -> list:
+        """Columns after the elapsed time (none here)."""
+        return []
+
+    def __enter__(self):
         if self._progress is not None:
             self._progress.start()
         return self
@@ -51,6 +57,20 @@ class EpochProgress:
         if self._progress is not None:
             self._progress.refresh()
             self._progress.stop()
+
+
+class EpochProgress(LiveBars):
+    """Rich bars when a console is given; with ``live=False`` one printed line per epoch."""
+
+    def __init__(self, console, max_epochs: int, live: bool = True) -> None:
+        self.max_epochs = max_epochs
+        self._task = None
+        super().__init__(console, live)
+
+    def extra_columns(self) -> list:
+        from rich.progress import TextColumn
+
+        return [TextColumn("{task.fields[metrics]}")]
 
     def start_epoch(self, epoch: int, batches: int) -> None:
         if self._progress is not None:

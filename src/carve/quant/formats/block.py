@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -130,6 +130,7 @@ class BlockLogSpec(_BlockSpecBase):
 class _BlockFormat(NumberFormat):
     extra_keys = ("skip_first_dim",)  # MASE reads data_in_skip_first_dim too
     ste = "identity"
+    shared_bits: ClassVar[str]  # spec field: bits of the block's shared exponent or bias
 
     def spec_from_keys(self, values: dict[str, Any], operand: str = "", **overrides: Any) -> Any:
         # MASE blocks activations per sample unless told otherwise.
@@ -143,6 +144,10 @@ class _BlockFormat(NumberFormat):
         v, signs = magnitude(tiling.tile(x))
         return tiling, v, signs, finite_for_exponent(tiling.reduce_max(v).to(torch.float64))
 
+    def storage_bits(self, spec: Any) -> float:
+        """Element bits plus the block's shared bits spread over its elements."""
+        return spec.width + getattr(spec, self.shared_bits) / block_numel(spec.block_size)
+
     def capacity(self, spec: Any) -> int:
         return 2**spec.width - 1  # per block; +0 and -0 coincide
 
@@ -154,6 +159,7 @@ class _BlockFormat(NumberFormat):
 class BlockFPFormat(_BlockFormat):
     name = "block_fp"
     spec_cls = BlockFPSpec
+    shared_bits = "exponent_width"
     keys = ("width", "exponent_width", "exponent_bias", "block_size")
     description = "MSFP: shared exponent per block, sign + (width-1)-bit mantissa"
 
@@ -166,13 +172,11 @@ class BlockFPFormat(_BlockFormat):
         n = round_to_fixed_step(v, step, 2**mantissa_bits - 1)
         return Encoded(signed_significand(n, signs), exponent=step, untile=tiling.untile)
 
-    def storage_bits(self, spec: BlockFPSpec) -> float:
-        return spec.width + spec.exponent_width / block_numel(spec.block_size)
-
 
 class BlockMinifloatFormat(_BlockFormat):
     name = "block_minifloat"
     spec_cls = BlockMinifloatSpec
+    shared_bits = "exponent_bias_width"
     keys = ("width", "exponent_width", "exponent_bias_width", "block_size")
     description = "minifloat_ieee elements with a shared exponent bias per block"
 
@@ -184,13 +188,11 @@ class BlockMinifloatFormat(_BlockFormat):
         n, q = round_to_float_grid(v, m + 1, 1 - bias - m, top - bias - m)
         return Encoded(signed_significand(n, signs), exponent=q, untile=tiling.untile)
 
-    def storage_bits(self, spec: BlockMinifloatSpec) -> float:
-        return spec.width + spec.exponent_bias_width / block_numel(spec.block_size)
-
 
 class BlockLogFormat(_BlockFormat):
     name = "block_log"
     spec_cls = BlockLogSpec
+    shared_bits = "exponent_bias_width"
     keys = ("width", "exponent_bias_width", "block_size")
     description = "log elements with a shared exponent bias per block"
 
@@ -201,9 +203,6 @@ class BlockLogFormat(_BlockFormat):
         encoded = log_encode(tiling.tile(x), -bias, top - bias)
         encoded.untile = tiling.untile
         return encoded
-
-    def storage_bits(self, spec: BlockLogSpec) -> float:
-        return spec.width + spec.exponent_bias_width / block_numel(spec.block_size)
 
     def capacity(self, spec: BlockLogSpec) -> int:
         return 2**spec.width

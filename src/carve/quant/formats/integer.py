@@ -17,6 +17,7 @@ Negative zero becomes +0 (an integer code has no sign of zero).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -45,28 +46,30 @@ class IntegerSpec:
             set_field(self, "signed", bool(self.signed))
         check_choice("integer", "rounding", self.rounding, ROUNDINGS)
 
-    @property
+    # cached: read on every quantize call (the instance dict, not a dataclass field)
+    @functools.cached_property
     def int_min(self) -> int:
         return -(2 ** (self.width - 1)) if self.signed else 0
 
-    @property
+    @functools.cached_property
     def int_max(self) -> int:
         return 2 ** (self.width - 1) - 1 if self.signed else 2**self.width - 1
-
-
-def round_to_int(x: Tensor, rounding: str) -> Tensor:
-    """Round half to even (``torch.round``) or toward minus infinity."""
-    return torch.floor(x) if rounding == "floor" else torch.round(x)
 
 
 def fixed_point_significand(
     x: Tensor, frac_width: int, int_min: int, int_max: int, rounding: str
 ) -> Tensor:
-    """Integer codes (as floats) of ``x`` on the grid ``2**-frac_width``, saturated."""
+    """Integer codes (as floats) of ``x`` on the grid ``2**-frac_width``, saturated.
+
+    One new tensor (the scaled input); rounding, saturation and ``-0 -> +0``
+    run in place on it, since a fresh allocation per step costs more than the
+    arithmetic on activation-sized tensors.
+    """
     if max(abs(int_min), abs(int_max)) >= 2**24 and x.dtype != torch.float64:
         x = x.to(torch.float64)  # float32 cannot hold the wider bounds exactly
-    codes = round_to_int(x * 2.0**frac_width, rounding).clamp_(int_min, int_max)
-    return codes.add_(0.0)  # -0.0 -> +0.0
+    codes = x.mul(2.0**frac_width)  # a power of two: exact (or +-inf, clamped below)
+    codes = codes.floor_() if rounding == "floor" else codes.round_()  # round: half to even
+    return codes.clamp_(int_min, int_max).add_(0.0)  # -0.0 -> +0.0
 
 
 class IntegerFormat(NumberFormat):
@@ -81,7 +84,22 @@ class IntegerFormat(NumberFormat):
         codes = fixed_point_significand(
             x, spec.frac_width, spec.int_min, spec.int_max, spec.rounding
         )
-        return Encoded(codes, exponent=torch.tensor(-spec.frac_width, dtype=torch.int64))
+        return Encoded(codes, exponent=torch.scalar_tensor(-spec.frac_width, dtype=torch.int64))
+
+    def _fake_quantize(self, x: Tensor, spec: IntegerSpec) -> Tensor:
+        """``decode(encode(x))`` fused: the float32 codes times ``2**-frac_width``, in place.
+
+        For float32 input and widths up to 24 bits this is exactly decode's
+        float32 route (codes and a power of two, both exact in float32), done on
+        the codes tensor instead of a new one: evaluation allocates one tensor
+        per quantizer. Anything else takes the generic encode/decode.
+        """
+        if x.dtype != torch.float32 or spec.width > 24:
+            return super()._fake_quantize(x, spec)
+        codes = fixed_point_significand(
+            x, spec.frac_width, spec.int_min, spec.int_max, spec.rounding
+        )
+        return codes.mul_(2.0**-spec.frac_width)
 
     def spec_from_keys(self, values: dict, operand: str = "", **overrides) -> IntegerSpec:
         values = dict(values)
@@ -97,6 +115,9 @@ class IntegerFormat(NumberFormat):
 
     def capacity(self, spec: IntegerSpec) -> int:
         return 2**spec.width
+
+    def nonnegative(self, spec: IntegerSpec) -> bool:
+        return not spec.signed
 
 
 INTEGER = IntegerFormat()

@@ -20,9 +20,11 @@ import sys
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from torch import nn
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
 
-from carve.errors import CarveError
+from carve.errors import CarveError, unknown_name_message
 from carve.quant.catalog import FORMATS
 from carve.quant.layers.quantizer import OperandQuantizer, check_config_keys, operands_in
 from carve.quant.spec import na_to_none
@@ -151,3 +153,34 @@ def quantized_class(op_class: type, format_name: str) -> type:
         setattr(sys.modules[op_class.__module__], name, cls)
         _CLASSES[key] = cls
     return _CLASSES[key]
+
+
+def relu_of_quantized(layer: QuantizedLayer, x: Tensor, inplace: bool) -> Tensor:
+    """ReLU of ``layer``'s quantized input (module and function ReLU alike).
+
+    When the quantizer only gives values >= 0 (unsigned fixed point) and no
+    gradient is taped, the ReLU is skipped: its value is the identity there,
+    only its gradient (zero at 0) would differ.
+    """
+    q = layer.x_quantizer(x)
+    if layer.x_quantizer.nonnegative and not (torch.is_grad_enabled() and q.requires_grad):
+        return layer.out_quantizer(q)
+    return layer.out_quantizer(F.relu(q, inplace=inplace))
+
+
+def by_mase_op(*classes: type) -> dict[str, type]:
+    """Op classes keyed by their ``mase_op`` (the tables the quantize pass looks ops up in)."""
+    return {cls.mase_op: cls for cls in classes}
+
+
+def class_for(classes: Mapping[str, type], kind: str, mase_op: str, config: Any) -> type:
+    """The per-format class of ``mase_op`` under ``config`` (bad op or no format -> CarveError).
+
+    ``kind`` names the table in the message (``quantizable module op``...).
+    """
+    if mase_op not in classes:
+        raise CarveError(unknown_name_message(kind, mase_op, classes))
+    name = na_to_none(config.get("name")) if isinstance(config, Mapping) else None
+    if name is None:
+        raise CarveError(f"{mase_op}: config needs a format 'name' to quantize with")
+    return quantized_class(classes[mase_op], name)

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from carve.quant.layers.base import QuantizedLayer, quantized_class
+from carve.quant.layers.base import QuantizedLayer, by_mase_op, class_for, relu_of_quantized
 
 
 class QuantizedFunction(QuantizedLayer, nn.Module):
@@ -53,7 +53,7 @@ class QuantizedReLUFunction(QuantizedFunction):
     mase_op, base_name, unsigned_input = "relu", "ReLUFunction", True
 
     def forward(self, x, inplace: bool = False):
-        return self.out_quantizer(F.relu(self.x_quantizer(x), inplace=inplace))
+        return relu_of_quantized(self, x, inplace)
 
 
 def _binary(name: str, mase_op: str, function: Callable, second: str) -> type:
@@ -77,17 +77,9 @@ QuantizedMul = _binary("Mul", "mul", torch.mul, "data_in")
 QuantizedMatmul = _binary("Matmul", "matmul", torch.matmul, "weight")
 QuantizedBmm = _binary("Bmm", "bmm", torch.bmm, "weight")
 
-FUNCTION_CLASSES: dict[str, type[QuantizedFunction]] = {
-    cls.mase_op: cls
-    for cls in (
-        QuantizedAdd,
-        QuantizedSub,
-        QuantizedMul,
-        QuantizedMatmul,
-        QuantizedBmm,
-        QuantizedReLUFunction,
-    )
-}
+FUNCTION_CLASSES: dict[str, type[QuantizedFunction]] = by_mase_op(
+    QuantizedAdd, QuantizedSub, QuantizedMul, QuantizedMatmul, QuantizedBmm, QuantizedReLUFunction
+)
 
 # fx targets of each op (call_function targets; call_method uses the op name)
 FUNCTION_TARGETS: dict[str, tuple[Callable, ...]] = {
@@ -102,15 +94,7 @@ FUNCTION_TARGETS: dict[str, tuple[Callable, ...]] = {
 
 def quantized_function_module(mase_op: str, config: Mapping[str, Any]) -> QuantizedFunction:
     """A function module for ``mase_op`` with the format named in ``config``."""
-    from carve.errors import CarveError, unknown_name_message
-    from carve.quant.spec import na_to_none
-
-    if mase_op not in FUNCTION_CLASSES:
-        raise CarveError(unknown_name_message("quantizable function op", mase_op, FUNCTION_CLASSES))
-    name = na_to_none(config.get("name")) if isinstance(config, Mapping) else None
-    if name is None:
-        raise CarveError(f"{mase_op}: config needs a format 'name' to quantize with")
-    return quantized_class(FUNCTION_CLASSES[mase_op], name)(config)
+    return class_for(FUNCTION_CLASSES, "quantizable function op", mase_op, config)(config)
 
 
 @functools.cache

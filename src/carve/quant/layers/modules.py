@@ -28,7 +28,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from carve.errors import CarveError
-from carve.quant.layers.base import QuantizedLayer, copy_float_module, quantized_class
+from carve.quant.layers.base import (
+    QuantizedLayer,
+    by_mase_op,
+    class_for,
+    copy_float_module,
+    relu_of_quantized,
+)
 
 
 class QuantizedModule(QuantizedLayer):
@@ -132,15 +138,12 @@ def _input_quantized(float_class: type[nn.Module], mase_op: str, unsigned: bool 
 
 
 class QuantizedReLU(_InputQuantized, nn.ReLU):
-    """ReLU of its input quantized unsigned (MASE); never in place on the quantizer's output."""
+    """ReLU of its input quantized unsigned (MASE); in place when the float ReLU is."""
 
     mase_op, base_name, float_class, unsigned_input = "relu", "ReLU", nn.ReLU, True
 
     def forward(self, x: Tensor) -> Tensor:
-        q = self.x_quantizer(x)
-        # an unsigned fixed-point quantizer already clamps negatives to +0: relu(q) == q
-        nonnegative = self.x_quantizer.type == "integer" and not self.x_quantizer.spec.signed
-        return self.out_quantizer(q if nonnegative else F.relu(q))
+        return relu_of_quantized(self, x, self.inplace)
 
 
 QuantizedMaxPool1d = _input_quantized(nn.MaxPool1d, "max_pool1d")
@@ -152,36 +155,26 @@ QuantizedAdaptiveAvgPool2d = _input_quantized(nn.AdaptiveAvgPool2d, "adaptive_av
 QuantizedAdaptiveMaxPool1d = _input_quantized(nn.AdaptiveMaxPool1d, "adaptive_max_pool1d")
 QuantizedAdaptiveMaxPool2d = _input_quantized(nn.AdaptiveMaxPool2d, "adaptive_max_pool2d")
 
-MODULE_CLASSES: dict[str, type[QuantizedModule]] = {
-    cls.mase_op: cls
-    for cls in (
-        QuantizedLinear,
-        QuantizedConv1d,
-        QuantizedConv2d,
-        QuantizedBatchNorm1d,
-        QuantizedBatchNorm2d,
-        QuantizedReLU,
-        QuantizedMaxPool1d,
-        QuantizedMaxPool2d,
-        QuantizedAvgPool1d,
-        QuantizedAvgPool2d,
-        QuantizedAdaptiveAvgPool1d,
-        QuantizedAdaptiveAvgPool2d,
-        QuantizedAdaptiveMaxPool1d,
-        QuantizedAdaptiveMaxPool2d,
-    )
-}
+MODULE_CLASSES: dict[str, type[QuantizedModule]] = by_mase_op(
+    QuantizedLinear,
+    QuantizedConv1d,
+    QuantizedConv2d,
+    QuantizedBatchNorm1d,
+    QuantizedBatchNorm2d,
+    QuantizedReLU,
+    QuantizedMaxPool1d,
+    QuantizedMaxPool2d,
+    QuantizedAvgPool1d,
+    QuantizedAvgPool2d,
+    QuantizedAdaptiveAvgPool1d,
+    QuantizedAdaptiveAvgPool2d,
+    QuantizedAdaptiveMaxPool1d,
+    QuantizedAdaptiveMaxPool2d,
+)
 
 
 def quantized_module(module: nn.Module, mase_op: str, config: Mapping[str, Any]) -> nn.Module:
     """The quantized replacement of float ``module`` (op ``mase_op``) under ``config``."""
-    from carve.quant.spec import na_to_none
-
-    if mase_op not in MODULE_CLASSES:
-        from carve.errors import unknown_name_message
-
-        raise CarveError(unknown_name_message("quantizable module op", mase_op, MODULE_CLASSES))
-    if "name" not in config or na_to_none(config["name"]) is None:
-        raise CarveError(f"{mase_op}: config needs a format 'name' to quantize with")
-    cls = quantized_class(MODULE_CLASSES[mase_op], na_to_none(config["name"]))
-    return cls.from_float(module, config)
+    return class_for(MODULE_CLASSES, "quantizable module op", mase_op, config).from_float(
+        module, config
+    )
