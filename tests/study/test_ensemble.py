@@ -52,6 +52,17 @@ def test_members_equal_sequential_runs(data, model, optimizer):
         _assert_same(train(config, dataset=data, write_files=False), member)
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "adamw"])
+def test_members_sharing_a_learning_rate_equal_sequential_runs(data, optimizer):
+    """Seeds only: the shared-rate update path (one ``addcdiv_`` for all rows)."""
+    base = CarveConfig(model="jsc-tiny", dataset="jsc-synth", max_epochs=1, batch_size=100,
+                       learning_rate=1e-2, weight_decay=1e-3, training_optimizer=optimizer,
+                       progress=False)  # fmt: skip
+    configs = [base.replace(seed=5), base.replace(seed=6)]
+    for config, member in zip(configs, train_ensemble(configs, data, write_files=False)):
+        _assert_same(train(config, dataset=data, write_files=False), member)
+
+
 def test_member_checkpoints_equal_sequential_checkpoints(data, tmp_path):
     base = CarveConfig(model="jsc-tiny", dataset="jsc-synth", max_epochs=2, batch_size=128,
                        learning_rate=1e-2, progress=False)  # fmt: skip

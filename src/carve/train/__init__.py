@@ -14,6 +14,9 @@ Public API (what ``carve train``/``test`` and studies call):
   ``seed_everything(seed)``, ``resolve_device(accelerator)``.
 * ``read_checkpoint(path)``; the load types live in :mod:`carve.models.load`.
 * ``choose_num_threads``/``apply_num_threads``: tiny models train on 1 thread.
+* ``build_optimizer``/``build_scheduler``/``OPTIMIZERS`` (:mod:`carve.train.optimizers`):
+  carve's Adam, AdamW, SGD and cosine schedule, shared by the engine and the study
+  ensemble; bit-identical to ``torch.optim``'s, without its ``torch._dynamo`` import.
 
 Files of a run (``<project_dir>/<project>/software/``): ``training_ckpts/best.ckpt``
 and ``last.ckpt`` (:mod:`carve.train.checkpoint`), ``metrics.csv`` and
