@@ -90,8 +90,9 @@ def test_pl_checkpoint_through_the_cli(workdir, capsys):
 def test_user_errors_are_one_line_with_exit_2(workdir, capsys, argv, message):
     (workdir / "bad.toml").write_text("model = 'jsc-tiny'\nmax_epochs = = 3\n")
     assert main(argv) == 2
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert out == ""  # caught up front, before the config table is printed
 
 
 def test_checkpoint_of_another_model_says_which_tensors(workdir, capsys):

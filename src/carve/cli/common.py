@@ -15,6 +15,7 @@ import argparse
 from typing import Any
 
 from carve.config import CarveConfig, config_table, project_path, resolve_config
+from carve.errors import CarveError
 
 
 def make_console():
@@ -32,9 +33,11 @@ def prepare_config(
 ) -> CarveConfig:
     """Resolve ``args`` into the effective config, load ``--model-file``, check the names.
 
-    Unknown model or dataset names fail here, with the known names and a close
-    match, before any data is loaded.
+    Unknown model or dataset names and a missing ``--load`` path fail here, with
+    the known names and a close match, before anything is printed or loaded.
     """
+    from pathlib import Path
+
     import carve
     from carve.data import DATASETS
     from carve.models import MODELS, load_model_file
@@ -47,6 +50,8 @@ def prepare_config(
         MODELS.meta(config.model)
     if config.dataset is not None:
         DATASETS.meta(config.dataset)
+    if config.load_name is not None and not Path(config.load_name).exists():
+        raise CarveError(f"checkpoint {config.load_name!r} does not exist")
     return config
 
 
