@@ -186,33 +186,24 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
 
 
 def render_table(title: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> str:
-    """A plain-text grid table (the layout of ``tabulate(tablefmt="grid")``, as MASE's).
+    """A grid table (``tabulate``'s ``grid`` layout, as MASE prints), with a title line.
 
-    Multi-line cells keep their lines. A hand-written grid: rich's layout engine
-    took ~200 ms for one jsc-s metadata table, longer than all passes together.
+    Multi-line cells keep their lines. tabulate rather than rich: rich's layout
+    engine took ~200 ms for one jsc-s metadata table, longer than all passes.
 
     >>> print(render_table("T", ["a", "bb"], [(1, "x\\ny")]), end="")
     T
-    +---+----+
-    | a | bb |
-    +===+====+
-    | 1 | x  |
-    |   | y  |
-    +---+----+
+    +-----+------+
+    |   a | bb   |
+    +=====+======+
+    |   1 | x    |
+    |     | y    |
+    +-----+------+
     """
-    cells = [[str(cell).splitlines() or [""] for cell in row] for row in rows]
-    header = [[column] for column in columns]
-    widths = [
-        max(len(line) for row in [header, *cells] for line in row[i]) for i in range(len(columns))
-    ]
-    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    lines = [title, rule] if title else [rule]
-    for index, row in enumerate([header, *cells]):
-        for k in range(max(len(cell) for cell in row)):
-            parts = [(cell[k] if k < len(cell) else "").ljust(w) for cell, w in zip(row, widths)]
-            lines.append("| " + " | ".join(parts) + " |")
-        lines.append(rule.replace("-", "=") if index == 0 else rule)
-    return "\n".join(lines) + "\n"
+    from tabulate import tabulate
+
+    table = tabulate([list(row) for row in rows], headers=columns, tablefmt="grid")
+    return (f"{title}\n" if title else "") + table + "\n"
 
 
 # helpers of the same names as ``chop.passes.graph.utils``, which lab code imports

@@ -93,15 +93,10 @@ def quantization_histogram(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def org_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """An org-mode table (what MASE logs)."""
-    cells = [[str(row[c]) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c)
-              for i, c in enumerate(columns)]  # fmt: skip
-    line = "|" + "+".join("-" * (w + 2) for w in widths) + "|"
+    from tabulate import tabulate
 
-    def fmt(values: list[str]) -> str:
-        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |"
-
-    return "\n".join([fmt(columns), line, *(fmt(r) for r in cells)])
+    cells = [[row[c] for c in columns] for row in rows]
+    return tabulate(cells, headers=columns, tablefmt="orgtbl", disable_numparse=True)
 
 
 def _csv(rows: list[dict[str, Any]], columns: list[str], index: bool) -> str:
