@@ -105,11 +105,12 @@ def test_models_without_a_batched_form_are_refused():
 def test_replayed_batch_losses_equal_nll_loss(batch):
     from torch.nn import functional
 
-    from carve.train.ensemble_loss import mean_nll
+    from carve.train.ensemble_loss import mean_nll, row_nll
 
     generator = torch.Generator().manual_seed(batch)
     log_probs = torch.randn(4, batch, 5, generator=generator).log_softmax(-1)
     target = torch.randint(0, 5, (4, batch), generator=generator)
     picked = log_probs.gather(2, target.unsqueeze(-1)).squeeze(-1)
+    assert torch.equal(row_nll(log_probs, target), -picked)
     expected = [functional.nll_loss(lp, t) for lp, t in zip(log_probs, target)]
-    assert torch.equal(mean_nll(picked), torch.stack(expected))
+    assert torch.equal(mean_nll(-picked), torch.stack(expected))

@@ -193,7 +193,7 @@ def _train_epoch(
     from torch.nn import functional
 
     from carve.data import num_batches
-    from carve.train.ensemble_loss import matches_torch, mean_nll
+    from carve.train.ensemble_loss import matches_torch, mean_nll, row_nll, row_weights
 
     count, rows = len(members), len(split)
     features = split.x.shape[1]
@@ -202,51 +202,54 @@ def _train_epoch(
     log_every = [m.config.log_every_n_steps if m.tensorboard else None for m in members]
     logging = any(every is not None for every in log_every)
     total = num_batches(rows, batch_size)
-    picked_rows, losses, sizes = [], [], []
-    correct = torch.zeros(count, dtype=torch.int64)
+    row_losses, losses, sizes, hits = [], [], [], []
+    weights: dict[int, torch.Tensor] = {}  # batch size -> backward seed
     stack.train()
     for index, start in enumerate(range(0, rows, batch_size)):
-        chosen = orders[:, start : start + batch_size].reshape(-1)
+        # batch-major rows (member m's row b at b * M + m): BatchNorm's [B, M * F] is a view
+        chosen = orders[:, start : start + batch_size].t().reshape(-1)
         size = chosen.numel() // count
-        x = split.x.index_select(0, chosen).view(count, size, features)
-        y = split.y.index_select(0, chosen).view(count, size)
+        x = split.x.index_select(0, chosen).view(size, count, features).transpose(0, 1)
+        y = split.y.index_select(0, chosen).view(size, count).t()
         out = stack(x)
         log_probs = out.log_softmax(-1)
-        picked = log_probs.gather(2, y.unsqueeze(-1)).squeeze(-1)
-        # mean negative log-likelihood per member: the same gradient as cross_entropy
-        (grad,) = torch.autograd.grad(-picked.mean(1).sum(), [stack.flat])
-        optimizer.step(grad, learning_rates)
+        nll = row_nll(log_probs, y)
+        if size not in weights:
+            weights[size] = row_weights(nll)
+        # each member's mean loss, differentiated as cross_entropy is
+        optimizer.step(stack.gradient(nll, weights[size]), learning_rates)
         global_step += 1
         with torch.no_grad():
             if replay[0] is None:
                 replay[0] = matches_torch(log_probs, y)
             if replay[0]:
-                picked_rows.append(picked.detach())
+                row_losses.append(nll.detach())
             else:
                 pairs = zip(log_probs.detach().unbind(0), y.unbind(0))
                 losses.append(torch.stack([functional.nll_loss(lp, t) for lp, t in pairs]))
-            correct += (out.argmax(dim=2) == y).sum(dim=1)
+            hits.append(out.argmax(dim=2) == y)
         sizes.append(size)
         if logging and any(e is not None and global_step % e == 0 for e in log_every):
-            values = mean_nll(picked.detach()) if replay[0] else losses[-1]
+            values = mean_nll(nll.detach()) if replay[0] else losses[-1]
             for member, every, loss in zip(members, log_every, values.tolist()):
                 if every is not None and global_step % every == 0:
                     member.tensorboard.step(global_step, loss)
         if on_batch is not None:
             on_batch(index + 1, total)
     if replay[0]:
-        full = [batch for batch in picked_rows if batch.shape[1] == batch_size]
+        full = [batch for batch in row_losses if batch.shape[1] == batch_size]
         table = mean_nll(torch.stack(full)) if full else torch.zeros(0, count)
-        if len(full) < len(picked_rows):
-            table = torch.cat([table, mean_nll(picked_rows[-1]).unsqueeze(0)])
+        if len(full) < len(row_losses):
+            table = torch.cat([table, mean_nll(row_losses[-1]).unsqueeze(0)])
     else:
         table = torch.stack(losses)
-    weights = torch.tensor(sizes, dtype=torch.float64)
+    correct = torch.cat(hits, dim=1).sum(dim=1)
+    counts = torch.tensor(sizes, dtype=torch.float64)
     train_losses = [
-        float((table[:, m].double().contiguous() * weights).sum() / weights.sum())
+        float((table[:, m].double().contiguous() * counts).sum() / counts.sum())
         for m in range(count)
     ]
-    train_accs = [c / float(weights.sum()) for c in correct.tolist()]
+    train_accs = [c / float(counts.sum()) for c in correct.tolist()]
     return train_losses, train_accs, global_step
 
 

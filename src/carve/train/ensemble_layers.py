@@ -26,6 +26,7 @@ Layers without a batched form make :func:`stack_models` raise
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 
@@ -146,6 +147,18 @@ BATCHED_FUNCTIONS: dict[Callable, Callable] = {
 }
 
 
+def _reader(node: torch.fx.Node) -> Callable[[dict], tuple[list, dict]]:
+    """``values -> (args, kwargs)`` of ``node``, each input node replaced by its value."""
+    nested = (tuple, list, dict, slice)
+    if node.kwargs or any(isinstance(arg, nested) for arg in node.args):
+        return lambda values: (
+            torch.fx.node.map_arg(node.args, lambda n: values[n.name]),
+            torch.fx.node.map_arg(node.kwargs, lambda n: values[n.name]),
+        )
+    plan = [(a.name, None) if isinstance(a, torch.fx.Node) else (None, a) for a in node.args]
+    return lambda values: ([arg if name is None else values[name] for name, arg in plan], {})
+
+
 def _check_momentum(module: nn.Module) -> None:
     if isinstance(module, nn.BatchNorm1d) and module.momentum is None:
         raise EnsembleUnsupported("BatchNorm1d with momentum=None (cumulative average)")
@@ -165,6 +178,7 @@ class StackedModel:
             raise EnsembleUnsupported(f"the model is not fx-traceable: {error}") from error
         self.modules = dict(self.template.named_modules())
         self._check_graph()
+        self._compile()
         names = [name for name, _ in self.template.named_parameters()]
         self.shapes = {name: p.shape for name, p in self.template.named_parameters()}
         self.offsets: dict[str, tuple[int, int]] = {}
@@ -179,13 +193,18 @@ class StackedModel:
             else torch.zeros(0)
             for model in models
         ]
-        self.flat = torch.stack(rows).contiguous().requires_grad_(True)
+        self.flat = torch.stack(rows).contiguous()
+        # each parameter is a leaf view into ``flat``: the backward pass ends at the
+        # parameters (no slice/view nodes), and updates of ``flat`` show through
+        self.leaves = {
+            name: self.flat[:, start:stop].view(self.size, *self.shapes[name]).requires_grad_()
+            for name, (start, stop) in self.offsets.items()
+        }
         self.buffers = {
             name: torch.stack([dict(model.named_buffers())[name] for model in models]).clone()
             for name, _ in self.template.named_buffers()
         }
         self.training = True
-        self._views: dict[str, torch.Tensor] = {}
 
     def _check_graph(self) -> None:
         for node in self.graph.nodes:
@@ -199,14 +218,39 @@ class StackedModel:
             elif node.op in ("call_method", "get_attr"):
                 raise EnsembleUnsupported(f"{node.op} {node.target}")
 
+    def _compile(self) -> None:
+        """The graph as (name, batched function, argument reader) steps: no per-call lookups."""
+        self._inputs = [node.name for node in self.graph.nodes if node.op == "placeholder"]
+        outputs = [node.args[0] for node in self.graph.nodes if node.op == "output"]
+        if not outputs:
+            raise EnsembleUnsupported("the traced graph has no output")
+        self._output = outputs[0]
+        self._program = []
+        for node in self.graph.nodes:
+            if node.op == "call_module":
+                module = self.modules[node.target]
+                layer = BATCHED_MODULES[type(module)]
+                batched = functools.partial(layer, self, node.target, module)
+            elif node.op == "call_function":
+                batched = BATCHED_FUNCTIONS[node.target]
+            else:
+                continue
+            self._program.append((node.name, batched, _reader(node)))
+
     def parameter(self, name: str) -> torch.Tensor:
-        """Member-stacked view ``[M, *shape]`` of parameter ``name`` (part of the graph)."""
-        view = self._views.get(name)
-        if view is None:
-            start, stop = self.offsets[name]
-            view = self.flat[:, start:stop].view(self.size, *self.shapes[name])
-            self._views[name] = view
-        return view
+        """Member-stacked view ``[M, *shape]`` of parameter ``name`` (an autograd leaf)."""
+        return self.leaves[name]
+
+    def gradient(self, output: torch.Tensor, grad_output: torch.Tensor) -> torch.Tensor:
+        """The ``[M, P]`` gradient of ``output`` (seeded with ``grad_output``) wrt ``flat``."""
+        leaves = list(self.leaves.values())
+        grads = torch.autograd.grad(output, leaves, grad_output, allow_unused=True)
+        rows = [
+            torch.zeros_like(leaf) if grad is None else grad for leaf, grad in zip(leaves, grads)
+        ]
+        if not rows:
+            return torch.zeros_like(self.flat)
+        return torch.cat([row.reshape(self.size, -1) for row in rows], dim=1)
 
     def train(self, mode: bool = True) -> StackedModel:
         self.training = mode
@@ -217,23 +261,11 @@ class StackedModel:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """Forward ``x`` ``[M, B, features]`` through every member; returns ``[M, B, out]``."""
-        self._views = {}  # fresh views: each forward builds its own autograd graph
-        values: dict[str, object] = {}
-        for node in self.graph.nodes:
-            args = torch.fx.node.map_arg(node.args, lambda n: values[n.name])
-            kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: values[n.name])
-            if node.op == "placeholder":
-                values[node.name] = x
-            elif node.op == "call_module":
-                module = self.modules[node.target]
-                values[node.name] = BATCHED_MODULES[type(module)](
-                    self, node.target, module, *args, **kwargs
-                )
-            elif node.op == "call_function":
-                values[node.name] = BATCHED_FUNCTIONS[node.target](*args, **kwargs)
-            elif node.op == "output":
-                return args[0]
-        raise EnsembleUnsupported("the traced graph has no output")
+        values: dict[str, object] = dict.fromkeys(self._inputs, x)
+        for name, batched, read in self._program:
+            args, kwargs = read(values)
+            values[name] = batched(*args, **kwargs)
+        return torch.fx.node.map_arg(self._output, lambda n: values[n.name])
 
     def write_back(self, models: list[nn.Module]) -> None:
         """Copy each member's parameters and buffers into ``models[m]``."""

@@ -44,8 +44,7 @@ def _column(values: Sequence[float], like):
     """Per-row scalars as a ``[M, 1]`` column in ``like``'s dtype and device (the kernel's cast)."""
     import torch
 
-    column = torch.tensor(list(values), dtype=torch.float64).to(like.dtype).unsqueeze(1)
-    return column.to(like.device)
+    return torch.tensor(list(values), dtype=like.dtype, device=like.device).unsqueeze(1)
 
 
 def _add_scaled(target, other, alphas: Sequence[float]):
@@ -106,7 +105,7 @@ class AdamUpdate:
             if len(set(step_sizes)) == 1:  # one model, or members sharing a learning rate
                 param.addcdiv_(self.exp_avg, denom, value=step_sizes[0])
             else:  # on the CPU, addcdiv computes self + (value * t1) / t2 in the tensor's dtype
-                param.add_(_column(step_sizes, param).mul(self.exp_avg).div_(denom))
+                param.addcdiv_(_column(step_sizes, param).mul(self.exp_avg), denom)
 
     def param_group(self, weight_decay: float) -> dict[str, Any]:
         """torch's Adam/AdamW hyper-parameters (without ``lr``/``params``)."""
