@@ -85,6 +85,7 @@ def test_pl_checkpoint_through_the_cli(workdir, capsys):
         (["test", "jsc-tiny", "jsc-synth", "--load", "absent.ckpt", *SMALL], "does not exist"),
         (["train", "--config", "bad.toml"], "bad.toml: malformed TOML"),
         (["train", "jsc-tiny", "jsc-synth", "--model-file", "nope.py"], "does not exist"),
+        (["trian", "jsc-tiny"], "unknown action 'trian'; did you mean 'train'?"),
     ],
 )
 def test_user_errors_are_one_line_with_exit_2(workdir, capsys, argv, message):
@@ -107,3 +108,8 @@ def test_debug_shows_the_traceback(workdir):
 
     with pytest.raises(CarveError):
         main(["train", "jsc-tny", "jsc-synth", "--debug"])
+
+
+def test_top_level_flags_alone_print_help(capsys):
+    assert main(["--debug"]) == 0
+    assert "actions:" in capsys.readouterr().out

@@ -76,6 +76,7 @@ def test_passes_run_in_file_order(project, capsys, tmp_path):
 @pytest.mark.parametrize("extra,message", [
     ("", "needs \\[passes.<name>\\] tables"),
     ("[passes.quantise]\n", "unknown pass 'quantise'; did you mean 'quantize'"),
+    ("[passes]\nreport_graph = 3\n", "pass_args must be a dict, got int"),
 ])  # fmt: skip
 def test_config_mistakes_are_one_line_errors(tmp_path, capsys, extra, message):
     config = tmp_path / "bad.toml"

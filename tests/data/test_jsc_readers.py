@@ -104,3 +104,10 @@ def test_missing_and_non_numeric_values_are_reported(tmp_path, jsc_files):
     frame.to_csv(tmp_path / "jets.csv", index=False)
     with pytest.raises(CarveError, match="non-numeric features"):
         read_jsc_file(tmp_path / "jets.csv")
+
+
+@pytest.mark.parametrize("name", ["jets.parquet", "jets.h5"])
+def test_corrupt_files_are_one_line_errors(tmp_path, name):
+    (tmp_path / name).write_bytes(b"junk")
+    with pytest.raises(CarveError, match="is unreadable"):
+        read_jsc_file(tmp_path / name)

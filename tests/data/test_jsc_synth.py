@@ -91,6 +91,8 @@ def test_bad_options_are_named():
         get_dataset("jsc-synth", size=0)
     with pytest.raises(CarveError, match="reads no file"):
         get_dataset("jsc-synth", data_path="x.arff")
+    with pytest.raises(CarveError, match="leave no training rows"):
+        get_dataset("jsc-synth", size=10, val_fraction=0.9, test_fraction=0.9, cache=False)
 
 
 # Standardized per-feature min/max of the real OpenML 42468 training split (531,200 rows;

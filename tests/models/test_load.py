@@ -103,3 +103,9 @@ def test_missing_malformed_truncated_and_unsafe_checkpoints(tmp_path):
 def test_unknown_load_type_suggests_a_close_match(tmp_path):
     with pytest.raises(UnknownNameError, match="did you mean 'pl'"):
         load_model(tmp_path / "x.ckpt", "pll", get_model("jsc-tiny"))
+
+
+def test_malformed_saved_graph_folder_is_a_carve_error(tmp_path):
+    (tmp_path / "recipe.json").write_text("{not json")
+    with pytest.raises(CarveError, match=r"recipe\.json is malformed"):
+        load_model(tmp_path, "auto", get_model("jsc-tiny"))

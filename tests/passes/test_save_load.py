@@ -85,6 +85,9 @@ def test_round_trip_unregistered_model_needs_its_graph(tmp_path):
         load_mase_graph_interface_pass(other, str(tmp_path))
     with pytest.raises(CarveError, match="is not a saved carve graph"):
         load_mase_graph_interface_pass(None, str(tmp_path / "missing"))
+    (tmp_path / "recipe.json").write_text("{not json")
+    with pytest.raises(CarveError, match="malformed JSON"):
+        load_mase_graph_interface_pass(None, str(tmp_path))
 
 
 class _Doubled(nn.Module):

@@ -52,6 +52,7 @@ def test_toml_study_table_and_cli_override(tmp_path, capsys):
         (["--vary", "batch-size="], "no values given"),
         ([], "nothing to vary"),
         (["--vary", "batch-size=64", "--seeds", "0"], "seeds must be an integer >= 1"),
+        (["--vary", "load-name=a.ckpt,b.ckpt"], "--load is not supported"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, extra, message):
@@ -80,3 +81,13 @@ def test_unknown_study_key_in_toml(tmp_path, capsys):
     config.write_text('model = "jsc-tiny"\ndataset = "jsc-synth"\n[study]\nvary_me = 1\n')
     assert main(["study", "--config", str(config)]) == 2
     assert "unknown key(s) in [study]: vary_me" in capsys.readouterr().err
+
+
+def test_study_dir_in_toml_must_be_a_string(tmp_path, capsys):
+    config = tmp_path / "bad.toml"
+    config.write_text(
+        'model = "jsc-tiny"\ndataset = "jsc-synth"\n[study]\nstudy_dir = 3\n'
+        "vary = { batch_size = [64] }\n"
+    )
+    assert main(["study", "--config", str(config)]) == 2
+    assert "study_dir must be a folder path string, got 3" in capsys.readouterr().err

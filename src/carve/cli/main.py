@@ -85,7 +85,16 @@ def _dispatch(argv: list[str]) -> int:
         args = parser.parse_intermixed_args(argv[1:])
         return int(module.run(args) or 0)
 
-    args = _top_parser().parse_args(argv)
+    parser = _top_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and not rest[0].startswith("-"):  # a mistyped action (or one after a flag)
+        from carve.errors import CarveError, unknown_name_message
+
+        if rest[0] in ACTIONS:
+            raise CarveError(f"put the action first: carve {rest[0]} ... (its flags after it)")
+        raise CarveError(unknown_name_message("action", rest[0], ACTIONS))
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.version:
         from carve import __version__
 
@@ -94,11 +103,7 @@ def _dispatch(argv: list[str]) -> int:
     if args.info:
         _print_info(args.info)
         return 0
-    if argv:
-        from carve.errors import CarveError, unknown_name_message
-
-        raise CarveError(unknown_name_message("action", argv[0], ACTIONS))
-    _top_parser().print_help()
+    parser.print_help()
     return 0
 
 

@@ -75,9 +75,15 @@ def build_spec(args: argparse.Namespace, config):
         vary = vary_specs(table["vary"], source=f"{config.config} [study] vary")
     else:
         raise CarveError("nothing to vary: give --vary FLAG=VALUES (or vary in the [study] table)")
+    if config.load_name is not None or any(spec.key == "load_name" for spec in vary):
+        raise CarveError(  # the runs would silently ignore it
+            "carve study trains every run from a fresh model; --load is not supported here"
+        )
     seeds = args.seeds if args.seeds is not None else table.get("seeds", 1)
     spec = StudySpec(config, vary, seeds)
     chosen = args.study_dir or table.get("study_dir")
+    if chosen is not None and not isinstance(chosen, str):
+        raise CarveError(f"[study] study_dir must be a folder path string, got {chosen!r}")
     provenance = config.provenance
     if chosen:
         root = Path(chosen)

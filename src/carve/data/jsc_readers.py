@@ -44,16 +44,20 @@ def read_jsc_file(path: Path) -> RawJSC:
     path = Path(path)
     if not path.is_file():
         raise CarveError(f"JSC data file {str(path)!r} does not exist")
-    if is_hdf5(path):
-        return read_hdf5(path)
-    suffixes = [s.lower() for s in path.suffixes]
-    for suffix in reversed(suffixes):
-        if suffix in READERS:
-            return READERS[suffix](path)
-    raise CarveError(
-        f"cannot tell the format of JSC data file {str(path)!r}; accepted: an HDF5 file "
-        f"(t_allpar_new) or a file ending in {', '.join(sorted(READERS))}"
-    )
+    reader = read_hdf5 if is_hdf5(path) else None
+    for suffix in reversed([s.lower() for s in path.suffixes]):
+        if reader is None and suffix in READERS:
+            reader = READERS[suffix]
+    if reader is None:
+        raise CarveError(
+            f"cannot tell the format of JSC data file {str(path)!r}; accepted: an HDF5 file "
+            f"(t_allpar_new) or a file ending in {', '.join(sorted(READERS))}"
+        )
+    try:
+        return reader(path)
+    except (OSError, ValueError) as error:  # corrupt or truncated: h5py, pandas, pyarrow
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise CarveError(f"JSC data file {str(path)!r} is unreadable: {reason}") from None
 
 
 def read_arff(path: Path) -> RawJSC:

@@ -48,11 +48,19 @@ def build_jsc_synth(
     reject_unknown_options(NAME, unknown, OPTIONS)
     if data_path is not None:
         raise CarveError(f"dataset {NAME!r} is generated, it reads no file; use 'jsc' for a file")
+    size = require_positive_int(NAME, "size", size, minimum=10)
+    val_fraction = require_fraction(NAME, "val_fraction", val_fraction)
+    test_fraction = require_fraction(NAME, "test_fraction", test_fraction)
+    if split_sizes(size, test_fraction, val_fraction)[0] < 1:  # else NaN scaling, no training
+        raise CarveError(
+            f"dataset {NAME!r}: size={size}, val_fraction={val_fraction} and "
+            f"test_fraction={test_fraction} leave no training rows"
+        )
     return synth_arrays(
-        require_positive_int(NAME, "size", size, minimum=10),
+        size,
         require_positive_int(NAME, "seed", seed, minimum=0),
-        require_fraction(NAME, "val_fraction", val_fraction),
-        require_fraction(NAME, "test_fraction", test_fraction),
+        val_fraction,
+        test_fraction,
         cache=cache,
         cache_dir=cache_dir,
     ).to_dataset(jsc_synth_info())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
+
+from carve.fileio import atomic_write
 
 logger = logging.getLogger("carve.ir")
 
@@ -62,11 +62,7 @@ def _pydot_graph(graph):
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(data)
-    os.replace(temp, path)
+    atomic_write(path, lambda stream: stream.write(data))
 
 
 def render(graph, path: Path) -> Path:

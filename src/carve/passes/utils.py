@@ -27,7 +27,6 @@ import dataclasses
 import difflib
 import functools
 import os
-import tempfile
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from carve.errors import CarveError
+from carve.fileio import atomic_write_text
 
 T = TypeVar("T")
 
@@ -175,14 +175,8 @@ def select_nodes(graph, by: str, targets: Iterable[str], what: str, pass_name: s
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temp, path)
-    return path
+    """Write ``text`` to ``path`` via a temporary file in the same folder (removed on failure)."""
+    return atomic_write_text(path, text)
 
 
 def render_table(title: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> str:

@@ -14,6 +14,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+from carve.fileio import atomic_write
 from carve.study.report import format_value, title
 
 LOG_KEYS = ("learning_rate", "weight_decay", "eta_min")
@@ -27,6 +28,11 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _save(figure, path: Path) -> None:
+    """PNG written atomically (a kill mid-save leaves the previous plot)."""
+    atomic_write(path, lambda file: figure.savefig(file, dpi=DPI, format="png"))
 
 
 def _log_axis(key: str, values: list[Any]) -> bool:
@@ -69,7 +75,7 @@ def plot_metrics_vs(root: Path, rows: list[dict[str, Any]], keys: list[str], key
         axes[1].legend(fontsize=7)
     figure.tight_layout()
     path = root / f"metrics_vs_{key}.png"
-    figure.savefig(path, dpi=DPI)
+    _save(figure, path)
     plt.close(figure)
     return path
 
@@ -111,7 +117,7 @@ def plot_curves(root: Path, records: list[dict[str, Any]], keys: list[str]) -> P
     axes[1].legend(fontsize=7)
     figure.tight_layout()
     path = root / "curves.png"
-    figure.savefig(path, dpi=DPI)
+    _save(figure, path)
     plt.close(figure)
     return path
 
@@ -143,7 +149,7 @@ def plot_heatmap(root: Path, rows: list[dict[str, Any]], keys: list[str]) -> Pat
     axis.set_title("Mean test accuracy")
     figure.tight_layout()
     path = root / "heatmap.png"
-    figure.savefig(path, dpi=DPI)
+    _save(figure, path)
     plt.close(figure)
     return path
 

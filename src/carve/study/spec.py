@@ -27,11 +27,11 @@ from typing import Any
 from carve.config import OPTIONS, CarveConfig, check_value
 from carve.errors import CarveError
 
-# options a study cannot vary: they name where results go or how they are shown
 # options that change neither the runs nor their results (ignored when resuming a study)
 PRESENTATION_KEYS = (
     "project", "project_dir", "progress", "log_level", "to_debug", "num_threads", "num_workers"
 )  # fmt: skip
+# options a study cannot vary: those above, and the seed (--seeds repeats runs instead)
 NOT_VARIABLE = (*PRESENTATION_KEYS, "seed")
 
 
@@ -52,7 +52,7 @@ def option_name(text: str) -> str:
     key = text.strip().lstrip("-")
     if key not in names:
         close = difflib.get_close_matches(key, sorted(names), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = f"; did you mean {close[0]!r}?" if close else ";"
         accepted = sorted(n.replace("_", "-") for n in OPTIONS if n not in NOT_VARIABLE)
         raise CarveError(
             f"--vary: unknown flag {text!r}{hint} Flags a study can vary: {', '.join(accepted)}"

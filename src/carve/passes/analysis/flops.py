@@ -44,17 +44,17 @@ def _numel(entry: Any) -> int:
     return 0
 
 
-def _out(args: dict, results: dict) -> int:
+def _out(results: dict) -> int:
     return _numel(results.get("data_out_0"))
 
 
 def _linear(args: dict, results: dict) -> int:
-    return _out(args, results) * args["data_in_0"]["shape"][-1]
+    return _out(results) * args["data_in_0"]["shape"][-1]
 
 
 def _conv(args: dict, results: dict) -> int:
     weight = args["weight"]["shape"]  # [C_out, C_in / groups, *kernel]
-    return _out(args, results) * math.prod(weight[1:])
+    return _out(results) * math.prod(weight[1:])
 
 
 def _conv_transpose(args: dict, results: dict) -> int:
@@ -63,7 +63,7 @@ def _conv_transpose(args: dict, results: dict) -> int:
 
 
 def _matmul(args: dict, results: dict) -> int:
-    return _out(args, results) * args["data_in_0"]["shape"][-1]
+    return _out(results) * args["data_in_0"]["shape"][-1]
 
 
 MAC_RULES: dict[str, Callable[[dict, dict], int]] = {
@@ -83,7 +83,7 @@ def _is_parameter(name: str, entry: Any) -> bool:
     return isinstance(entry, dict) and (name in _PARAMETER_ARGS or "from" in entry)
 
 
-def _weight_and_activation_bits(mase_op: str, args: dict) -> tuple[float, float]:
+def _weight_and_activation_bits(args: dict) -> tuple[float, float]:
     activation = args.get("data_in_0", {})
     weight = args.get("weight") if "weight" in args else args.get("data_in_1", {})
     return storage_bits(weight or {}), storage_bits(activation or {})
@@ -103,8 +103,8 @@ def node_costs(node) -> dict[str, Any]:
         for k, v in args.items()
         if k.startswith("data_in_") and isinstance(v, dict) and mase_type not in _NO_COMPUTE
     )
-    w_bits, a_bits = _weight_and_activation_bits(op, args)
-    other = 0 if macs or mase_type in _NO_COMPUTE else _out(args, results)
+    w_bits, a_bits = _weight_and_activation_bits(args)
+    other = 0 if macs or mase_type in _NO_COMPUTE else _out(results)
     return {
         "mase_op": op,
         "macs": macs,

@@ -109,7 +109,13 @@ def _read(folder: Path) -> tuple[dict, dict, dict[str, torch.Tensor]]:
         raise CarveError(
             f"{folder} is not a saved carve graph: {error.filename} is missing"
         ) from None
-    if document.get("format") != FORMAT or document.get("version") != VERSION:
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise CarveError(f"{folder} is not a saved carve graph: malformed JSON ({error})") from None
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != FORMAT
+        or document.get("version") != VERSION
+    ):
         raise CarveError(f"{folder}/recipe.json is not a {FORMAT} v{VERSION} file")
     return document, metadata, side
 

@@ -37,7 +37,11 @@ def load_saved_graph(path: Path, model: Any = None) -> Any:
             f"{str(path)!r} is not a saved carve graph (a folder with recipe.json, written by "
             "carve transform or save_mase_graph_interface_pass)"
         )
-    named = json.loads((path / "recipe.json").read_text()).get("model_name") is not None
+    try:
+        recipe = json.loads((path / "recipe.json").read_text())
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise CarveError(f"{str(path)!r}: recipe.json is malformed ({error})") from None
+    named = isinstance(recipe, dict) and recipe.get("model_name") is not None
     base = None if named or model is None else MaseGraph(model)
     graph, _ = load_mase_graph_interface_pass(base, {"load_dir": str(path)})
     module = graph.model

@@ -109,8 +109,6 @@ def _verify(args: dict, ctx: RunContext, graph: Any) -> dict:
 
 @preparer("save_mase_graph")
 def _save(args: dict, ctx: RunContext, graph: Any) -> dict:
-    if isinstance(args, str):
-        return {"save_dir": args}
     return {"save_dir": str(ctx.out_dir / "saved_mase_graph"), **args}
 
 
@@ -123,7 +121,8 @@ def run_pass_tables(graph: Any, tables: dict[str, Any], ctx: RunContext) -> Any:
     for name, table in tables.items():
         function = get_pass(name)  # unknown pass -> error listing the registered ones
         args = copy.deepcopy(table) if isinstance(table, dict) else table
-        args = PREPARERS.get(name, lambda a, c, g: a)(args, ctx, graph)
+        if isinstance(args, dict):  # other values reach the pass as given; it rejects them
+            args = PREPARERS.get(name, lambda a, c, g: a)(args, ctx, graph)
         before = graph
         logger.info("running pass %s", name)
         graph, info = function(graph, args)

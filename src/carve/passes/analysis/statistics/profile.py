@@ -71,7 +71,7 @@ def _slots(node: fx.Node) -> dict[str, Any]:
     return software
 
 
-def _profile_weights(graph, nodes, config, modules) -> dict:
+def _profile_weights(nodes, config, modules) -> dict:
     collected = {}
     for node in nodes:
         if node.op != "call_module":
@@ -179,7 +179,7 @@ def profile_statistics_analysis_pass(graph, pass_args=None):
     try:
         with torch.no_grad():
             modules = dict(model.named_modules())
-            collected = _profile_weights(graph, weight_nodes, args.weight_statistics, modules)
+            collected = _profile_weights(weight_nodes, args.weight_statistics, modules)
             seen = 0
             if activation_nodes and args.activation_statistics:
                 activations, seen = _profile_activations(
