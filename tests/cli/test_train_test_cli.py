@@ -113,3 +113,11 @@ def test_debug_shows_the_traceback(workdir):
 def test_top_level_flags_alone_print_help(capsys):
     assert main(["--debug"]) == 0
     assert "actions:" in capsys.readouterr().out
+
+
+def test_project_dir_that_is_a_file_is_one_line(workdir, capsys):
+    (workdir / "taken").write_text("")
+    argv = ["train", "jsc-tiny", "jsc-synth", "--project-dir", "taken", "--max-epochs", "1", *SMALL]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Not a directory" in err and "taken" in err and "Traceback" not in err

@@ -118,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         from carve.errors import CarveError
 
-        if debug or not isinstance(error, CarveError):
+        # A file-system error (a path that is a file, no permission, disk full)
+        # is about the user's paths or machine, not a carve bug: one line too.
+        if debug or not isinstance(error, CarveError | OSError):
             raise
         print(f"carve: error: {error}", file=sys.stderr)
         return 2
