@@ -14,37 +14,50 @@ LAB3_GRID = {
         "setup": {"by": "type", "granularity": "type"},
         "seed": {
             "default": {"config": {"name": [None]}},
-            "linear": {"config": {
-                "name": ["integer"],
-                "data_in_width,data_in_frac_width": [[16, 8], [8, 6], [8, 4], [4, 2]],
-                "weight_width,weight_frac_width": [[16, 8], [8, 6], [8, 4], [4, 2]],
-                "bias_width": [8], "bias_frac_width": [4],
-            }},
+            "linear": {
+                "config": {
+                    "name": ["integer"],
+                    "data_in_width,data_in_frac_width": [[16, 8], [8, 6], [8, 4], [4, 2]],
+                    "weight_width,weight_frac_width": [[16, 8], [8, 6], [8, 4], [4, 2]],
+                    "bias_width": [8],
+                    "bias_frac_width": [4],
+                }
+            },
         },
     },
     "strategy": {
         "sw_runner": {"basic_evaluation": {"data_loader": "val_dataloader", "num_samples": 256}},
         "setup": {"sampler": "grid"},
-        "metrics": {"accuracy": {"scale": 1.0, "direction": "maximize"},
-                    "average_bitwidth": {"scale": 1.0, "direction": "minimize"}},
+        "metrics": {
+            "accuracy": {"scale": 1.0, "direction": "maximize"},
+            "average_bitwidth": {"scale": 1.0, "direction": "minimize"},
+        },
     },
-}  # fmt: skip
+}
 
 BY_TYPE = {
     "search_space": {
         "setup": {"by": "type"},
         "seed": {
             "default": {"config": {"name": [None]}},
-            "linear": {"config": {
-                "name": ["integer"], "data_in_width": [4, 8], "data_in_frac_width": [None],
-                "weight_width": [2, 4, 8], "weight_frac_width": [None],
-                "bias_width": [8], "bias_frac_width": [None],
-            }},
+            "linear": {
+                "config": {
+                    "name": ["integer"],
+                    "data_in_width": [4, 8],
+                    "data_in_frac_width": [None],
+                    "weight_width": [2, 4, 8],
+                    "weight_frac_width": [None],
+                    "bias_width": [8],
+                    "bias_frac_width": [None],
+                }
+            },
         },
     },
-    "strategy": {"setup": {"sampler": "random", "n_trials": 6},
-                 "sw_runner": {"basic_evaluation": {"num_samples": 128}}},
-}  # fmt: skip
+    "strategy": {
+        "setup": {"sampler": "random", "n_trials": 6},
+        "sw_runner": {"basic_evaluation": {"num_samples": 128}},
+    },
+}
 
 
 @pytest.fixture
@@ -64,9 +77,17 @@ def toy_checkpoint(tmp_path_factory):
     from carve.train import train
 
     root = tmp_path_factory.mktemp("toy")
-    config = CarveConfig(model="jsc-toy", dataset="jsc-synth", data_size=DATA_SIZE, max_epochs=2,
-                         batch_size=128, learning_rate=1e-2, project_dir=str(root),
-                         project="toy", progress=False)  # fmt: skip
+    config = CarveConfig(
+        model="jsc-toy",
+        dataset="jsc-synth",
+        data_size=DATA_SIZE,
+        max_epochs=2,
+        batch_size=128,
+        learning_rate=1e-2,
+        project_dir=str(root),
+        project="toy",
+        progress=False,
+    )
     result = train(config)
     return str(result.best_checkpoint)
 
@@ -76,6 +97,30 @@ def toy_config(toy_checkpoint, tmp_path):
     """A CarveConfig for searching the trained jsc-toy, writing under tmp_path."""
     from carve.config import CarveConfig
 
-    return CarveConfig(model="jsc-toy", dataset="jsc-synth", data_size=DATA_SIZE,
-                       load_name=toy_checkpoint, project_dir=str(tmp_path), project="p",
-                       progress=False)  # fmt: skip
+    return CarveConfig(
+        model="jsc-toy",
+        dataset="jsc-synth",
+        data_size=DATA_SIZE,
+        load_name=toy_checkpoint,
+        project_dir=str(tmp_path),
+        project="p",
+        progress=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def lab3(toy_checkpoint, tmp_path_factory):
+    """One lab-3 grid search (SearchOutcome), shared by the tests reading its outputs."""
+    from carve.config import CarveConfig
+    from carve.search.run import run_search
+
+    config = CarveConfig(
+        model="jsc-toy",
+        dataset="jsc-synth",
+        data_size=DATA_SIZE,
+        load_name=toy_checkpoint,
+        project="p",
+        progress=False,
+        project_dir=str(tmp_path_factory.mktemp("lab3")),
+    )
+    return run_search(config, copy.deepcopy(LAB3_GRID), progress=False)

@@ -13,16 +13,38 @@ from carve.search.quantize_adapter import QuantizedModels, build_graph, graph_co
 
 FORMATS = [
     None,
-    {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 4,
-     "weight_frac_width": 2, "bias_width": 8, "bias_frac_width": 4},
-    {"name": "integer", "data_in_width": 4, "data_in_frac_width": None, "weight_width": 2,
-     "weight_frac_width": None, "bias_width": 8, "bias_frac_width": None},
-    {"name": "minifloat_ieee", "data_in_width": 8, "data_in_exponent_width": 4,
-     "data_in_exponent_bias": None, "weight_width": 6, "weight_exponent_width": 3,
-     "weight_exponent_bias": None, "bias_width": 8, "bias_exponent_width": 4,
-     "bias_exponent_bias": None},
+    {
+        "name": "integer",
+        "data_in_width": 8,
+        "data_in_frac_width": 4,
+        "weight_width": 4,
+        "weight_frac_width": 2,
+        "bias_width": 8,
+        "bias_frac_width": 4,
+    },
+    {
+        "name": "integer",
+        "data_in_width": 4,
+        "data_in_frac_width": None,
+        "weight_width": 2,
+        "weight_frac_width": None,
+        "bias_width": 8,
+        "bias_frac_width": None,
+    },
+    {
+        "name": "minifloat_ieee",
+        "data_in_width": 8,
+        "data_in_exponent_width": 4,
+        "data_in_exponent_bias": None,
+        "weight_width": 6,
+        "weight_exponent_width": 3,
+        "weight_exponent_bias": None,
+        "bias_width": 8,
+        "bias_exponent_width": 4,
+        "bias_exponent_bias": None,
+    },
     {"name": "scaled_integer", "data_in_width": 6, "weight_width": 4, "bias_width": 8},
-]  # fmt: skip
+]
 
 
 def _setup():
@@ -34,8 +56,11 @@ def _setup():
 
 def _random_configs(models, rng):
     relu = {"name": "integer", "data_in_width": rng.choice([4, 8]), "data_in_frac_width": 2}
-    return {n: rng.choice(FORMATS) if op == "linear" else rng.choice([None, relu])
-            for n, op in models.nodes.items() if op != "batch_norm1d"}  # fmt: skip
+    return {
+        n: rng.choice(FORMATS) if op == "linear" else rng.choice([None, relu])
+        for n, op in models.nodes.items()
+        if op != "batch_norm1d"
+    }
 
 
 def test_fast_path_equals_the_pass_and_ignores_earlier_trials():
@@ -45,8 +70,9 @@ def test_fast_path_equals_the_pass_and_ignores_earlier_trials():
     configs = [_random_configs(models, rng) for _ in range(12)]
     with torch.inference_mode():
         # reference: the public pass on the untouched base graph, one fresh copy each
-        expected = [quantize_transform_pass(models.graph, pass_args(c))[0].model.eval()(x)
-                    for c in configs]  # fmt: skip
+        expected = [
+            quantize_transform_pass(models.graph, pass_args(c))[0].model.eval()(x) for c in configs
+        ]
         first_costs = None
         for config, reference in zip(configs, expected):
             graph = models.inference(config)
@@ -59,14 +85,24 @@ def test_fast_path_equals_the_pass_and_ignores_earlier_trials():
         assert torch.equal(again.model(x), expected[0])
         assert graph_costs(again) == first_costs
     # the base graph was never changed: still float everywhere
-    assert all(type(m).__module__.startswith("torch.nn") for m in models.graph.model.modules()
-               if not list(m.children()))  # fmt: skip
+    assert all(
+        type(m).__module__.startswith("torch.nn")
+        for m in models.graph.model.modules()
+        if not list(m.children())
+    )
 
 
 def test_costs_count_storage_bits_by_hand():
     models, _ = _setup()
-    int4 = {"name": "integer", "data_in_width": 4, "data_in_frac_width": 2, "weight_width": 4,
-            "weight_frac_width": 2, "bias_width": 4, "bias_frac_width": 2}  # fmt: skip
+    int4 = {
+        "name": "integer",
+        "data_in_width": 4,
+        "data_in_frac_width": 2,
+        "weight_width": 4,
+        "weight_frac_width": 2,
+        "bias_width": 4,
+        "bias_frac_width": 2,
+    }
     costs = graph_costs(models.inference({"seq_blocks_2": int4}))
     # linear inputs per sample: 16 + 8 + 8 = 32 elements; weights 128 + 64 + 40 = 232
     data_bits = (16 * 4 + 16 * 32) / 32

@@ -31,8 +31,11 @@ def test_by_type_gives_every_node_of_the_type_its_own_choices(by_type, context):
     sampled = sorted(p.name for p in built.params if not p.fixed)
     assert sampled == sorted(f"{n}/{k}" for n in LINEARS for k in ("data_in_width", "weight_width"))
     values = {p.name: p.choices[0] for p in built.params}
-    values |= {"seq_blocks_2/weight_width": 2, "seq_blocks_5/weight_width": 4,
-               "seq_blocks_8/weight_width": 8}  # fmt: skip
+    values |= {
+        "seq_blocks_2/weight_width": 2,
+        "seq_blocks_5/weight_width": 4,
+        "seq_blocks_8/weight_width": 8,
+    }
     configs = built.node_configs(values)
     assert [configs[n]["weight_width"] for n in LINEARS] == [2, 4, 8]
     assert configs["seq_blocks_0"] is None and configs["seq_blocks_1"] is None  # default: float
@@ -45,8 +48,10 @@ def test_by_type_gives_every_node_of_the_type_its_own_choices(by_type, context):
 def test_granularity_type_shares_one_choice_and_tied_keys_move_together(lab3_grid, context):
     built = space(lab3_grid, context)
     sampled = [p for p in built.params if not p.fixed]
-    assert [p.name for p in sampled] == ["linear/data_in_width,data_in_frac_width",
-                                         "linear/weight_width,weight_frac_width"]  # fmt: skip
+    assert [p.name for p in sampled] == [
+        "linear/data_in_width,data_in_frac_width",
+        "linear/weight_width,weight_frac_width",
+    ]
     assert sampled[0].choices == ((16, 8), (8, 6), (8, 4), (4, 2))
     values = {p.name: p.choices[0] for p in built.params} | {sampled[1].name: (8, 6)}
     configs = built.node_configs(values)
@@ -58,24 +63,52 @@ def test_granularity_type_shares_one_choice_and_tied_keys_move_together(lab3_gri
 @pytest.mark.parametrize(
     ("seed", "message"),
     [
-        ({"linear": {"config": {"name": ["integer"], "weight_width": []}}},
-         "[search.search_space.seed.linear.config] weight_width: empty choice list"),
-        ({"linear": {"config": {"name": ["integr"]}}},
-         "unknown format 'integr'; did you mean 'integer'?"),
-        ({"linear": {"config": {"name": ["integer"], "data_in_width": [0, 8],
-                                "data_in_frac_width": [2]}}},
-         "integer rejects data_in_width=0, data_in_frac_width=2"),
-        ({"linear": {"config": {"name": ["integer"], "weight_width": [4, 8],
-                                "weight_frac_width": [65]}}},
-         "integer rejects weight_width=4, weight_frac_width=65"),
-        ({"seq_block_2": {"config": {"name": ["integer"]}}},
-         "unknown node or op 'seq_block_2'; did you mean 'seq_blocks_2'?"),
-        ({"linear": {"config": {"name": ["integer"], "wieght_width": [4]}}},
-         "unknown integer config key 'wieght_width'; did you mean 'weight_width'?"),
-        ({"linear": {"config": {"name": ["integer"], "weight_width,weight_frac_width": [[4]]}}},
-         "each choice must list 2 values (weight_width, weight_frac_width), got (4,)"),
+        (
+            {"linear": {"config": {"name": ["integer"], "weight_width": []}}},
+            "[search.search_space.seed.linear.config] weight_width: empty choice list",
+        ),
+        (
+            {"linear": {"config": {"name": ["integr"]}}},
+            "unknown format 'integr'; did you mean 'integer'?",
+        ),
+        (
+            {
+                "linear": {
+                    "config": {
+                        "name": ["integer"],
+                        "data_in_width": [0, 8],
+                        "data_in_frac_width": [2],
+                    }
+                }
+            },
+            "integer rejects data_in_width=0, data_in_frac_width=2",
+        ),
+        (
+            {
+                "linear": {
+                    "config": {
+                        "name": ["integer"],
+                        "weight_width": [4, 8],
+                        "weight_frac_width": [65],
+                    }
+                }
+            },
+            "integer rejects weight_width=4, weight_frac_width=65",
+        ),
+        (
+            {"seq_block_2": {"config": {"name": ["integer"]}}},
+            "unknown node or op 'seq_block_2'; did you mean 'seq_blocks_2'?",
+        ),
+        (
+            {"linear": {"config": {"name": ["integer"], "wieght_width": [4]}}},
+            "unknown integer config key 'wieght_width'; did you mean 'weight_width'?",
+        ),
+        (
+            {"linear": {"config": {"name": ["integer"], "weight_width,weight_frac_width": [[4]]}}},
+            "each choice must list 2 values (weight_width, weight_frac_width), got (4,)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_seeds_fail_before_any_trial(seed, message, context):
     table = {"search_space": {"setup": {"by": "type"}, "seed": seed}}
     with pytest.raises(CarveError) as error:
@@ -85,8 +118,11 @@ def test_bad_seeds_fail_before_any_trial(seed, message, context):
 
 def test_a_seed_missing_keys_the_op_needs_fails_up_front(context):
     # a BatchNorm quantizes its weight: an input-only seed cannot be applied to it
-    seed = {"batch_norm1d": {"config": {"name": ["integer"], "data_in_width": [8],
-                                        "data_in_frac_width": [4]}}}  # fmt: skip
+    seed = {
+        "batch_norm1d": {
+            "config": {"name": ["integer"], "data_in_width": [8], "data_in_frac_width": [4]}
+        }
+    }
     with pytest.raises(CarveError) as error:
         space({"search_space": {"setup": {"by": "type"}, "seed": seed}}, context)
     assert str(error.value).startswith(

@@ -49,33 +49,51 @@ average_bitwidth.direction = "minimize"
     assert spec.runner.split == "val" and spec.runner.num_samples == 512
     assert spec.seed["linear"]["config"]["data_in_frac_width"] == [None]  # "NA" -> None
     assert [(m.name, m.scale, m.direction) for m in spec.metrics] == [
-        ("accuracy", 1.0, "maximize"), ("average_bitwidth", 0.2, "minimize")]  # fmt: skip
+        ("accuracy", 1.0, "maximize"),
+        ("average_bitwidth", 0.2, "minimize"),
+    ]
     assert spec.multi_objective and spec.directions == ["maximize", "minimize"]
 
 
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"strategy": {"setup": {"sampler": "tep"}}},
-         "[search.strategy.setup] sampler: unknown search strategy 'tep'; did you mean 'tpe'?"),
-        ({"search_space": {"name": "graph/quantize/mixed"}},
-         "[search.search_space] name: unknown search space 'graph/quantize/mixed'"),
-        ({"strategy": {"metrics": {"acuracy": {"direction": "maximize"}}}},
-         "unknown search metric 'acuracy'; did you mean 'accuracy'?"),
-        ({"strategy": {"metrics": {"accuracy": {"direction": "max"}}}},
-         "[search.strategy.metrics.accuracy] direction: 'max' is not accepted; "
-         "accepted: maximize, minimize"),
-        ({"strategy": {"setup": {"n_trials": 0}}},
-         "[search.strategy.setup] n_trials must be >= 1, got 0"),
-        ({"strategy": {"setup": {"ntrials": 5}}},
-         "[search.strategy.setup]: unknown key(s) 'ntrials'; accepted: n_jobs, n_trials"),
-        ({"strategy": {"constraints": ["accuracy_drop < 0.01"]}},
-         "'accuracy_drop < 0.01' is not 'METRIC <= NUMBER' or 'METRIC >= NUMBER'"),
-        ({"strategy": {"sw_runner": {"basic_evaluation": {"data_loader": "dev"}}}},
-         "data_loader: 'dev' is not accepted; accepted: val_dataloader"),
+        (
+            {"strategy": {"setup": {"sampler": "tep"}}},
+            "[search.strategy.setup] sampler: unknown search strategy 'tep'; did you mean 'tpe'?",
+        ),
+        (
+            {"search_space": {"name": "graph/quantize/mixed"}},
+            "[search.search_space] name: unknown search space 'graph/quantize/mixed'",
+        ),
+        (
+            {"strategy": {"metrics": {"acuracy": {"direction": "maximize"}}}},
+            "unknown search metric 'acuracy'; did you mean 'accuracy'?",
+        ),
+        (
+            {"strategy": {"metrics": {"accuracy": {"direction": "max"}}}},
+            "[search.strategy.metrics.accuracy] direction: 'max' is not accepted; "
+            "accepted: maximize, minimize",
+        ),
+        (
+            {"strategy": {"setup": {"n_trials": 0}}},
+            "[search.strategy.setup] n_trials must be >= 1, got 0",
+        ),
+        (
+            {"strategy": {"setup": {"ntrials": 5}}},
+            "[search.strategy.setup]: unknown key(s) 'ntrials'; accepted: n_jobs, n_trials",
+        ),
+        (
+            {"strategy": {"constraints": ["accuracy_drop < 0.01"]}},
+            "'accuracy_drop < 0.01' is not 'METRIC <= NUMBER' or 'METRIC >= NUMBER'",
+        ),
+        (
+            {"strategy": {"sw_runner": {"basic_evaluation": {"data_loader": "dev"}}}},
+            "data_loader: 'dev' is not accepted; accepted: val_dataloader",
+        ),
         ({"strategy": {"name": "rl"}}, "[search.strategy] name: 'rl' is not accepted"),
     ],
-)  # fmt: skip
+)
 def test_bad_tables_fail_naming_the_key(table, message):
     with pytest.raises(CarveError) as error:
         parse_search_table(table)
@@ -84,8 +102,9 @@ def test_bad_tables_fail_naming_the_key(table, message):
 
 
 def test_constraints_parse_and_measure_violation():
-    spec = parse_search_table({"strategy": {"constraints": ["accuracy_drop <= 0.01",
-                                                            "model_size >= 100"]}})  # fmt: skip
+    spec = parse_search_table(
+        {"strategy": {"constraints": ["accuracy_drop <= 0.01", "model_size >= 100"]}}
+    )
     drop, size = spec.constraints
     assert str(drop) == "accuracy_drop <= 0.01"
     assert drop.violation(0.005) == pytest.approx(-0.005) and drop.violation(0.03) > 0

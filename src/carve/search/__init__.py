@@ -21,9 +21,18 @@ from typing import Any
 from carve.search.registry import METRICS, RUNNERS, SPACES, STRATEGIES
 
 
-def run(model: str, dataset: str, search: str | Path | dict[str, Any], *,
-        storage: str | None = None, study_name: str | None = None, workers: int = 1,
-        resume: bool = False, search_name: str | None = None, **options: Any):  # fmt: skip
+def run(
+    model: str,
+    dataset: str,
+    search: str | Path | dict[str, Any],
+    *,
+    storage: str | None = None,
+    study_name: str | None = None,
+    workers: int = 1,
+    resume: bool = False,
+    search_name: str | None = None,
+    **options: Any,
+):
     """Run a search and return its trials (a pandas DataFrame, best first).
 
     ``search`` is a TOML file holding a ``[search]`` table or the table itself
@@ -46,9 +55,16 @@ def run(model: str, dataset: str, search: str | Path | dict[str, Any], *,
     config = with_default_project(CarveConfig(model=model, dataset=dataset, **options))
     if config.model_file:
         load_model_file(config.model_file)
-    outcome = run_search(config, table, storage=storage, study_name=study_name,
-                         search_name=search_name, workers=workers, resume=resume,
-                         progress=False)  # fmt: skip
+    outcome = run_search(
+        config,
+        table,
+        storage=storage,
+        study_name=study_name,
+        search_name=search_name,
+        workers=workers,
+        resume=resume,
+        progress=False,
+    )
     return outcome.frame
 
 

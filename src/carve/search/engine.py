@@ -11,7 +11,6 @@ needs in one user attribute (``carve``), so a stored study is self-contained.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -75,36 +74,46 @@ class Budget:
     timeout: float | None = None
 
 
-def optimize(study, setup: SearchSetup, budget: Budget,
-             on_trial: Callable[[int], None] | None = None) -> None:  # fmt: skip
-    """Run trials in this process until the study has ``budget.n_trials`` complete ones."""
+def optimize(
+    study,
+    setup: SearchSetup,
+    budget: Budget,
+    on_trial: Callable[[int], None] | None = None,
+    shared: bool = False,
+) -> None:
+    """Run trials in this process until the study holds ``budget.n_trials`` complete ones.
+
+    ``shared``: other processes work on the study too, so after each trial the
+    count of complete and running trials is read from the storage and the loop
+    stops at the budget (Optuna's ``MaxTrialsCallback`` rule). A trial that
+    raises (or is stopped by Ctrl-C) is marked failed, one killed stays
+    running; ``--resume`` runs the choices of both again.
+    """
     import optuna
 
     from carve.search.strategies import make_sampler
 
-    study.sampler = make_sampler(setup.params, setup.spec,
-                                 constraints_of if setup.spec.constraints else None)  # fmt: skip
-    complete = (optuna.trial.TrialState.COMPLETE,)
-    started = time.monotonic()
-    objective = Objective(setup)
-    while True:
-        done = len(study.get_trials(deepcopy=False, states=complete))
-        running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
-        if done + len(running) >= budget.n_trials:
-            break
-        if budget.timeout is not None and time.monotonic() - started > budget.timeout:
-            break
-        study.optimize(objective, n_trials=1, catch=())
+    study.sampler = make_sampler(
+        setup.params, setup.spec, constraints_of if setup.spec.constraints else None
+    )
+    state = optuna.trial.TrialState
+    counted = (state.COMPLETE, state.RUNNING) if shared else (state.COMPLETE,)
+    taken = len(study.get_trials(deepcopy=False, states=counted))
+    if taken >= budget.n_trials:
+        return
+    done = [len(study.get_trials(deepcopy=False, states=(state.COMPLETE,)))]
+
+    def after_trial(study, trial) -> None:
+        done[0] += trial.state == state.COMPLETE
         if on_trial is not None:
-            on_trial(done + 1)
-        if getattr(study, "_stop_flag", False) or _grid_exhausted(study):
-            break
+            on_trial(done[0])
+        if shared and len(study.get_trials(deepcopy=False, states=counted)) >= budget.n_trials:
+            study.stop()
 
-
-def _grid_exhausted(study) -> bool:
-    import optuna
-
-    sampler = study.sampler
-    if not isinstance(sampler, optuna.samplers.GridSampler):
-        return False
-    return sampler.is_exhausted(study)
+    study.optimize(
+        Objective(setup),
+        n_trials=None if shared else budget.n_trials - taken,
+        timeout=budget.timeout,
+        callbacks=[after_trial],
+        catch=(),
+    )

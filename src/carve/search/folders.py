@@ -40,8 +40,10 @@ def new_folder(root: Path, name: str | None) -> Path:
         try:
             folder.mkdir()
         except FileExistsError:
-            raise CarveError(f"search folder {str(folder)!r} exists; use --resume to continue it "
-                             "or choose another --search-name") from None  # fmt: skip
+            raise CarveError(
+                f"search folder {str(folder)!r} exists; use --resume to continue it "
+                "or choose another --search-name"
+            ) from None
         return folder
     number = (_numbers(root) or [-1])[-1] + 1
     while True:
@@ -75,8 +77,10 @@ def check_identity(folder: Path, identity: dict[str, Any]) -> None:
     stored = json.loads((folder / IDENTITY).read_text())
     changed = sorted(k for k in set(stored) | set(identity) if stored.get(k) != identity.get(k))
     if changed:
-        raise CarveError(f"cannot resume {str(folder)!r}: settings differ from the stored search "
-                         f"in {', '.join(changed)}")  # fmt: skip
+        raise CarveError(
+            f"cannot resume {str(folder)!r}: settings differ from the stored search "
+            f"in {', '.join(changed)}"
+        )
 
 
 def folder_lock(folder: Path):
@@ -87,6 +91,7 @@ def folder_lock(folder: Path):
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        raise CarveError(f"search folder {str(folder)!r} is in use by another carve command") \
-            from None  # fmt: skip
+        raise CarveError(
+            f"search folder {str(folder)!r} is in use by another carve command"
+        ) from None
     return lock

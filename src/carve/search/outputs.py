@@ -75,8 +75,11 @@ def trials_frame(study, spec: SearchSpec):
     rows = []
     for trial in complete_trials(study):
         record = trial.user_attrs.get(ATTRIBUTE, {})
-        row: dict[str, Any] = {"number": trial.number, "best": trial.number in best,
-                               "feasible": feasible(trial)}  # fmt: skip
+        row: dict[str, Any] = {
+            "number": trial.number,
+            "best": trial.number in best,
+            "feasible": feasible(trial),
+        }
         row.update(record.get("software_metrics", {}))
         row.update(record.get("hardware_metrics", {}))
         if spec.multi_objective:
@@ -94,8 +97,9 @@ def trials_frame(study, spec: SearchSpec):
     first = spec.metrics[0]
     column = f"value_{first.name}" if spec.multi_objective else "value"
     ascending = (first.direction if spec.multi_objective else spec.directions[0]) == "minimize"
-    return frame.sort_values(["best", "feasible", column, "number"],
-                             ascending=[False, False, ascending, True]).reset_index(drop=True)  # fmt: skip
+    return frame.sort_values(
+        ["best", "feasible", column, "number"], ascending=[False, False, ascending, True]
+    ).reset_index(drop=True)
 
 
 def best_json(trials: list, spec: SearchSpec) -> dict[str, Any]:
@@ -126,8 +130,7 @@ def transform_config(setup, trial) -> dict[str, Any]:
     for key in ("load_name", "load_type", "data_size", "data_path", "model_file", "seed"):
         value = getattr(config, key)
         if value is not None:
-            data[key] = str(Path(value).resolve()) if key in ("load_name", "model_file") \
-                else value  # fmt: skip
+            data[key] = str(Path(value).resolve()) if key in ("load_name", "model_file") else value
     data.update(jsonable(candidate.config_tables()))
     return data
 
@@ -146,10 +149,13 @@ def write_outputs(folder: Path, study, setup) -> list[Path]:
     if frame.empty:
         return []
     best = best_trials(study, spec)
-    written = [atomic_write_text(folder / "results.csv", frame.to_csv(index=False)),
-               atomic_write_text(folder / "results.md", frame.to_markdown(index=False) + "\n")]  # fmt: skip
-    written.append(atomic_write_text(folder / "best.json",
-                                     json.dumps(best_json(best, spec), indent=4) + "\n"))  # fmt: skip
+    written = [
+        atomic_write_text(folder / "results.csv", frame.to_csv(index=False)),
+        atomic_write_text(folder / "results.md", frame.to_markdown(index=False) + "\n"),
+    ]
+    written.append(
+        atomic_write_text(folder / "best.json", json.dumps(best_json(best, spec), indent=4) + "\n")
+    )
     pareto = frame[frame["best"]]
     written.append(atomic_write_text(folder / "pareto.csv", pareto.to_csv(index=False)))
     written.append(atomic_write_text(folder / "pareto.md", pareto.to_markdown(index=False) + "\n"))

@@ -26,8 +26,9 @@ class SearchProgress(LiveBars):
     def __enter__(self) -> SearchProgress:
         super().__enter__()
         if self._progress is not None:
-            self._task = self._progress.add_task("trials", total=self.total,
-                                                 completed=self._complete())  # fmt: skip
+            self._task = self._progress.add_task(
+                "trials", total=self.total, completed=self._complete()
+            )
             self._progress.refresh()
         return self
 

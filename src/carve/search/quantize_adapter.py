@@ -156,8 +156,9 @@ class QuantizedModels:
     def check(self, name: str, config: dict) -> None:
         """Build ``name``'s quantized layer once: a config the op cannot use fails here."""
         node = self._base_nodes[name]
-        if node.op == "call_module" and not isinstance(self._modules[node.target],
-                                                       QuantizedFunction):  # fmt: skip
+        if node.op == "call_module" and not isinstance(
+            self._modules[node.target], QuantizedFunction
+        ):
             self._quantized(name, node, config)
 
     def _quantized(self, name: str, node, config: dict) -> torch.nn.Module:

@@ -82,8 +82,12 @@ for _name, _direction, _text in [
 def info_table() -> tuple[str, list[str], list[list[str]]]:
     """Rows for ``carve --info search``."""
     rows = []
-    for kind, registry in (("space", SPACES), ("strategy", STRATEGIES), ("runner", RUNNERS),
-                           ("metric", METRICS)):  # fmt: skip
+    for kind, registry in (
+        ("space", SPACES),
+        ("strategy", STRATEGIES),
+        ("runner", RUNNERS),
+        ("metric", METRICS),
+    ):
         for name in registry.names():
             meta = registry.meta(name)
             extra = f" ({meta['direction']})" if "direction" in meta else ""

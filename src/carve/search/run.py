@@ -25,6 +25,7 @@ DEFAULT_TRIALS = 20
 
 @dataclass
 class SearchOutcome:
+    interrupted: bool
     folder: Path
     study_name: str
     frame: Any  # pandas DataFrame, best first
@@ -49,20 +50,36 @@ def budget_for(setup: SearchSetup) -> Budget:
 
 
 def _identity(config, spec_table: dict) -> dict[str, Any]:
-    return {"model": config.model, "dataset": config.dataset, "load_name": config.load_name,
-            "dataset_options": config.dataset_options(), "search": spec_table}  # fmt: skip
+    return {
+        "model": config.model,
+        "dataset": config.dataset,
+        "load_name": config.load_name,
+        "dataset_options": config.dataset_options(),
+        "search": spec_table,
+    }
 
 
 def _retry_interrupted(study) -> int:
-    """Trials left RUNNING by a killed process: mark failed, run their choices again once."""
+    """Trials that never finished (killed: RUNNING; Ctrl-C or error: FAIL) run once more.
+
+    A killed trial is marked failed first; each unfinished trial's choices are
+    enqueued once (``retry_of`` records which), so none is lost and none of
+    the complete ones runs again.
+    """
     import optuna
 
-    stale = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
-    for trial in stale:
-        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
-        study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number},
-                            skip_if_exists=False)  # fmt: skip
-    return len(stale)
+    state = optuna.trial.TrialState
+    trials = study.get_trials(deepcopy=False)
+    retried = {t.user_attrs.get("retry_of") for t in trials}
+    unfinished = [t for t in trials if t.state in (state.RUNNING, state.FAIL)]
+    count = 0
+    for trial in unfinished:
+        if trial.state == state.RUNNING:
+            study._storage.set_trial_state_values(trial._trial_id, state.FAIL)
+        if trial.number not in retried:
+            study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
+            count += 1
+    return count
 
 
 def _worker(payload: dict[str, Any]) -> None:
@@ -83,7 +100,10 @@ def _worker(payload: dict[str, Any]) -> None:
 
     storage = open_storage(payload["storage"], Path(payload["folder"]))
     study = optuna.load_study(study_name=payload["study_name"], storage=storage)
-    optimize(study, setup, Budget(payload["n_trials"], payload["timeout"]))
+    try:
+        optimize(study, setup, Budget(payload["n_trials"], payload["timeout"]), shared=True)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C reaches every worker: stop quietly, the trial stays for --resume
 
 
 def load_search_file(path: str) -> None:
@@ -93,10 +113,20 @@ def load_search_file(path: str) -> None:
     load_model_file(path)
 
 
-def run_search(config, table: dict[str, Any], *, storage: str | None = None,
-               study_name: str | None = None, search_name: str | None = None,
-               workers: int = 1, resume: bool = False, search_file: str | None = None,
-               console=None, progress: bool = True, dataset=None) -> SearchOutcome:  # fmt: skip
+def run_search(
+    config,
+    table: dict[str, Any],
+    *,
+    storage: str | None = None,
+    study_name: str | None = None,
+    search_name: str | None = None,
+    workers: int = 1,
+    resume: bool = False,
+    search_file: str | None = None,
+    console=None,
+    progress: bool = True,
+    dataset=None,
+) -> SearchOutcome:
     """Run (or resume) the search ``table`` (a ``[search]`` dict) for ``config``."""
     import optuna
 
@@ -135,8 +165,12 @@ def run_search(config, table: dict[str, Any], *, storage: str | None = None,
         if opened is None:
             opened = open_storage(storage, folder)
         name = study_name or folder.name
-        study = optuna.create_study(storage=opened, study_name=name, directions=spec.directions,
-                                    load_if_exists=resume or study_name is not None)  # fmt: skip
+        study = optuna.create_study(
+            storage=opened,
+            study_name=name,
+            directions=spec.directions,
+            load_if_exists=resume or study_name is not None,
+        )
         if [d.name.lower() for d in study.directions] != spec.directions:
             raise CarveError(f"study {name!r} in the storage has other directions")
         retried = _retry_interrupted(study) if resume else 0
@@ -149,28 +183,45 @@ def run_search(config, table: dict[str, Any], *, storage: str | None = None,
                 + (f"; {workers} worker processes" if workers > 1 else ""),
                 soft_wrap=True,
             )
-        payload = {"config": {**config.to_dict(), **config.tables}, "table": table,
-                   "storage": storage,
-                   "folder": str(folder), "study_name": name, "n_trials": budget.n_trials,
-                   "timeout": budget.timeout, "search_file": search_file}  # fmt: skip
+        payload = {
+            "config": {**config.to_dict(), **config.tables},
+            "table": table,
+            "storage": storage,
+            "folder": str(folder),
+            "study_name": name,
+            "n_trials": budget.n_trials,
+            "timeout": budget.timeout,
+            "search_file": search_file,
+        }
+        # several processes, or a storage other machines may share: count trials in the storage
+        shared = workers > 1 or remote is not None
         context = multiprocessing.get_context("spawn")
         processes = [context.Process(target=_worker, args=(payload,)) for _ in range(workers - 1)]
         for process in processes:
             process.start()
+        interrupted = False
         try:
             with SearchProgress(console if progress else None, study, budget.n_trials) as bar:
-                optimize(study, setup, budget, on_trial=bar.update)
+                optimize(study, setup, budget, on_trial=bar.update, shared=shared)
+        except KeyboardInterrupt:
+            interrupted = True  # finished trials are stored; write what there is
         finally:
             for process in processes:
                 process.join()
         failed = [p.exitcode for p in processes if p.exitcode != 0]
-        if failed:
+        if failed and not interrupted:
             raise CarveError(f"{len(failed)} worker process(es) failed (exit codes {failed})")
         files = write_outputs(folder, study, setup)
         from carve.search.outputs import trials_frame
 
-        return SearchOutcome(folder, name, trials_frame(study, spec), files,
-                             grid_size([p for p in setup.params if not p.fixed]),
-                             type(study.sampler).__name__)  # fmt: skip
+        return SearchOutcome(
+            interrupted,
+            folder,
+            name,
+            trials_frame(study, spec),
+            files,
+            grid_size([p for p in setup.params if not p.fixed]),
+            type(study.sampler).__name__,
+        )
     finally:
         lock.release()

@@ -52,6 +52,10 @@ class TrainingRunner(EvaluationRunner):
         changes: dict[str, Any] = {"max_epochs": self.spec.max_epochs, "progress": False}
         if self.spec.learning_rate is not None:
             changes["learning_rate"] = self.spec.learning_rate
-        result = train(config.replace(**changes), dataset=self.context.dataset,
-                       model=candidate.model(trainable=True), write_files=False)  # fmt: skip
+        result = train(
+            config.replace(**changes),
+            dataset=self.context.dataset,
+            model=candidate.model(trainable=True),
+            write_files=False,
+        )
         return self.evaluate(result.model)

@@ -39,9 +39,16 @@ class SearchSetup:
         candidate = self.space.candidate(values)
         measured = dict(self.runner.run(candidate))
         measured.update(candidate.costs())
-        names = {*self.spec.objectives, *(c.metric for c in self.spec.constraints),
-                 "accuracy", "loss", "average_bitwidth", "memory_density", "model_size",
-                 "bitops"}  # fmt: skip
+        names = {
+            *self.spec.objectives,
+            *(c.metric for c in self.spec.constraints),
+            "accuracy",
+            "loss",
+            "average_bitwidth",
+            "memory_density",
+            "model_size",
+            "bitops",
+        }
         if not math.isnan(self.metric_context.baseline_accuracy):
             names.add("accuracy_drop")
         metrics = {name: METRICS[name](measured, self.metric_context) for name in sorted(names)}
@@ -79,8 +86,10 @@ def prepare(config, spec: SearchSpec, dataset=None) -> SearchSetup:
     space = SPACES[spec.space](spec, context)
     runner = RUNNERS[spec.runner.name](spec.runner, context)
     if SPACES.meta(spec.space).get("runner") == "basic_train" and not runner.trains:
-        raise CarveError(f"[search.strategy.sw_runner] {spec.runner.name} cannot evaluate "
-                         f"{spec.space}: its candidates are untrained; use basic_train")  # fmt: skip
+        raise CarveError(
+            f"[search.strategy.sw_runner] {spec.runner.name} cannot evaluate "
+            f"{spec.space}: its candidates are untrained; use basic_train"
+        )
     # spaces built on the trained model compare against it (accuracy_drop)
     has_baseline = SPACES.meta(spec.space).get("baseline", False)
     baseline = runner.evaluate(model)["accuracy"] if has_baseline else float("nan")

@@ -19,10 +19,11 @@ runs; errors name the key and what it accepts.
 >>> spec = parse_search_table({"strategy": {"setup": {"sampler": "grid"}}})
 >>> spec.sampler, spec.objectives, spec.multi_objective
 ('grid', ('accuracy', 'average_bitwidth'), True)
->>> parse_search_table({"strategy": {"setup": {"direction": "up"}}})
-Traceback (most recent call last):
-...
-carve.errors.CarveError: [search.strategy.setup] direction: 'up' is not accepted; accepted: maximize, minimize
+>>> try:
+...     parse_search_table({"strategy": {"setup": {"direction": "up"}}})
+... except CarveError as error:
+...     print(error)
+[search.strategy.setup] direction: 'up' is not accepted; accepted: maximize, minimize
 """
 
 from __future__ import annotations
@@ -35,11 +36,19 @@ from typing import Any
 from carve.errors import CarveError, unknown_name_message
 
 DIRECTIONS = ("maximize", "minimize")
-SPLITS = {"val_dataloader": "val", "test_dataloader": "test", "train_dataloader": "train",
-          "val": "val", "test": "test", "train": "train"}  # fmt: skip
+SPLITS = {
+    "val_dataloader": "val",
+    "test_dataloader": "test",
+    "train_dataloader": "train",
+    "val": "val",
+    "test": "test",
+    "train": "train",
+}
 DEFAULT_SPACE = "graph/quantize/mixed_precision_ptq"
-DEFAULT_METRICS = {"accuracy": {"scale": 1.0, "direction": "maximize"},
-                   "average_bitwidth": {"scale": 0.2, "direction": "minimize"}}  # fmt: skip
+DEFAULT_METRICS = {
+    "accuracy": {"scale": 1.0, "direction": "maximize"},
+    "average_bitwidth": {"scale": 0.2, "direction": "minimize"},
+}
 _CONSTRAINT = re.compile(r"^\s*([a-z_]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*$")
 
 
@@ -134,7 +143,9 @@ def _known_keys(table: Mapping, accepted: tuple[str, ...], where: str) -> None:
 def _number(value: Any, where: str, minimum: float | None = None, integer: bool = False):
     kinds = int if integer else int | float
     if isinstance(value, bool) or not isinstance(value, kinds):
-        raise CarveError(f"{where} must be {'an integer' if integer else 'a number'}, got {value!r}")
+        raise CarveError(
+            f"{where} must be {'an integer' if integer else 'a number'}, got {value!r}"
+        )
     if minimum is not None and value < minimum:
         raise CarveError(f"{where} must be >= {minimum:g}, got {value!r}")
     return value
@@ -179,7 +190,7 @@ def _constraints(values: Any, where: str) -> tuple[Constraint, ...]:
     from carve.search.registry import METRICS
 
     if not isinstance(values, list):
-        raise CarveError(f"{where} must be a list like [\"accuracy_drop <= 0.01\"], got {values!r}")
+        raise CarveError(f'{where} must be a list like ["accuracy_drop <= 0.01"], got {values!r}')
     out = []
     for text in values:
         match = _CONSTRAINT.match(text) if isinstance(text, str) else None
@@ -206,12 +217,14 @@ def _runner(strategy: Mapping, space_name: str) -> tuple[RunnerSpec, float]:
     here = f"{where}.sw_runner.{name}"
     if not isinstance(args, Mapping):
         raise CarveError(f"[{here}] must be a table, got {args!r}")
-    _known_keys(args, ("data_loader", "dataloader", "num_samples", "max_epochs", "learning_rate"),
-                here)  # fmt: skip
+    _known_keys(
+        args, ("data_loader", "dataloader", "num_samples", "max_epochs", "learning_rate"), here
+    )
     loader = args.get("dataloader", args.get("data_loader", "val_dataloader"))
     if loader not in SPLITS:
-        raise CarveError(f"[{here}] data_loader: {loader!r} is not accepted; accepted: "
-                         f"{', '.join(SPLITS)}")  # fmt: skip
+        raise CarveError(
+            f"[{here}] data_loader: {loader!r} is not accepted; accepted: {', '.join(SPLITS)}"
+        )
     samples = args.get("num_samples", 512)
     if samples is not None:
         _number(samples, f"[{here}] num_samples", 1, integer=True)
@@ -223,13 +236,26 @@ def _runner(strategy: Mapping, space_name: str) -> tuple[RunnerSpec, float]:
     _known_keys(hardware, ("average_bitwidth",), f"{where}.hw_runner")
     bits = _table(hardware, "average_bitwidth", f"{where}.hw_runner")
     _known_keys(bits, ("compare_to",), f"{where}.hw_runner.average_bitwidth")
-    compare_to = float(_number(bits.get("compare_to", 32), "[search.strategy.hw_runner."
-                               "average_bitwidth] compare_to", 1))  # fmt: skip
+    compare_to = float(
+        _number(
+            bits.get("compare_to", 32), "[search.strategy.hw_runner.average_bitwidth] compare_to", 1
+        )
+    )
     return RunnerSpec(name, SPLITS[loader], samples, epochs, rate), compare_to
 
 
-SETUP_KEYS = ("n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics", "direction",
-              "pkl_ckpt", "save_every_n_trials", "seed", "allow_partial_grid")  # fmt: skip
+SETUP_KEYS = (
+    "n_jobs",
+    "n_trials",
+    "timeout",
+    "sampler",
+    "sum_scaled_metrics",
+    "direction",
+    "pkl_ckpt",
+    "save_every_n_trials",
+    "seed",
+    "allow_partial_grid",
+)
 
 
 def parse_search_table(table: Any) -> SearchSpec:
@@ -241,20 +267,26 @@ def parse_search_table(table: Any) -> SearchSpec:
     _known_keys(table, ("search_space", "strategy"), "search")
     space = _table(table, "search_space", "search")
     _known_keys(space, ("name", "setup", "seed"), "search.search_space")
-    space_name = _registered(SPACES, space.get("name", DEFAULT_SPACE),
-                             "[search.search_space] name")  # fmt: skip
+    space_name = _registered(SPACES, space.get("name", DEFAULT_SPACE), "[search.search_space] name")
     strategy = _table(table, "strategy", "search")
-    _known_keys(strategy, ("name", "eval_mode", "setup", "sw_runner", "hw_runner", "metrics",
-                           "constraints"), "search.strategy")  # fmt: skip
+    _known_keys(
+        strategy,
+        ("name", "eval_mode", "setup", "sw_runner", "hw_runner", "metrics", "constraints"),
+        "search.strategy",
+    )
     if strategy.get("name", "optuna") != "optuna":
-        raise CarveError(f"[search.strategy] name: {strategy['name']!r} is not accepted; "
-                         "accepted: optuna (choose the algorithm with setup.sampler)")  # fmt: skip
+        raise CarveError(
+            f"[search.strategy] name: {strategy['name']!r} is not accepted; "
+            "accepted: optuna (choose the algorithm with setup.sampler)"
+        )
     setup = _table(strategy, "setup", "search.strategy")
     _known_keys(setup, SETUP_KEYS, "search.strategy.setup")
     where = "[search.strategy.setup]"
     if setup.get("n_jobs", 1) != 1:
-        raise CarveError(f"{where} n_jobs: {setup['n_jobs']!r} is not accepted; accepted: 1 "
-                         "(use --workers N for parallel processes)")  # fmt: skip
+        raise CarveError(
+            f"{where} n_jobs: {setup['n_jobs']!r} is not accepted; accepted: 1 "
+            "(use --workers N for parallel processes)"
+        )
     n_trials = setup.get("n_trials")
     if n_trials is not None:
         _number(n_trials, f"{where} n_trials", 1, integer=True)
@@ -271,13 +303,15 @@ def parse_search_table(table: Any) -> SearchSpec:
         n_trials=n_trials,
         timeout=timeout,
         sampler_seed=_number(setup.get("seed", 0), f"{where} seed", integer=True),
-        sum_scaled_metrics=_bool(setup.get("sum_scaled_metrics", False),
-                                 f"{where} sum_scaled_metrics"),  # fmt: skip
+        sum_scaled_metrics=_bool(
+            setup.get("sum_scaled_metrics", False), f"{where} sum_scaled_metrics"
+        ),
         direction=_direction(setup.get("direction", "maximize"), f"{where} direction"),
         metrics=metrics,
         constraints=_constraints(strategy.get("constraints", []), "[search.strategy] constraints"),
         runner=runner,
         compare_to=compare_to,
-        allow_partial_grid=_bool(setup.get("allow_partial_grid", False),
-                                 f"{where} allow_partial_grid"),  # fmt: skip
+        allow_partial_grid=_bool(
+            setup.get("allow_partial_grid", False), f"{where} allow_partial_grid"
+        ),
     )

@@ -44,7 +44,7 @@ def open_storage(url: str | None, folder: Path) -> Any:
 
     url = url or default_url(folder)
     if url == "journal" or url.startswith("journal:"):
-        path = Path(url[len("journal:"):] or folder / "study.journal")  # fmt: skip
+        path = Path(url[len("journal:") :] or folder / "study.journal")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             backend = optuna.storages.journal.JournalFileBackend(str(path))

@@ -96,15 +96,21 @@ class MixedPrecisionSpace:
         setup = dict(spec.space_setup)
         unknown = sorted(set(setup) - set(SETUP_KEYS))
         if unknown:
-            raise CarveError(f"{WHERE}.setup]: unknown key(s) {', '.join(unknown)}; "
-                             f"accepted: {', '.join(SETUP_KEYS)}")  # fmt: skip
+            raise CarveError(
+                f"{WHERE}.setup]: unknown key(s) {', '.join(unknown)}; "
+                f"accepted: {', '.join(SETUP_KEYS)}"
+            )
         self.by = setup.get("by", "name")
         if self.by not in ("name", "type"):
-            raise CarveError(f"{WHERE}.setup] by: {self.by!r} is not accepted; accepted: name, type")
+            raise CarveError(
+                f"{WHERE}.setup] by: {self.by!r} is not accepted; accepted: name, type"
+            )
         self.granularity = setup.get("granularity", "node")
         if self.granularity not in ("node", "type"):
-            raise CarveError(f"{WHERE}.setup] granularity: {self.granularity!r} is not accepted; "
-                             "accepted: node, type")  # fmt: skip
+            raise CarveError(
+                f"{WHERE}.setup] granularity: {self.granularity!r} is not accepted; "
+                "accepted: node, type"
+            )
         graph = context.extras.get("graph") or build_graph(context.model, context.dataset.train.x)
         self.models = QuantizedModels(graph)
         self.seeds = self._parse_seeds(spec.seed)
@@ -137,17 +143,23 @@ class MixedPrecisionSpace:
         for key, entry in seed.items():
             where = f"{WHERE}.seed.{key}"
             if key not in known:
-                raise CarveError(f"{where}]: " + unknown_name_message(
-                    "node or op", key, sorted(set(self.models.nodes) | set(QUANTIZABLE_OPS))
-                ))  # fmt: skip
+                raise CarveError(
+                    f"{where}]: "
+                    + unknown_name_message(
+                        "node or op", key, sorted(set(self.models.nodes) | set(QUANTIZABLE_OPS))
+                    )
+                )
             if not isinstance(entry, Mapping) or set(entry) != {"config"}:
                 raise CarveError(f"{where}] must hold exactly one table, config; got {entry!r}")
             choices = _split_keys(entry["config"], f"{where}.config]")
             if "name" not in choices:
-                raise CarveError(f"{where}.config]: needs name = [format names or \"NA\"]")
+                raise CarveError(f'{where}.config]: needs name = [format names or "NA"]')
             _check_choices(choices, f"{where}.config]")
-            applies = (key == "default" or key in self.models.nodes if self.by == "name"
-                       else key == "default" or key in self.models.nodes.values())  # fmt: skip
+            applies = (
+                key == "default" or key in self.models.nodes
+                if self.by == "name"
+                else key == "default" or key in self.models.nodes.values()
+            )
             if applies:  # MASE files carry seeds for the other mode; they are ignored
                 seeds[key] = choices
         return seeds
