@@ -6,7 +6,6 @@ import json
 
 import optuna
 import pytest
-import torch
 
 from carve.cli.main import main
 from carve.config.toml_io import load_toml

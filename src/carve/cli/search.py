@@ -142,7 +142,9 @@ def run(args: argparse.Namespace) -> int:
     for path in outcome.files:
         console.print(f"Wrote {path}", soft_wrap=True)
     if outcome.interrupted:
-        console.print("Interrupted: finished trials are stored; continue with the same command "
-                      f"and --resume --search-name {outcome.folder.name}")
+        console.print(
+            "Interrupted: finished trials are stored; continue with the same command "
+            f"and --resume --search-name {outcome.folder.name}"
+        )
         return 130
     return 0

@@ -30,13 +30,14 @@ from carve.ir.metadata import get_common, get_mase
 from carve.passes.analysis.avg_bits import COUNTED_OPS, calculate_avg_bits_mg_analysis_pass
 from carve.passes.analysis.flops import flops_analysis_pass
 from carve.passes.transforms.graph_edit import copy_containers, copy_mase_graph, set_submodule
-from carve.passes.transforms.profiled_thresholds import fill_profiled_statistics
+from carve.passes.transforms.profiled_thresholds import fill_profiled_config
 from carve.passes.transforms.quantize import (
     _update_metadata,
     quantizable_op,
     quantize_transform_pass,
 )
 from carve.quant.layers import QuantizedFunction, quantized_module
+from carve.quant.node_config import parse_node_config
 
 
 def build_graph(model: torch.nn.Module, sample: torch.Tensor):
@@ -166,7 +167,7 @@ class QuantizedModels:
         layer = self._cache.get(key)
         if layer is None:
             software = get_mase(self._base_nodes[name]).parameters.get("software", {})
-            filled = fill_profiled_statistics(dict(config), software)
+            filled = fill_profiled_config(parse_node_config(config), software)
             layer = quantized_module(self._modules[node.target], self.nodes[name], filled)
             self._cache[key] = layer.eval()
         return layer

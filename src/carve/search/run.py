@@ -9,6 +9,7 @@ study, and the outputs are written from whatever the storage holds.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,10 +101,9 @@ def _worker(payload: dict[str, Any]) -> None:
 
     storage = open_storage(payload["storage"], Path(payload["folder"]))
     study = optuna.load_study(study_name=payload["study_name"], storage=storage)
-    try:
+    # Ctrl-C reaches every worker: stop quietly, the trial is retried by --resume
+    with contextlib.suppress(KeyboardInterrupt):
         optimize(study, setup, Budget(payload["n_trials"], payload["timeout"]), shared=True)
-    except KeyboardInterrupt:
-        pass  # Ctrl-C reaches every worker: stop quietly, the trial stays for --resume
 
 
 def load_search_file(path: str) -> None:

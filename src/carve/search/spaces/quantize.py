@@ -24,9 +24,8 @@ from typing import Any
 
 from carve.errors import CarveError, unknown_name_message
 from carve.quant.catalog import FORMATS
-from carve.quant.config import spec_from_config
-from carve.quant.layers import QUANTIZABLE_OPS, check_config_keys
-from carve.quant.layers.quantizer import operands_in
+from carve.quant.layers import QUANTIZABLE_OPS
+from carve.quant.node_config import OPERANDS, parse_node_config
 from carve.search.quantize_adapter import QuantizedModels, build_graph, graph_costs, pass_args
 from carve.search.spaces.base import Param, SpaceContext, choice_list, products
 from carve.search.spec import SearchSpec
@@ -77,16 +76,16 @@ def _check_choices(choices: dict[str, tuple[Any, ...]], where: str) -> None:
     for name in names:
         if name is None:
             continue
-        sample = {key: values[0] for key, values in flat.items()} | {"name": name}
-        check_config_keys(sample, where)
-        for operand in operands_in(sample, ("data_in", "weight", "bias", "data_out")):
+        for operand in OPERANDS:
             keys = {k: v for k, v in flat.items() if k.startswith(f"{operand}_")}
-            for combination in products(keys, where):
+            for combination in products(keys, where) if keys else ():
                 try:
-                    spec_from_config({"name": name, **combination}, operand)
+                    parse_node_config({"name": name, **combination})
                 except CarveError as error:
                     shown = ", ".join(f"{k}={v!r}" for k, v in combination.items())
                     raise CarveError(f"{where}: {name} rejects {shown}: {error}") from None
+        sample = {key: values[0] for key, values in flat.items()} | {"name": name}
+        parse_node_config(sample, f"{where} ")  # unknown keys
 
 
 class MixedPrecisionSpace:
