@@ -69,8 +69,7 @@ def test_best_transform_toml_reproduces_the_best_trial_exactly(lab3):
     from carve.data import get_dataset
     from carve.data.base import Split
     from carve.passes import quantize_transform_pass
-    from carve.search.quantize_adapter import build_graph
-    from carve.search.setup import load_model_for
+    from carve.search.setup import build_graph
     from carve.train import evaluate
 
     outcome = lab3
@@ -81,7 +80,7 @@ def test_best_transform_toml_reproduces_the_best_trial_exactly(lab3):
 
     config = CarveConfig.from_dict(written)
     data = get_dataset("jsc-synth", size=config.data_size)
-    graph = build_graph(load_model_for(config, data), data.train.x)
+    graph = build_graph(config, data)
     quantized, _ = quantize_transform_pass(graph, written["passes"]["quantize"])
     rows = Split(data.val.x[:256], data.val.y[:256])
     metrics = evaluate(quantized.model, rows)

@@ -60,6 +60,13 @@ def build_graph(model: torch.nn.Module, sample: torch.Tensor):
     return graph
 
 
+def build_config_graph(config, dataset):
+    """The analysed graph of ``config``'s model (pipeline layer), for one input row."""
+    from carve.pipeline import build_graph as pipeline_graph
+
+    return pipeline_graph(config.replace(batch_size=1), dataset)
+
+
 def quantizable_nodes(graph) -> dict[str, str]:
     """``{node name: mase_op}`` of every node the quantize pass can quantize, in graph order."""
     modules = dict(graph.model.named_modules())

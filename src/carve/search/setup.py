@@ -61,15 +61,12 @@ class SearchSetup:
         }
 
 
-def load_model_for(config, dataset):
-    """The model ``config`` names, with the ``--load`` weights when given."""
-    from carve.models import load_model
-    from carve.train import build_model
+def build_graph(config, dataset):
+    """The pipeline's analysed graph of the model ``config`` names (``--load`` weights or a
+    saved graph), with metadata for one input row, so sizes and BitOPs are per sample."""
+    from carve.search.quantize_adapter import build_config_graph
 
-    model = build_model(config, dataset.info)
-    if config.load_name is not None:
-        load_model(config.load_name, config.load_type, model)
-    return model.eval()
+    return build_config_graph(config, dataset)
 
 
 def prepare(config, spec: SearchSpec, dataset=None) -> SearchSetup:
@@ -81,8 +78,9 @@ def prepare(config, spec: SearchSpec, dataset=None) -> SearchSetup:
 
     torch.set_num_threads(config.num_threads or 1)
     dataset = dataset if dataset is not None else load_dataset(config)
-    model = load_model_for(config, dataset)
-    context = SpaceContext(model=model, dataset=dataset, config=config)
+    graph = build_graph(config, dataset)  # a checkpoint or a saved (quantized) graph folder
+    model = graph.model.eval()
+    context = SpaceContext(model=model, dataset=dataset, config=config, extras={"graph": graph})
     space = SPACES[spec.space](spec, context)
     runner = RUNNERS[spec.runner.name](spec.runner, context)
     if SPACES.meta(spec.space).get("runner") == "basic_train" and not runner.trains:
