@@ -10,6 +10,7 @@ needs in one user attribute (``carve``), so a stored study is self-contained.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,9 +94,11 @@ def optimize(
 
     from carve.search.strategies import make_sampler
 
-    study.sampler = make_sampler(
-        setup.params, setup.spec, constraints_of if setup.spec.constraints else None
-    )
+    spec = setup.spec
+    if shared:  # processes (and machines) on one study must not all draw the same choices
+        seed = hash((os.uname().nodename, os.getpid(), spec.sampler_seed)) % 2**31
+        spec = dataclasses.replace(spec, sampler_seed=seed)
+    study.sampler = make_sampler(setup.params, spec, constraints_of if spec.constraints else None)
     state = optuna.trial.TrialState
     counted = (state.COMPLETE, state.RUNNING) if shared else (state.COMPLETE,)
     taken = len(study.get_trials(deepcopy=False, states=counted))

@@ -51,6 +51,13 @@ def budget_for(setup: SearchSetup) -> Budget:
 
 
 def _identity(config, spec_table: dict) -> dict[str, Any]:
+    """What must match to resume a search: all but the budget (more trials may be asked for)."""
+    import copy
+
+    spec_table = copy.deepcopy(spec_table)
+    setup = spec_table.get("strategy", {}).get("setup", {})
+    for key in ("n_trials", "timeout"):
+        setup.pop(key, None)
     return {
         "model": config.model,
         "dataset": config.dataset,
@@ -83,27 +90,26 @@ def _retry_interrupted(study) -> int:
     return count
 
 
-def _worker(payload: dict[str, Any]) -> None:
-    """A worker process: rebuild the setup, join the study, run trials."""
+def _worker(
+    setup: SearchSetup,
+    parent_storage: Any,
+    url: str | None,
+    folder: Path,
+    study_name: str,
+    budget: Budget,
+) -> None:
+    """A forked worker: the parent's setup (model, graph, rows) as is, its own storage."""
     import optuna
 
-    from carve.config import CarveConfig
-    from carve.models import load_model_file
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    config = CarveConfig.from_dict(payload["config"])
-    if config.model_file:
-        load_model_file(config.model_file)
-    if payload["search_file"]:
-        load_search_file(payload["search_file"])
-    setup = prepare(config, parse_search_table(payload["table"]))
+    engine = getattr(parent_storage, "engine", None)
+    if engine is not None:  # the parent's connections are the parent's: never close them here
+        engine.dispose(close=False)
     from carve.search.storage import open_storage
 
-    storage = open_storage(payload["storage"], Path(payload["folder"]))
-    study = optuna.load_study(study_name=payload["study_name"], storage=storage)
+    study = optuna.load_study(study_name=study_name, storage=open_storage(url, folder))
     # Ctrl-C reaches every worker: stop quietly, the trial is retried by --resume
     with contextlib.suppress(KeyboardInterrupt):
-        optimize(study, setup, Budget(payload["n_trials"], payload["timeout"]), shared=True)
+        optimize(study, setup, budget, shared=True)
 
 
 def load_search_file(path: str) -> None:
@@ -183,20 +189,14 @@ def run_search(
                 + (f"; {workers} worker processes" if workers > 1 else ""),
                 soft_wrap=True,
             )
-        payload = {
-            "config": {**config.to_dict(), **config.tables},
-            "table": table,
-            "storage": storage,
-            "folder": str(folder),
-            "study_name": name,
-            "n_trials": budget.n_trials,
-            "timeout": budget.timeout,
-            "search_file": search_file,
-        }
         # several processes, or a storage other machines may share: count trials in the storage
         shared = workers > 1 or remote is not None
-        context = multiprocessing.get_context("spawn")
-        processes = [context.Process(target=_worker, args=(payload,)) for _ in range(workers - 1)]
+        # fork: workers start at once with the built setup (Linux; torch on one thread)
+        context = multiprocessing.get_context("fork")
+        processes = [
+            context.Process(target=_worker, args=(setup, opened, storage, folder, name, budget))
+            for _ in range(workers - 1)
+        ]
         for process in processes:
             process.start()
         interrupted = False

@@ -3,7 +3,8 @@
 * default (``None``): SQLite ``study.db`` in the search folder (embedded,
   nothing to start; WAL journal, so readers and a few local writers coexist);
 * ``sqlite:///path``, ``postgresql://user@host:port/db``, ``mysql://...``:
-  Optuna's RDB storage (PostgreSQL for many machines);
+  Optuna's RDB storage (PostgreSQL for many machines; plain ``postgresql://``
+  uses psycopg2, ``postgresql+psycopg://`` psycopg 3);
 * ``journal`` or ``journal:PATH``: Optuna's append-only journal file
   (``study.journal`` in the search folder by default), for several local processes.
 """
@@ -55,6 +56,8 @@ def open_storage(url: str | None, folder: Path) -> Any:
     if scheme not in ("sqlite", "postgresql", "mysql"):
         raise CarveError(f"--storage {url!r} is not accepted; accepted: {ACCEPTED}")
     engine: dict[str, Any] = {}
+    if url.startswith("postgresql://"):  # psycopg2, the `search` extra's driver
+        url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
     if scheme == "postgresql":
         engine = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
     elif scheme == "sqlite":

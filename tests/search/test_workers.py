@@ -1,0 +1,192 @@
+"""Many processes on one study (SQLite, journal file, a real PostgreSQL server): every trial
+runs once, none is lost; kill -9 then --resume: no trial lost or run twice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+
+from carve.search.run import run_search
+
+SERVER_USER = "postgres"
+
+
+def _trials(url_or_storage, name: str) -> list:
+    if isinstance(url_or_storage, str) and url_or_storage.startswith("postgresql://"):
+        url_or_storage = "postgresql+psycopg2://" + url_or_storage.removeprefix("postgresql://")
+    return optuna.load_study(study_name=name, storage=url_or_storage).get_trials()
+
+
+def _check_every_trial_ran_once(trials: list, budget: int, workers: int) -> None:
+    state = optuna.trial.TrialState
+    assert all(t.state == state.COMPLETE for t in trials)  # none left running or failed
+    # Optuna's budget rule (as MaxTrialsCallback): at most workers - 1 trials past it
+    assert budget <= len(trials) <= budget + workers - 1
+    assert sorted(t.number for t in trials) == list(range(len(trials)))
+    runners = {t.user_attrs["carve"]["worker"] for t in trials}
+    assert len(runners) == workers  # every process took trials
+    # each trial id was measured by exactly one process: one record per trial
+    assert all("carve" in t.user_attrs for t in trials)
+
+
+@pytest.mark.parametrize("storage", [None, "journal"])
+def test_local_processes_share_one_study(toy_config, by_type, storage):
+    by_type["strategy"]["setup"]["n_trials"] = 8
+    outcome = run_search(toy_config, by_type, storage=storage, workers=2, progress=False)
+    folder = outcome.folder
+    if storage is None:
+        where = f"sqlite:///{folder / 'study.db'}"
+    else:
+        where = optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(folder / "study.journal"))
+        )
+    _check_every_trial_ran_once(_trials(where, outcome.study_name), 8, 2)
+    assert len(outcome.frame) >= 8
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def postgres_url():
+    """A PostgreSQL server in a temp dir (run as an unprivileged user), stopped afterwards."""
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    as_user = [] if os.geteuid() != 0 else ["runuser", "-u", SERVER_USER, "--"]
+    root = Path(tempfile.mkdtemp(prefix="carve-pg-", dir="/tmp"))
+    data = root / "data"
+    if as_user:
+        shutil.chown(root, user=SERVER_USER)
+    port = _free_port()
+    subprocess.run(
+        [*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "carve"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://carve@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_postgresql_workers_share_one_study(toy_config, by_type, postgres_url):
+    by_type["strategy"]["setup"]["n_trials"] = 9
+    outcome = run_search(
+        toy_config, by_type, storage=postgres_url, study_name="shared", workers=3, progress=False
+    )
+    _check_every_trial_ran_once(_trials(postgres_url, "shared"), 9, 3)
+    # a second machine running the same command later joins the study and finds it done
+    again = run_search(
+        toy_config,
+        by_type,
+        storage=postgres_url,
+        study_name="shared",
+        search_name="machine_b",
+        progress=False,
+    )
+    assert len(again.frame) == len(outcome.frame)
+
+
+KILL_CONFIG = """model = "jsc-toy"
+dataset = "jsc-synth"
+data_size = 3000
+[search.search_space.setup]
+by = "type"
+[search.search_space.seed.linear.config]
+name = ["integer"]
+data_in_width = [4, 5, 6, 7, 8]
+data_in_frac_width = ["NA"]
+weight_width = [2, 3, 4, 5, 6, 7, 8]
+weight_frac_width = ["NA"]
+bias_width = [8]
+bias_frac_width = ["NA"]
+[search.strategy.sw_runner.basic_train]
+max_epochs = 1
+[search.strategy.setup]
+sampler = "random"
+n_trials = 400
+"""
+
+
+def test_kill_9_then_resume_loses_no_trial_and_runs_none_twice(toy_checkpoint, tmp_path):
+    # QAT trials (one epoch each) are long enough to kill one mid-way
+    config = tmp_path / "search.toml"
+    config.write_text(KILL_CONFIG)
+    command = [
+        sys.executable,
+        "-m",
+        "carve",
+        "search",
+        "--config",
+        str(config),
+        "--load",
+        toy_checkpoint,
+        "--project-dir",
+        str(tmp_path / "out"),
+        "--project",
+        "p",
+        "--no-progress",
+    ]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    url = f"sqlite:///{tmp_path / 'out/p/software/search/search_0/study.db'}"
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    state = optuna.trial.TrialState
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # some trials complete and one running: kill -9
+        time.sleep(0.2)
+        try:
+            trials = _trials(url, "search_0")
+        except Exception:  # study not created yet
+            continue
+        if (
+            sum(t.state == state.COMPLETE for t in trials) >= 3
+            and trials[-1].state == state.RUNNING
+        ):
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = {t.number: t for t in _trials(url, "search_0")}
+    complete = {n: t for n, t in before.items() if t.state == state.COMPLETE}
+    killed = [n for n, t in before.items() if t.state == state.RUNNING]
+    assert len(killed) == 1 and len(complete) >= 3
+    target = len(complete) + 2  # resume asks for two more trials than were complete
+    done = subprocess.run(
+        [*command, "--resume", "--n-trials", str(target)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 interrupted trial(s) rerun" in done.stdout
+    after = {t.number: t for t in _trials(url, "search_0")}
+    now_complete = [t for t in after.values() if t.state == state.COMPLETE]
+    assert len(now_complete) == target  # none lost
+    for number, trial in complete.items():  # finished trials kept as they were, not rerun
+        assert after[number].user_attrs == trial.user_attrs
+        assert after[number].datetime_complete == trial.datetime_complete
+    retries = [t for t in now_complete if "retry_of" in t.user_attrs]
+    assert [t.user_attrs["retry_of"] for t in retries] == killed  # the killed one, once
+    assert retries[0].params == before[killed[0]].params
+    assert after[killed[0]].state == state.FAIL
