@@ -159,8 +159,9 @@ def write_outputs(folder: Path, study, setup) -> list[Path]:
     pareto = frame[frame["best"]]
     written.append(atomic_write_text(folder / "pareto.csv", pareto.to_csv(index=False)))
     written.append(atomic_write_text(folder / "pareto.md", pareto.to_markdown(index=False) + "\n"))
-    if best:
-        written.append(save_toml(transform_config(setup, best[0]), folder / "best_transform.toml"))
+    transform = transform_config(setup, best[0]) if best else {}
+    if "passes" in transform:  # spaces whose candidates carve transform can rebuild
+        written.append(save_toml(transform, folder / "best_transform.toml"))
     written.append(plot_pareto(folder / "pareto.png", frame, spec))
     written.append(plot_history(folder / "history.png", frame, spec))
     return written

@@ -53,8 +53,9 @@ def build_graph(model: torch.nn.Module, sample: torch.Tensor):
     )
 
     graph, _ = init_metadata_analysis_pass(MaseGraph(model.eval()))
+    (name,) = [node.name for node in graph.nodes if node.op == "placeholder"]
     graph, _ = add_common_metadata_analysis_pass(
-        graph, {"dummy_in": {"x": sample[:1]}, "add_value": False}
+        graph, {"dummy_in": {name: sample[:1]}, "add_value": False}
     )
     graph, _ = add_software_metadata_analysis_pass(graph)
     return graph

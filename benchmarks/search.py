@@ -1,0 +1,151 @@
+"""Search benchmarks: PTQ trials per second, carve vs a MASE-style loop, lab-3 grid wall time.
+
+    python benchmarks/search.py [--trials N] [--data-size ROWS] [--skip-shell]
+
+Sections (each prints its figures and the ratio against its target):
+
+- ``trials/s (512 val rows)``: carve's search loop (sampler + quantized model of
+  the trial + evaluation + costs + storage) on jsc-toy, one thread, random
+  sampler over per-node integer widths; with Optuna's in-memory storage and
+  with the default SQLite storage. Target: >= 50 trials/s.
+- ``trials/s (whole val split)``: the same, every validation row. Target: >= 10/s.
+- ``MASE-style``: per trial a fresh MaseGraph (metadata passes), the quantize
+  pass, and an evaluation loop of 128-row batches, as MASE's runner does;
+  same configs and rows. Prints carve's speed-up.
+- ``lab-3 grid from the shell``: ``carve search --config
+  configs/search/jsc_toy_lab3_grid.toml`` (16 trials, tables and plots), wall
+  time of the whole command. Target: under 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = {
+    "search_space": {
+        "setup": {"by": "type"},
+        "seed": {"default": {"config": {"name": [None]}}, "linear": {"config": {
+            "name": ["integer"], "data_in_width": [4, 6, 8], "data_in_frac_width": [None],
+            "weight_width": [2, 3, 4, 6, 8], "weight_frac_width": [None],
+            "bias_width": [8], "bias_frac_width": [None]}}},
+    },
+    "strategy": {"setup": {"sampler": "random"},
+                 "sw_runner": {"basic_evaluation": {"num_samples": 512}}},
+}  # fmt: skip
+
+
+def carve_rate(config, num_samples, trials: int, storage) -> tuple[float, list]:
+    """Trials/s of carve's loop; also returns the sampled values (for the MASE loop)."""
+    from carve.search.engine import Budget, optimize
+    from carve.search.setup import prepare
+    from carve.search.spec import parse_search_table
+
+    table = {**TABLE, "strategy": {**TABLE["strategy"], "sw_runner": {
+        "basic_evaluation": {"num_samples": num_samples}}}}  # fmt: skip
+    setup = prepare(config, parse_search_table(table))
+    study = optuna.create_study(storage=storage, directions=setup.spec.directions)
+    optimize(study, setup, Budget(3))  # warm-up: caches, first-call costs
+    start = time.perf_counter()
+    optimize(study, setup, Budget(3 + trials))
+    seconds = time.perf_counter() - start
+    values = [t.user_attrs["carve"]["sampled_config"] for t in study.trials[3:]]
+    return trials / seconds, [(setup, v) for v in values]
+
+
+def mase_style_rate(config, dataset, samples: list, num_samples) -> float:
+    """Fresh graph + metadata + quantize pass + 128-row batch loop per trial."""
+    from carve.passes import quantize_transform_pass
+    from carve.search.quantize_adapter import pass_args
+    from carve.search.setup import build_graph
+
+    rows = len(dataset.val) if num_samples is None else num_samples
+    x, y = dataset.val.x[:rows], dataset.val.y[:rows]
+    start = time.perf_counter()
+    for setup, values in samples:
+        graph = build_graph(config, dataset)
+        configs = setup.space.node_configs({k: tuple(v) if isinstance(v, list) else v
+                                            for k, v in values.items()})  # fmt: skip
+        quantized, _ = quantize_transform_pass(graph, pass_args(configs))
+        model = quantized.model.eval()
+        correct, loss = 0, 0.0
+        with torch.no_grad():
+            for begin in range(0, rows, 128):
+                logits = model(x[begin : begin + 128])
+                loss += torch.nn.functional.cross_entropy(logits, y[begin : begin + 128],
+                                                          reduction="sum").item()  # fmt: skip
+                correct += (logits.argmax(1) == y[begin : begin + 128]).sum().item()
+    return len(samples) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument(
+        "--data-size", type=int, default=None, help="jsc-synth rows (default: the full 830,000)"
+    )
+    parser.add_argument("--skip-shell", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    from carve.config import CarveConfig
+    from carve.data import get_dataset
+    from carve.models import get_model
+
+    tmp = Path(tempfile.mkdtemp(prefix="carve-search-bench-"))
+    dataset = get_dataset("jsc-synth", **({"size": args.data_size} if args.data_size else {}))
+    torch.manual_seed(0)
+    checkpoint = tmp / "jsc-toy.pt"
+    torch.save(get_model("jsc-toy", dataset_info=dataset.info).state_dict(), checkpoint)
+    config = CarveConfig(model="jsc-toy", dataset="jsc-synth", data_size=args.data_size,
+                         load_name=str(checkpoint), project_dir=str(tmp), project="b",
+                         progress=False, num_threads=1)  # fmt: skip
+    print(
+        f"jsc-toy, jsc-synth validation split {len(dataset.val):,} rows, one thread, "
+        f"{args.trials} trials per figure"
+    )
+    sqlite = f"sqlite:///{tmp / 'bench.db'}"
+    for label, rows, target in (("512 val rows", 512, 50), ("whole val split", None, 10)):
+        memory, samples = carve_rate(config, rows, args.trials, None)
+        from carve.search.storage import open_storage
+
+        stored, _ = carve_rate(config, rows, args.trials, open_storage(sqlite, tmp))
+        mase = mase_style_rate(config, dataset, samples[: max(10, args.trials // 5)], rows)
+        print(
+            f"trials/s ({label}): carve in-memory storage {memory:7.1f}  "
+            f"SQLite storage {stored:7.1f}  MASE-style loop {mase:6.1f}  "
+            f"carve/MASE {memory / mase:5.1f}x  target >= {target}/s: "
+            f"{'met' if stored >= target else 'not met'} with SQLite, "
+            f"{'met' if memory >= target else 'not met'} in memory"
+        )
+    if not args.skip_shell:
+        grid = ROOT / "configs/search/jsc_toy_lab3_grid.toml"
+        command = ["carve", "search", "--config", str(grid),
+                   "--load", str(checkpoint), "--project-dir", str(tmp), "--project", "shell",
+                   "--no-progress"]  # fmt: skip
+        if args.data_size:
+            command += ["--data-size", str(args.data_size)]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        wall = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch, optuna, pandas, matplotlib.pyplot"],
+                       check=True)  # fmt: skip
+        imports = time.perf_counter() - start
+        print(
+            f"lab-3 4x4 grid from the shell (16 trials, tables, plots): {wall:.1f} s wall "
+            f"(of which ~{imports:.1f} s is starting Python and importing torch, optuna, "
+            f"pandas, matplotlib); target < 5 s: {'met' if wall < 5 else 'not met'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
