@@ -181,9 +181,11 @@ def run_search(
             raise CarveError(f"study {name!r} in the storage has other directions")
         retried = _retry_interrupted(study) if resume else 0
         if console is not None:
-            size = grid_size([p for p in setup.params if not p.fixed])
+            sampled = [p for p in setup.params if not p.fixed]
+            size = grid_size(sampled)
             console.print(
-                f"Search folder: {folder}\nSpace {spec.space}: {len(setup.params)} parameter(s), "
+                f"Search folder: {folder}\nSpace {spec.space}: {len(sampled)} sampled "
+                f"parameter(s), "
                 f"{size:,} point(s); sampler {spec.sampler}; {budget.n_trials} trial(s)"
                 + (f"; {retried} interrupted trial(s) rerun" if retried else "")
                 + (f"; {workers} worker processes" if workers > 1 else ""),
