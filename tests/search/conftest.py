@@ -112,7 +112,7 @@ def toy_config(toy_checkpoint, tmp_path):
 def lab3(toy_checkpoint, tmp_path_factory):
     """One lab-3 grid search (SearchOutcome), shared by the tests reading its outputs."""
     from carve.config import CarveConfig
-    from carve.search.run import run_search
+    from carve.search.session import run_search
 
     config = CarveConfig(
         model="jsc-toy",

@@ -8,7 +8,7 @@ from torch import nn
 
 from carve.config import CarveConfig
 from carve.errors import CarveError
-from carve.search.run import run_search
+from carve.search.session import run_search
 from carve.search.spaces.architecture import build_mlp
 
 TABLE = {

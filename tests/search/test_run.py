@@ -10,7 +10,7 @@ import pytest
 from carve.cli.main import main
 from carve.config.toml_io import load_toml
 from carve.errors import CarveError
-from carve.search.run import run_search
+from carve.search.session import run_search
 
 
 def test_lab3_grid_runs_every_point_once_and_writes_outputs(lab3):
@@ -209,3 +209,42 @@ def test_cli_bad_sampler_is_one_line_exit_2(toy_checkpoint, tmp_path, capsys):
         "'bayes'; Known search strategys: grid, nsgaii, nsgaiii, qmc, random, tpe\n"
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_python_api_returns_the_trials_best_first(toy_checkpoint, by_type, tmp_path):
+    import carve.search
+
+    by_type["strategy"]["setup"]["n_trials"] = 2
+    frame = carve.search.run("jsc-toy", "jsc-synth", by_type, load_name=toy_checkpoint,
+                             data_size=3000, project_dir=str(tmp_path), project="api")  # fmt: skip
+    assert list(frame["number"].sort_values()) == [0, 1]
+    assert bool(frame["best"].iloc[0])
+    assert (tmp_path / "api" / "software" / "search" / "search_0" / "best.json").is_file()
+
+
+def test_info_lists_the_search_registries(capsys):
+    assert main(["--info", "search"]) == 0
+    out = capsys.readouterr().out
+    for name in ("graph/quantize/mixed_precision", "graph/architecture/jsc_mlp", "nsgaiii",
+                 "basic_train", "memory_density"):  # fmt: skip
+        assert name in out
+
+
+def test_a_space_from_a_user_file(toy_config, by_type, tmp_path):
+    from carve.search import SPACES
+
+    path = tmp_path / "my_space.py"
+    path.write_text(
+        "from carve.search import SPACES\n"
+        "from carve.search.spaces.quantize import MixedPrecisionSpace\n\n\n"
+        "@SPACES.register('my/linear_only', description='test', runner='basic_evaluation')\n"
+        "class LinearOnly(MixedPrecisionSpace):\n"
+        "    pass\n"
+    )
+    by_type["search_space"]["name"] = "my/linear_only"
+    by_type["strategy"]["setup"]["n_trials"] = 2
+    try:
+        outcome = run_search(toy_config, by_type, search_file=str(path), progress=False)
+        assert len(outcome.frame) == 2
+    finally:
+        SPACES._entries.pop("my/linear_only", None)

@@ -16,7 +16,7 @@ from pathlib import Path
 import optuna
 import pytest
 
-from carve.search.run import run_search
+from carve.search.session import run_search
 
 SERVER_USER = "postgres"
 

@@ -117,7 +117,7 @@ def _best_table(frame, spec_metrics: list[str]):
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, prepare_config, print_header
-    from carve.search.run import run_search
+    from carve.search.session import run_search
     from carve.search.spec import parse_search_table
 
     config = prepare_config(args)

@@ -44,7 +44,7 @@ def run(
     from carve.config.toml_io import load_toml
     from carve.errors import CarveError
     from carve.models import load_model_file
-    from carve.search.run import run_search
+    from carve.search.session import run_search
 
     table = search
     if isinstance(search, str | Path):
