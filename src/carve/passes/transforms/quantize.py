@@ -85,6 +85,17 @@ def quantizable_op(node: fx.Node, modules: dict) -> str | None:
     return op if node.target in entry.fx_targets else None
 
 
+def quantizable_nodes(graph: MaseGraph, modules: dict | None = None) -> dict[str, str]:
+    """``{node name: mase_op}`` of every node the pass can quantize, in graph order."""
+    modules = dict(graph.model.named_modules()) if modules is None else modules
+    found = {}
+    for node in graph.nodes:
+        op = quantizable_op(node, modules)
+        if op is not None:
+            found[node.name] = op
+    return found
+
+
 def _check_keys_match(args: QuantizeArgs, names: dict[str, str]) -> None:
     """Every key of ``args`` selects at least one quantizable node."""
     for key in args.entries:
@@ -142,11 +153,7 @@ def quantize_transform_pass(
     if not args.in_place:
         graph = copy_mase_graph(graph)
     modules = dict(graph.model.named_modules())
-    names = {}
-    for node in graph.nodes:
-        op = quantizable_op(node, modules)
-        if op is not None:
-            names[node.name] = op
+    names = quantizable_nodes(graph, modules)
     _check_keys_match(args, names)
 
     plan = []
