@@ -12,6 +12,8 @@ _A = "carve.passes.analysis"
 _I = "carve.passes.interface"
 _T = "carve.passes.transforms"
 _Q = "carve.passes.analysis.quantization"
+_P = "carve.passes.transforms.prune.prune"
+_PA = "carve.passes.analysis.pruning"
 
 PASS_CATALOG: list[tuple[str, str, str, str]] = [
     ("init_metadata", f"{_A}.init_metadata:init_metadata_analysis_pass", "analysis",
@@ -55,4 +57,16 @@ PASS_CATALOG: list[tuple[str, str, str, str]] = [
      "analysis", "per-node table and histogram of what quantization changed (CSV)"),
     ("verify_quantization", f"{_Q}.verify:verify_quantization_analysis_pass", "analysis",
      "prove weights/activations lie on the format grid; integer-only reference run"),
+    ("prune", f"{_P}:prune_transform_pass", "transform",
+     "mask weights (parametrize) / activations (pre-hooks): local|global, element|channel|kernel"),
+    ("prune_detach_hook", f"{_P}:prune_detach_hook_transform_pass", "transform",
+     "bake pruning masks into the weights, remove activation hooks"),
+    ("add_pruning_metadata", f"{_PA}.measure:add_pruning_metadata_analysis_pass", "analysis",
+     "measured weight/activation sparsity of each prunable node into metadata"),
+    ("add_natural_sparsity", f"{_PA}.measure:add_natural_sparsity_metadata_analysis_pass",
+     "analysis", "density (non-zero fraction) of weights and inputs of Linear/Conv nodes"),
+    ("hook_inspection", f"{_PA}.hooks:hook_inspection_analysis_pass", "analysis",
+     "forward / pre-forward / backward hooks on the graph's modules"),
+    ("report_sparsity", f"{_PA}.report:report_sparsity_analysis_pass", "analysis",
+     "per-node sparsity, non-zero MACs/BitOPs and sparse storage: table, CSV, bar plot"),
 ]  # fmt: skip
