@@ -1,4 +1,4 @@
-"""Prune passes: exact sparsity, channel/kernel groups, errors, save/load, detach, prune+quantize."""
+"""Prune passes: exact sparsity, channel/kernel groups, errors, save/load, detach, quantize."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_local_l1_keeps_the_largest_magnitudes_numpy_reference(make_graph):
     for name, weight in _weights(pruned).items():
         flat = np.abs(before[name]).ravel()
         keep = np.zeros(flat.size, bool)
-        keep[np.argsort(flat, kind="stable")[round(0.6 * flat.size):]] = True
+        keep[np.argsort(flat, kind="stable")[round(0.6 * flat.size) :]] = True
         np.testing.assert_array_equal(weight.numpy().ravel() != 0, keep)
         np.testing.assert_array_equal(weight.numpy().ravel()[keep], before[name].ravel()[keep])
 
@@ -83,7 +83,9 @@ def test_channel_pruning_removes_whole_output_channels_and_next_layer_runs(make_
     rows = (layer.weight == 0).all(dim=1)
     assert int(rows.sum()) == 32 and int((layer.weight == 0).sum()) == 32 * 16
     norms = graph.modules["module_list.2"].weight.detach().norm(dim=1)
-    assert set(torch.argsort(norms, stable=True)[:32].tolist()) == set(rows.nonzero().flatten().tolist())
+    assert set(torch.argsort(norms, stable=True)[:32].tolist()) == set(
+        rows.nonzero().flatten().tolist()
+    )
     assert torch.all(layer.bias[rows] == 0)
     x = torch.randn(7, 16)
     pruned.model.eval()
@@ -101,8 +103,9 @@ def test_kernel_granularity_on_conv_and_clear_error_on_linear(make_graph):
     assert int(kernels.sum()) == round(0.5 * kernels.numel())
     assert int((weight == 0).sum()) == int(kernels.sum()) * 9
     with pytest.raises(CarveError, match="granularity 'kernel' applies to conv weights"):
-        prune_transform_pass(make_graph("jsc-s"), {"weight": {"sparsity": 0.5,
-                                                              "granularity": "kernel"}})
+        prune_transform_pass(
+            make_graph("jsc-s"), {"weight": {"sparsity": 0.5, "granularity": "kernel"}}
+        )
 
 
 @pytest.mark.parametrize(
@@ -110,9 +113,15 @@ def test_kernel_granularity_on_conv_and_clear_error_on_linear(make_graph):
     [
         ({"sparsity": -0.1}, r"weight.sparsity must be in \[0, 1\] .* got -0.1"),
         ({"sparsity": 1.5}, r"weight.sparsity must be in \[0, 1\] .* got 1.5"),
-        ({"sparsity": {"module_list_3": 0.5}}, r"weight.sparsity \(Linear/Conv nodes only\): "
-         "unknown prunable node 'module_list_3'; did you mean"),
-        ({"sparsity": 0.5, "method": "l1-nrom"}, "unknown method 'l1-nrom'; did you mean 'l1-norm'"),
+        (
+            {"sparsity": {"module_list_3": 0.5}},
+            r"weight.sparsity \(Linear/Conv nodes only\): "
+            "unknown prunable node 'module_list_3'; did you mean",
+        ),
+        (
+            {"sparsity": 0.5, "method": "l1-nrom"},
+            "unknown method 'l1-nrom'; did you mean 'l1-norm'",
+        ),
         ({"sparsity": 0.5, "granularity": "row"}, "unknown granularity 'row'"),
         ({"sparsity": 0.5, "scope": "layer"}, "unknown scope 'layer'.*Known scopes: global, local"),
         ({"sparsity": {"module_list_2": 0.5}, "scope": "global"}, "per-node sparsity dict needs"),
@@ -158,7 +167,7 @@ def test_masks_survive_save_load_and_detach(make_graph, tmp_path):
 
 def test_activation_pruning_masks_inputs_per_sample_then_detach_removes_hooks(make_graph):
     graph = make_graph("jsc-s")
-    pruned, info = prune_transform_pass(graph, {"activation": {"sparsity": 0.5}})
+    pruned, _ = prune_transform_pass(graph, {"activation": {"sparsity": 0.5}})
     layer = pruned.modules["module_list.5"]
     x = torch.randn(6, 64)
     expected = x.clone()
@@ -173,11 +182,13 @@ def test_activation_pruning_masks_inputs_per_sample_then_detach_removes_hooks(ma
 
 
 def test_global_activation_needs_values_or_threshold(make_graph):
-    with pytest.raises(CarveError, match="add_value=True first, or give activation.threshold"):
-        prune_transform_pass(make_graph("jsc-s"), {"activation": {"sparsity": 0.5,
-                                                                  "scope": "global"}})
-    pruned, info = prune_transform_pass(
-        make_graph("jsc-s"), {"activation": {"sparsity": 0.5, "scope": "global", "threshold": 0.3}})
+    with pytest.raises(CarveError, match=r"add_value=True first, or give activation\.threshold"):
+        prune_transform_pass(
+            make_graph("jsc-s"), {"activation": {"sparsity": 0.5, "scope": "global"}}
+        )
+    pruned, _ = prune_transform_pass(
+        make_graph("jsc-s"), {"activation": {"sparsity": 0.5, "scope": "global", "threshold": 0.3}}
+    )
     x = torch.tensor([[0.2, -0.5] * 32])
     pruned.modules["module_list.5"](x)
     assert pruned.modules["module_list.5"].activation_mask.tolist() == [[False, True] * 32]

@@ -54,7 +54,9 @@ def effective_weight(module: torch.nn.Module) -> torch.Tensor:
     return quantizer(weight) if quantizer is not None else weight
 
 
-def count_zeros(graph: Any, dummy_in: dict[str, Any] | None, pass_name: str) -> dict[str, LayerCount]:
+def count_zeros(
+    graph: Any, dummy_in: dict[str, Any] | None, pass_name: str
+) -> dict[str, LayerCount]:
     """Per prunable node: zeros of the effective weight and (with ``dummy_in``) of its input."""
     layers = prunable_layers(graph)
     counts = {name: LayerCount() for name in layers}

@@ -10,7 +10,7 @@ assumption (:data:`SPARSE_STORAGE`): a tensor with zeros is stored as a bitmask
 
 >>> entry = {"type": "integer", "precision": [4, 2], "shape": [8, 8], "sparsity": 0.75}
 >>> stored_bits(entry, 64), nonzero_fraction(entry)
-(112.0, 0.25)
+(128.0, 0.25)
 >>> stored_bits({"precision": [4, 2], "sparsity": 0.1}, 64)  # bitmask would not pay off
 256.0
 """

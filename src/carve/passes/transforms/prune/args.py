@@ -36,8 +36,8 @@ PASS = "prune_transform_pass"
 SCOPES = ("local", "global")
 METHOD_ALIASES = {"random": "random", "l1-norm": "l1-norm", "l1": "l1-norm",
                   "l2-norm": "l2-norm", "l2": "l2-norm"}  # fmt: skip
-GRANULARITY_ALIASES = {"elementwise": "elementwise", "element": "elementwise",
-                       "channel": "channel", "channelwise": "channel", "kernel": "kernel"}  # fmt: skip
+GRANULARITY_ALIASES = {"elementwise": "elementwise", "element": "elementwise", "kernel": "kernel",
+                       "channel": "channel", "channelwise": "channel"}  # fmt: skip
 SPEC_KEYS = ("sparsity", "scope", "granularity", "method", "seed", "threshold")
 TOP_KEYS = ("weight", "activation", "in_place")
 
@@ -126,8 +126,9 @@ def parse_spec(data: Any, target: str) -> PruneSpec:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise CarveError(f"{where}.seed must be an integer, got {seed!r}")
     threshold = data.get("threshold")
-    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold,
-                                                                                int | float)):
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, int | float)
+    ):
         raise CarveError(f"{where}.threshold must be a number, got {threshold!r}")
     if isinstance(sparsity, dict) and scope == "global":
         raise CarveError(
@@ -146,9 +147,7 @@ def parse_prune_args(pass_args: Any) -> PruneArgs:
         raise CarveError(f"{PASS}: pass_args must be a dict, got {type(pass_args).__name__}")
     unknown = [k for k in pass_args if k not in TOP_KEYS]
     if unknown:
-        raise CarveError(
-            f"{PASS}: " + unknown_name_message("pass_args key", unknown[0], TOP_KEYS)
-        )
+        raise CarveError(f"{PASS}: " + unknown_name_message("pass_args key", unknown[0], TOP_KEYS))
     if "weight" not in pass_args and "activation" not in pass_args:
         raise CarveError(f"{PASS}: pass_args need a 'weight' and/or an 'activation' table")
     in_place = pass_args.get("in_place", False)

@@ -120,10 +120,9 @@ def gradual_pruning(graph: Any, table: Any, max_epochs: int) -> GradualPruning:
 
     if not isinstance(table, dict):
         raise CarveError("[prune] must be a table: the prune pass_args plus [prune.schedule]")
-    pass_args = {k: v for k, v in table.items() if k != "schedule"}
-    args = parse_prune_args(pass_args)
-    if args.weight is None:
+    if "weight" not in table:
         raise CarveError("[prune] needs a [prune.weight] table to schedule (sparsity, method...)")
+    args = parse_prune_args({k: v for k, v in table.items() if k != "schedule"})
     schedule = parse_schedule(table.get("schedule", {}), max_epochs)
     start = args.weight.with_sparsity(schedule.target(args.weight, 0))
     start_args = {**args.as_pass_args(), "weight": start.as_dict(), "in_place": True}
