@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         steps = ", ".join(f"epoch {e + 1}: {s:.1%}" for e, s in hook.history
                           if isinstance(s, float))  # fmt: skip
         console.print(f"Gradual pruning, weight sparsity targets: {steps or 'per node'}")
-    from carve.passes.transforms.qat import save_trained_graph
+    from carve.pipeline.qat import save_trained_graph
 
     graph_dir = save_trained_graph(result.model, result.output_dir)
     if graph_dir is not None:

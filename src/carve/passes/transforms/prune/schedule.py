@@ -138,7 +138,7 @@ def prune_for_training(model: Any, table: Any, model_name: str, dataset: Any,
     from carve.ir import GraphRecipe, MaseGraph
     from carve.models.registry import _info_dict
     from carve.passes import add_common_metadata_analysis_pass, init_metadata_analysis_pass
-    from carve.passes.transforms.qat import GRAPH_ATTRIBUTE
+    from carve.pipeline.qat import GRAPH_ATTRIBUTE
 
     graph = getattr(model, GRAPH_ATTRIBUTE, None)  # --load of a saved graph (QAT)
     if graph is None:
