@@ -56,6 +56,7 @@ def open_storage(url: str | None, folder: Path) -> Any:
     if scheme not in ("sqlite", "postgresql", "mysql"):
         raise CarveError(f"--storage {url!r} is not accepted; accepted: {ACCEPTED}")
     engine: dict[str, Any] = {}
+    given = url
     if url.startswith("postgresql://"):  # psycopg2, the `search` extra's driver
         url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
     if scheme == "postgresql":
@@ -67,7 +68,7 @@ def open_storage(url: str | None, folder: Path) -> Any:
         storage = optuna.storages.RDBStorage(url, engine_kwargs=engine)
     except Exception as error:  # driver/connection errors differ per database
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CarveError(f"--storage {_redact(url)}: cannot reach the database: {reason}") from None
+        raise CarveError(f"--storage {_redact(given)}: cannot reach the database: {reason}") from None
     if scheme == "sqlite":
         _sqlite_pragmas(storage, url.removeprefix("sqlite:///"))
     return storage
