@@ -68,7 +68,8 @@ def open_storage(url: str | None, folder: Path) -> Any:
         storage = optuna.storages.RDBStorage(url, engine_kwargs=engine)
     except Exception as error:  # driver/connection errors differ per database
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CarveError(f"--storage {_redact(given)}: cannot reach the database: {reason}") from None
+        where = _redact(given)
+        raise CarveError(f"--storage {where}: cannot reach the database: {reason}") from None
     if scheme == "sqlite":
         _sqlite_pragmas(storage, url.removeprefix("sqlite:///"))
     return storage
