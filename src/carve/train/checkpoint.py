@@ -7,7 +7,9 @@ with ``torch.load(weights_only=True)``:
 ``scheduler``, ``epoch`` (epochs completed), ``global_step`` (optimizer steps),
 ``rng`` (torch, shuffling generator, Python and NumPy states), ``history``
 (per-epoch metrics), ``best_val_loss``, ``config`` (the effective config) and
-``tensorboard_version``. Files are written atomically.
+``tensorboard_version``, and ``digest``: a content hash of all the rest,
+checked on every load (a flipped bit is an error naming the file, not a
+silently wrong model). Files are written atomically.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.fileio import atomic_torch_save
-from carve.models.load import CARVE_FORMAT, is_carve_checkpoint, safe_torch_load
+from carve.models.load import (
+    CARVE_FORMAT,
+    DIGEST_KEY,
+    check_carve_checkpoint,
+    checkpoint_digest,
+    is_carve_checkpoint,
+    safe_torch_load,
+)
 
 VERSION = 1
 
@@ -95,8 +104,13 @@ def _owned_state_dict(model) -> dict[str, Any]:
 
 
 def save_checkpoint(checkpoint: dict[str, Any], path: str | Path) -> Path:
-    """Write ``checkpoint`` atomically (a kill mid-save leaves the previous file)."""
-    return atomic_torch_save(checkpoint, path)
+    """Write ``checkpoint`` atomically, with its content hash (checked when it is read back).
+
+    A kill mid-save leaves the previous file.
+    """
+    stamped = {k: v for k, v in checkpoint.items() if k != DIGEST_KEY}
+    stamped[DIGEST_KEY] = checkpoint_digest(stamped)
+    return atomic_torch_save(stamped, path)
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -109,4 +123,4 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
             f"{str(path)!r} has checkpoint version {checkpoint.get('version')}, "
             f"this carve reads version {VERSION}"
         )
-    return checkpoint
+    return check_carve_checkpoint(checkpoint, path)

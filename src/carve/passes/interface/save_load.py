@@ -10,6 +10,9 @@ A saved graph is a folder:
 * ``metadata.safetensors`` + ``metadata.json`` - every node's metadata
   (tensor values in the safetensors file, everything else in JSON).
 
+Each safetensors file carries the content hash of its tensors in its header
+(``carve_digest``), checked on load: a flipped bit is an error naming the file.
+
 Loading rebuilds the model (from the registry, or from the ``graph`` you
 pass), replays the recorded transforms, loads the weights strictly and puts
 the metadata back. Any layer that changes a graph's modules (e.g.
@@ -25,9 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors import safe_open
+from safetensors.torch import save
 
+from carve.digest import arrays_digest
 from carve.errors import CarveError
+from carve.fileio import atomic_write_bytes
 from carve.ir.graph import GraphRecipe, MaseGraph
 from carve.ir.metadata import MaseMetadata
 from carve.passes.interface.codec import decode, encode
@@ -52,10 +58,35 @@ class LoadArgs:
     load_dir: str
 
 
+DIGEST_KEY = "carve_digest"  # safetensors metadata entry: content hash of the tensors
+
+
 def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    save_file({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}, str(temp))
-    temp.replace(path)
+    """Write ``tensors`` atomically with their content hash in the safetensors header."""
+    owned = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
+    atomic_write_bytes(path, save({**owned}, metadata={DIGEST_KEY: arrays_digest(owned)}))
+
+
+def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a saved graph's safetensors file, checked against their stored hash."""
+    if path.is_dir():
+        raise CarveError(f"{path} is a directory; expected the safetensors file of a saved graph")
+    try:
+        with safe_open(str(path), framework="pt") as file:
+            stored = (file.metadata() or {}).get(DIGEST_KEY)
+            tensors = {name: file.get_tensor(name) for name in file.keys()}  # noqa: SIM118
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # SafetensorError: truncated, garbage, bad header
+        raise CarveError(
+            f"{path} is truncated or not a safetensors file ({str(error).splitlines()[0]})"
+        ) from None
+    if stored is not None and stored != arrays_digest(tensors):
+        raise CarveError(
+            f"{path} is corrupt: its tensors no longer match the hash stored when the graph "
+            "was saved (a flipped bit, an edit or a bad copy)"
+        )
+    return tensors
 
 
 def _input_shapes(graph) -> dict:
@@ -101,10 +132,15 @@ def save_mase_graph_interface_pass(graph, pass_args=None):
 
 
 def _read(folder: Path) -> tuple[dict, dict, dict[str, torch.Tensor]]:
+    if folder.exists() and not folder.is_dir():
+        raise CarveError(
+            f"{folder} is a file; expected a saved graph folder (recipe.json, metadata.json, "
+            "*.safetensors inside, as save_mase_graph_interface_pass writes it)"
+        )
     try:
         document = json.loads((folder / "recipe.json").read_text())
         metadata = json.loads((folder / "metadata.json").read_text())
-        side = load_file(str(folder / "metadata.safetensors"))
+        side = _load_tensors(folder / "metadata.safetensors")
     except FileNotFoundError as error:
         raise CarveError(
             f"{folder} is not a saved carve graph: {error.filename} is missing"
@@ -178,7 +214,12 @@ def load_mase_graph_interface_pass(graph=None, pass_args=None):
         cf_args=decode(document["cf_args"], side),
         transforms=transforms,
     )
-    weights = load_file(str(folder / "weights.safetensors"))
+    try:
+        weights = _load_tensors(folder / "weights.safetensors")
+    except FileNotFoundError:
+        raise CarveError(
+            f"{folder} is not a saved carve graph: weights.safetensors is missing"
+        ) from None
     try:
         graph.model.load_state_dict(weights, strict=True)
     except RuntimeError as error:
