@@ -5,9 +5,12 @@ saved by carve) becomes a MaseGraph with common and software metadata, every
 ``[passes.<name>]`` table runs in file order (quantize, profile_statistics,
 report_graph, verify_quantization, save_mase_graph...), the test-split
 accuracy is printed before and after, and the transformed graph is saved to
-``<project_dir>/<project>/software/transform/transformed_ckpt/`` (reload it
-with ``carve test/train --load <that folder>``). Quantization summaries go to
-``software/transform/quantize/``.
+``<project_dir>/<project>/software/transform/version_N/transformed_ckpt/``
+(reload it with ``carve test/train --load <that folder>``); each transform
+gets a new ``version_N`` and ``transform/latest`` points at the newest, so no
+transform replaces another. Quantization summaries go to
+``transform/version_N/quantize/``. Without ``--load`` the model is untrained:
+a loud warning says so.
 """
 
 from __future__ import annotations
@@ -56,12 +59,12 @@ def build_graph(config, dataset):
 
 
 def run(args: argparse.Namespace) -> int:
-    from carve.cli.common import make_console, metrics_table, prepare_config, print_header
+    from carve.cli.common import make_console, prepare_config, print_header
     from carve.config import project_path
     from carve.errors import CarveError
-    from carve.passes import save_mase_graph_interface_pass
-    from carve.passes.transforms.runner import RunContext, run_pass_tables
-    from carve.train import evaluate, load_dataset
+    from carve.locking import folder_lock
+    from carve.runs import new_version, set_latest
+    from carve.train import load_dataset
 
     config = prepare_config(args)
     passes = config.tables.get("passes")
@@ -73,8 +76,29 @@ def run(args: argparse.Namespace) -> int:
     console = make_console()
     print_header(config, console)
     dataset = load_dataset(config)
+    if config.load_name is None:
+        console.print(
+            f"[bold red]WARNING: no --load given: transforming an UNTRAINED {config.model} "
+            "(random initial weights).[/] Pass --load .../best.ckpt to transform a trained model.",
+            soft_wrap=True,
+        )
     graph = build_graph(config, dataset)
-    out_dir = project_path(config) / "software" / "transform"
+    root = project_path(config) / "software" / "transform"
+    out_dir = new_version(root, point_latest=False)  # never replaces an earlier transform
+    with folder_lock(out_dir, "transform folder"):
+        saved = _transform(graph, passes, dataset, config, out_dir, console)
+    set_latest(root, out_dir)
+    console.print(f"Transformed graph saved to {saved}", soft_wrap=True)
+    return 0
+
+
+def _transform(graph, passes, dataset, config, out_dir: Path, console) -> Path:
+    """Run the pass tables into ``out_dir``, print the results, save the graph."""
+    from carve.cli.common import metrics_table
+    from carve.passes import save_mase_graph_interface_pass
+    from carve.passes.transforms.runner import RunContext, run_pass_tables
+    from carve.train import evaluate
+
     before = evaluate(graph.model, dataset.test)
     ctx = RunContext(out_dir=out_dir, train_x=dataset.train.x, test_x=dataset.test.x,
                      test_y=dataset.test.y, batch_size=config.batch_size)  # fmt: skip
@@ -89,8 +113,7 @@ def run(args: argparse.Namespace) -> int:
         {"accuracy before": before["acc"], "accuracy after": after["acc"],
          "loss before": before["loss"], "loss after": after["loss"]},
     ))  # fmt: skip
-    console.print(f"Transformed graph saved to {saved}", soft_wrap=True)
-    return 0
+    return saved
 
 
 def _print_result(console, name: str, info: dict) -> None:

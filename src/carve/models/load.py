@@ -185,6 +185,13 @@ def load_ours(path: Path, model: nn.Module | None) -> nn.Module:
             "--load-type pl, for a plain state dict --load-type pt"
         )
     check_carve_checkpoint(checkpoint, path)
+    if checkpoint.get("graph_files") is not None:  # QAT: rebuild the quantized graph
+        from carve.train.graph_checkpoint import model_from_graph_files
+
+        source = f"checkpoint {str(path)!r}"
+        return model_from_graph_files(
+            checkpoint["graph_files"], checkpoint["state_dict"], source, model
+        )
     if model is None:
         model = _model_from_checkpoint(checkpoint)
     return load_state_dict_checked(model, checkpoint["state_dict"], f"checkpoint {str(path)!r}")

@@ -76,8 +76,14 @@ def build_checkpoint(
     """The checkpoint dict of a run at an epoch boundary.
 
     Model tensors are copied: a training model's parameters may be views into
-    the optimizer's flat buffer, which ``torch.save`` would store whole.
+    the optimizer's flat buffer, which ``torch.save`` would store whole. A model
+    loaded from a saved (quantized) graph embeds that graph's files, so the
+    checkpoint loads back as the quantized model.
     """
+    from carve.train.graph_checkpoint import CHECKPOINT_KEY, graph_files_of
+
+    graph_files = graph_files_of(model)
+    extra = {} if graph_files is None else {CHECKPOINT_KEY: graph_files}
     return {
         "format": CARVE_FORMAT,
         "version": VERSION,
@@ -92,6 +98,7 @@ def build_checkpoint(
         "best_val_loss": best_val_loss,
         "config": dict(config),
         "tensorboard_version": tensorboard_version,
+        **extra,
     }
 
 
@@ -124,3 +131,24 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
             f"this carve reads version {VERSION}"
         )
     return check_carve_checkpoint(checkpoint, path)
+
+
+def commit_epoch(
+    output_dir: Path, checkpoint: dict[str, Any], history: list[dict[str, Any]], improved: bool
+) -> None:
+    """Write one epoch's files as one commit: ``metrics.csv``, ``best.ckpt``, then ``last.ckpt``.
+
+    ``last.ckpt`` is the commit marker: a kill before it leaves the previous
+    epoch's ``last.ckpt``, and ``--resume`` replays the epoch, rewriting the
+    other two files with the same (deterministic) content. A Ctrl-C during the
+    writes waits until they are done.
+    """
+    from carve.train.interrupts import deferred_interrupt
+    from carve.train.loggers import write_csv
+
+    folder = output_dir / "training_ckpts"
+    with deferred_interrupt():
+        write_csv(history, output_dir / "metrics.csv")
+        if improved:
+            save_checkpoint(checkpoint, folder / "best.ckpt")
+        save_checkpoint(checkpoint, folder / "last.ckpt")
