@@ -41,7 +41,7 @@ class LockedError(CarveError):
 
 def holder_line() -> str:
     """``pid <pid> on <host> since <UTC time>``: what a lock file records."""
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return f"pid {os.getpid()} on {socket.gethostname()} since {now}"
 
 

@@ -51,7 +51,7 @@ def test_each_run_gets_its_own_version_and_latest_points_at_it(small_data, tmp_p
     assert more.output_dir == software / "version_1"
     assert metrics(more.history) == metrics(second.history)
     with pytest.raises(
-        CarveError, match="version_0/training_ckpts/last.ckpt': settings differ: seed"
+        CarveError, match=r"version_0/training_ckpts/last\.ckpt': settings differ: seed"
     ):
         train(config(tmp_path, seed=1), dataset=small_data, resume="version_0")
     named = train(config(tmp_path), dataset=small_data, resume="version_0")

@@ -27,8 +27,8 @@ from carve.train.checkpoint import (
     restore_rng,
     save_checkpoint,
 )
-from carve.train.interrupts import deferred_interrupt
 from carve.train.evaluate import evaluate
+from carve.train.interrupts import deferred_interrupt
 from carve.train.loggers import TensorBoardLog, next_tensorboard_version
 from carve.train.optimizers import build_optimizer, build_scheduler
 from carve.train.progress import CHECK_EVERY, EpochProgress
