@@ -45,7 +45,7 @@ def test_truncated_weights_and_a_directory_in_their_place(saved):
     _, folder = saved
     path = folder / "weights.safetensors"
     path.write_bytes(path.read_bytes()[:40])
-    with pytest.raises(CarveError, match=f"{path} is truncated or not a safetensors file"):
+    with pytest.raises(CarveError, match=f"{path} is not a readable safetensors file"):
         load_mase_graph_interface_pass(None, {"load_dir": str(folder)})
     path.unlink()
     path.mkdir()
@@ -56,5 +56,5 @@ def test_truncated_weights_and_a_directory_in_their_place(saved):
 def test_a_file_where_the_graph_folder_should_be(tmp_path):
     path = tmp_path / "model.ckpt"
     path.write_bytes(b"not a folder")
-    with pytest.raises(CarveError, match=f"{path} is a file; expected a saved graph folder"):
+    with pytest.raises(CarveError, match=f"{path} is a file, not a saved carve graph"):
         load_mase_graph_interface_pass(None, {"load_dir": str(path)})

@@ -6,17 +6,16 @@ saved by carve) becomes a MaseGraph with common and software metadata, every
 report_graph, verify_quantization, save_mase_graph...), the test-split
 accuracy is printed before and after, and the transformed graph is saved to
 ``<project_dir>/<project>/software/transform/version_N/transformed_ckpt/``
-(reload it with ``carve test/train --load <that folder>``); each transform
-gets a new ``version_N`` and ``transform/latest`` points at the newest, so no
-transform replaces another. Quantization summaries go to
-``transform/version_N/quantize/``. Without ``--load`` the model is untrained:
-a loud warning says so.
+(reload it with ``carve test/train --load <that folder>``; ``transform/latest``
+points at the newest, and no transform replaces another). Quantization
+summaries go to ``transform/version_N/quantize/``. Without ``--load`` the
+model is untrained: a loud warning says so. The work is :func:`carve.pipeline.run_transform`;
+this module only prints.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from carve.config import add_common_flags
 
@@ -25,95 +24,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_common_flags(parser)
 
 
-def is_saved_graph(path: str | Path | None) -> bool:
-    """A folder written by ``save_mase_graph_interface_pass`` (``recipe.json`` inside)."""
-    return path is not None and (Path(path) / "recipe.json").is_file()
-
-
-def build_graph(config, dataset):
-    """The MaseGraph to transform: a saved graph, or the model with ``--load`` weights."""
-    from carve.ir import GraphRecipe, MaseGraph
-    from carve.models import load_model
-    from carve.models.registry import _info_dict
-    from carve.passes import (
-        add_common_metadata_analysis_pass,
-        add_software_metadata_analysis_pass,
-        init_metadata_analysis_pass,
-        load_mase_graph_interface_pass,
-    )
-    from carve.train import build_model
-
-    info = _info_dict(dataset.info)
-    if is_saved_graph(config.load_name):
-        graph, _ = load_mase_graph_interface_pass(None, {"load_dir": str(config.load_name)})
-    else:
-        model = build_model(config, dataset.info)
-        if config.load_name is not None:
-            load_model(config.load_name, config.load_type, model)
-        graph = MaseGraph(model, recipe=GraphRecipe(model_name=config.model, dataset_info=info))
-    graph, _ = init_metadata_analysis_pass(graph)
-    dummy = {"x": dataset.train.x[: config.batch_size]}
-    graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
-    graph, _ = add_software_metadata_analysis_pass(graph)
-    return graph
-
-
 def run(args: argparse.Namespace) -> int:
-    from carve.cli.common import make_console, prepare_config, print_header
-    from carve.config import project_path
-    from carve.errors import CarveError
-    from carve.locking import folder_lock
-    from carve.runs import new_version, set_latest
-    from carve.train import load_dataset
+    from carve.cli.common import make_console, metrics_table, prepare_config, print_header
+    from carve.pipeline.transform import run_transform, transform_passes
 
     config = prepare_config(args)
-    passes = config.tables.get("passes")
-    if not passes:
-        raise CarveError(
-            "carve transform needs [passes.<name>] tables in the --config TOML "
-            "(e.g. configs/jsc_tiny_by_type.toml)"
-        )
+    transform_passes(config)  # no [passes.*] tables: one-line error before any output
     console = make_console()
     print_header(config, console)
-    dataset = load_dataset(config)
     if config.load_name is None:
         console.print(
             f"[bold red]WARNING: no --load given: transforming an UNTRAINED {config.model} "
             "(random initial weights).[/] Pass --load .../best.ckpt to transform a trained model.",
             soft_wrap=True,
         )
-    graph = build_graph(config, dataset)
-    root = project_path(config) / "software" / "transform"
-    out_dir = new_version(root, point_latest=False)  # never replaces an earlier transform
-    with folder_lock(out_dir, "transform folder"):
-        saved = _transform(graph, passes, dataset, config, out_dir, console)
-    set_latest(root, out_dir)
-    console.print(f"Transformed graph saved to {saved}", soft_wrap=True)
-    return 0
-
-
-def _transform(graph, passes, dataset, config, out_dir: Path, console) -> Path:
-    """Run the pass tables into ``out_dir``, print the results, save the graph."""
-    from carve.cli.common import metrics_table
-    from carve.passes import save_mase_graph_interface_pass
-    from carve.passes.transforms.runner import RunContext, run_pass_tables
-    from carve.train import evaluate
-
-    before = evaluate(graph.model, dataset.test)
-    ctx = RunContext(out_dir=out_dir, train_x=dataset.train.x, test_x=dataset.test.x,
-                     test_y=dataset.test.y, batch_size=config.batch_size)  # fmt: skip
-    graph = run_pass_tables(graph, passes, ctx)
-    after = evaluate(graph.model, dataset.test)
-    for name, info in ctx.results:
-        _print_result(console, name, info)
-    saved = out_dir / "transformed_ckpt"
-    save_mase_graph_interface_pass(graph, {"save_dir": str(saved)})
+    result = run_transform(config)
+    for pass_result in result.results:
+        _print_result(console, pass_result.name, pass_result.info)
+    before, after = result.before, result.after
     console.print(metrics_table(
-        f"Test split ({len(dataset.test):,} rows)",
+        f"Test split ({result.test_rows:,} rows)",
         {"accuracy before": before["acc"], "accuracy after": after["acc"],
          "loss before": before["loss"], "loss after": after["loss"]},
     ))  # fmt: skip
-    return saved
+    console.print(f"Transformed graph saved to {result.saved_dir}", soft_wrap=True)
+    return 0
 
 
 def _print_result(console, name: str, info: dict) -> None:

@@ -39,7 +39,7 @@ def graph_files_of(model: Any) -> dict[str, Any] | None:
 def model_from_graph_files(files: dict[str, Any], state_dict: dict, source: str, model=None):
     """Rebuild the graph from its embedded ``files``, then load ``state_dict`` into it."""
     from carve.models.load import load_state_dict_checked
-    from carve.passes.transforms.qat import load_saved_graph
+    from carve.pipeline.qat import load_graph_module
 
     with tempfile.TemporaryDirectory(prefix="carve-graph-") as tmp:
         for name, data in files.items():
@@ -47,7 +47,7 @@ def model_from_graph_files(files: dict[str, Any], state_dict: dict, source: str,
                 raise CarveError(f"{source} embeds a graph file with a bad name: {name!r}")
             (Path(tmp) / name).write_bytes(data.numpy().tobytes())
         try:
-            module = load_saved_graph(Path(tmp), model)
+            module = load_graph_module(Path(tmp), model)
         except CarveError as error:
             raise CarveError(
                 f"{source} was trained from a quantized graph (QAT) that cannot be rebuilt: {error}"
