@@ -39,6 +39,24 @@ from carve.fileio import atomic_write_text
 T = TypeVar("T")
 
 
+def require_graph(graph: Any, pass_name: str) -> Any:
+    """``graph`` if it is a MaseGraph; otherwise a CarveError saying what was given.
+
+    >>> require_graph(None, "quantize_transform_pass")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    carve.errors.CarveError: quantize_transform_pass: expected a MaseGraph as the first ...
+    """
+    from carve.ir.graph import MaseGraph
+
+    if not isinstance(graph, MaseGraph):
+        raise CarveError(
+            f"{pass_name}: expected a MaseGraph as the first argument, got "
+            f"{'None' if graph is None else type(graph).__name__}; build one with "
+            "MaseGraph(model) (then init_metadata_analysis_pass)"
+        )
+    return graph
+
+
 def parse_pass_args(schema: type[T], pass_args: Any, pass_name: str) -> T:
     """Validate ``pass_args`` (None or a mapping) against dataclass ``schema``."""
     if pass_args is None:

@@ -48,6 +48,7 @@ from carve.passes.transforms.quantize_args import (
     parse_quantize_args,
     skipped,
 )
+from carve.passes.utils import require_graph
 from carve.quant.layers import (
     QUANTIZED_OPS,
     QuantizedFunction,
@@ -131,6 +132,7 @@ def _replace(graph: Any, node: fx.Node, op: str, config: NodeQuantConfig, module
 
 def quantize_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
     """Quantize ``graph`` (a copy unless ``in_place``) as ``pass_args`` says; see the module doc."""
+    require_graph(graph, "quantize_transform_pass")
     args = parse_quantize_args(pass_args if pass_args is not None else {})
     if not args.in_place:
         graph = copy_mase_graph(graph)
