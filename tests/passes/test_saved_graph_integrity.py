@@ -58,13 +58,3 @@ def test_a_file_where_the_graph_folder_should_be(tmp_path):
     path.write_bytes(b"not a folder")
     with pytest.raises(CarveError, match=f"{path} is a file, not a saved carve graph"):
         load_mase_graph_interface_pass(None, {"load_dir": str(path)})
-
-
-@pytest.mark.parametrize("given", [None, "graph_dir", 3])
-def test_quantize_without_a_graph_says_what_it_got(given):
-    from carve.passes import quantize_transform_pass
-
-    kind = "None" if given is None else type(given).__name__
-    with pytest.raises(CarveError, match=f"quantize_transform_pass: expected a MaseGraph as the "
-                       f"first argument, got {kind}"):  # fmt: skip
-        quantize_transform_pass(given, {"by": "type", "default": {"config": {"name": None}}})

@@ -39,24 +39,6 @@ from carve.fileio import atomic_write_text
 T = TypeVar("T")
 
 
-def require_graph(graph: Any, pass_name: str) -> Any:
-    """``graph`` if it is a MaseGraph; otherwise a CarveError saying what was given.
-
-    >>> require_graph(None, "quantize_transform_pass")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    carve.errors.CarveError: quantize_transform_pass: expected a MaseGraph as the first ...
-    """
-    from carve.ir.graph import MaseGraph
-
-    if not isinstance(graph, MaseGraph):
-        raise CarveError(
-            f"{pass_name}: expected a MaseGraph as the first argument, got "
-            f"{'None' if graph is None else type(graph).__name__}; build one with "
-            "MaseGraph(model) (then init_metadata_analysis_pass)"
-        )
-    return graph
-
-
 def parse_pass_args(schema: type[T], pass_args: Any, pass_name: str) -> T:
     """Validate ``pass_args`` (None or a mapping) against dataclass ``schema``."""
     if pass_args is None:
@@ -153,6 +135,15 @@ def type_name(hint: Any) -> str:
     if hint is type(None):
         return "None"
     return getattr(hint, "__name__", None) if origin is None else str(hint).replace("typing.", "")
+
+
+def require_graph(graph: Any, pass_name: str) -> None:
+    """``graph`` must be a MaseGraph (anything with ``model`` and ``nodes``); else a CarveError."""
+    if not (hasattr(graph, "model") and hasattr(graph, "nodes")):
+        raise CarveError(
+            f"{pass_name}: the first argument must be a MaseGraph, got {type(graph).__name__}; "
+            "build one with MaseGraph(model) or MaseGraph.from_registered(name)"
+        )
 
 
 def choice(value: str, accepted: Iterable[str], what: str) -> str:
