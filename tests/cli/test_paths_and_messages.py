@@ -45,3 +45,12 @@ def test_a_directory_given_as_config(workdir, capsys):
     assert capsys.readouterr().err == (
         "carve: error: config file 'configs' is a directory; expected a .toml file\n"
     )
+
+
+def test_resume_before_the_positionals_does_not_swallow_the_model(workdir, capsys):
+    assert main(["train", "--resume", "jsc-tiny", "jsc-synth", *SMALL]) == 2
+    assert capsys.readouterr().err == (
+        "carve: error: --resume 'jsc-tiny': a run is named latest or version_N (the folders "
+        "under <project>/software/); to continue the latest run put --resume after MODEL "
+        "DATASET\n"
+    )

@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from carve.models import load_model
     from carve.train import build_model, load_dataset, train
 
+    _check_run_name(args.resume)
     config = prepare_config(args)
     if args.resume and config.load_name is not None:
         from carve.errors import CarveError
@@ -84,3 +85,16 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"Last checkpoint: {result.last_checkpoint}", soft_wrap=True)
     console.print(f"TensorBoard: tensorboard --logdir {result.output_dir}", soft_wrap=True)
     return 0
+
+
+def _check_run_name(resume: bool | str) -> None:
+    """``--resume`` takes ``latest``, ``version_N`` or ``N``; catch a swallowed MODEL."""
+    import re
+
+    from carve.errors import CarveError
+
+    if isinstance(resume, str) and not re.fullmatch(r"latest|version_\d+|\d+", resume):
+        raise CarveError(
+            f"--resume {resume!r}: a run is named latest or version_N (the folders under "
+            "<project>/software/); to continue the latest run put --resume after MODEL DATASET"
+        )
