@@ -155,3 +155,12 @@ def test_kill_at_every_file_write_of_the_last_epoch_resumes_exactly(
         for tag in ("val_loss_epoch", "train_loss_epoch", "epoch"):
             steps = [event.step for event in board.Scalars(tag)]
             assert steps == [row["global_step"] for row in straight.history], (number, tag)
+
+
+def test_a_run_that_fails_before_its_first_checkpoint_leaves_no_empty_folder(small_data, tmp_path):
+    train(config(tmp_path, max_epochs=1), dataset=small_data)
+    software = tmp_path / "p" / "software"
+    with pytest.raises(CarveError, match="--devices 1"):
+        train(config(tmp_path, max_epochs=1, num_devices=2), dataset=small_data)
+    assert sorted(p.name for p in software.iterdir()) == ["latest", "version_0"]
+    assert os.readlink(software / "latest") == "version_0"

@@ -18,7 +18,7 @@ from carve.config import CarveConfig, project_path
 from carve.errors import CarveError
 from carve.fileio import remove_stray_temps
 from carve.locking import folder_lock
-from carve.runs import LATEST, find_version, new_version, set_latest
+from carve.runs import LATEST, find_version, list_versions, new_version, set_latest
 from carve.train.checkpoint import (
     build_checkpoint,
     commit_epoch,
@@ -357,9 +357,27 @@ def run_folder(
                 f"{folder} already holds a run ({last.name}); resume it or train into another "
                 "folder (a new run never replaces an earlier one)"
             )
-        if software is not None and not resume:
+        fresh = software is not None and not resume
+        if fresh:
             set_latest(software, folder)
-        yield folder
+        try:
+            yield folder
+        except BaseException:
+            if fresh and not last.exists():  # failed before saving anything: leave no empty run
+                _drop_empty_run(software, folder)
+            raise
+
+
+def _drop_empty_run(software: Path, folder: Path) -> None:
+    """Remove a new run folder that never got a checkpoint; ``latest`` -> the newest left."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    left = list_versions(software)
+    if left:
+        set_latest(software, software / left[-1])
+    else:
+        (software / LATEST).unlink(missing_ok=True)
 
 
 def _on_device(dataset, config: CarveConfig):
