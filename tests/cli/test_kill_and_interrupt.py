@@ -50,9 +50,11 @@ def test_kill_9_mid_training_then_resume_matches_an_uninterrupted_run(workdir):
     epochs = ["--max-epochs", "8"]
     process = start(workdir, *COMMON, *epochs, "--project", "killed")
     run = workdir / "carve_output" / "killed" / "software" / "latest"
-    wait_for_rows(run / "metrics.csv", 2, process)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    try:
+        wait_for_rows(run / "metrics.csv", 2, process)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
     assert main(["train", *COMMON, *epochs, "--project", "killed", "--resume"]) == 0
     assert main(["train", *COMMON, *epochs, "--project", "straight"]) == 0
     straight = workdir / "carve_output" / "straight" / "software" / "latest"
@@ -64,10 +66,15 @@ def test_kill_9_mid_training_then_resume_matches_an_uninterrupted_run(workdir):
 def test_a_second_ctrl_c_still_exits_130_with_the_state_saved(workdir):
     process = start(workdir, *COMMON, "--max-epochs", "100000", "--project", "ctrl-c")
     run = workdir / "carve_output" / "ctrl-c" / "software" / "latest"
-    wait_for_rows(run / "metrics.csv", 1, process)
-    process.send_signal(signal.SIGINT)
-    time.sleep(0.01)
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 130
+    try:
+        wait_for_rows(run / "metrics.csv", 1, process)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     last = read_checkpoint(run / "training_ckpts" / "last.ckpt")  # complete, hash checked
     assert last["epoch"] == len(values(run / "metrics.csv")) - 1 >= 1
