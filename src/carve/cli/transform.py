@@ -57,6 +57,8 @@ def build_graph(config, dataset):
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, metrics_table, prepare_config, print_header
+    from carve.compat.load import write_mase_files
+    from carve.compat.vocabulary import accept_transform_table
     from carve.config import project_path
     from carve.errors import CarveError
     from carve.passes import save_mase_graph_interface_pass
@@ -70,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             "carve transform needs [passes.<name>] tables in the --config TOML "
             "(e.g. configs/jsc_tiny_by_type.toml)"
         )
+    accept_transform_table(config.tables.get("transform"), config.config or "the config")
     console = make_console()
     print_header(config, console)
     dataset = load_dataset(config)
@@ -84,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         _print_result(console, name, info)
     saved = out_dir / "transformed_ckpt"
     save_mase_graph_interface_pass(graph, {"save_dir": str(saved)})
+    write_mase_files(graph, saved)  # state_dict.pt, node_meta_param.toml: MASE's names
     console.print(metrics_table(
         f"Test split ({len(dataset.test):,} rows)",
         {"accuracy before": before["acc"], "accuracy after": after["acc"],

@@ -21,6 +21,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from carve.compat.vocabulary import accept_run_keys
 from carve.errors import CarveError
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -166,6 +167,7 @@ class CarveConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any], source: str = "Python") -> CarveConfig:
         """Build from option values; dict values become ``tables``, other unknown keys fail."""
+        values = accept_run_keys(values, source)  # MASE-only keys: applied or noted
         tables = {k: v for k, v in values.items() if k not in OPTIONS and isinstance(v, dict)}
         unknown = sorted(k for k in values if k not in OPTIONS and k not in tables)
         if unknown:

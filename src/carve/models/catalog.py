@@ -38,3 +38,18 @@ for _name, _attr, _params, _description in _TOY:
     register_lazy_model(
         _name, f"carve.models.toy:build_{_attr}", params=_params, description=_description
     )
+
+# MASE's toy models under MASE's names (carve.compat.toys): what MASE's tests build
+_MASE_TOY = [
+    ("toy", "toy", 253, "MASE's ToyNet: seq_blocks Linear-ReLU-Linear-ReLU-Linear"),
+    ("toy_tiny", "toy_tiny", 49, "MASE's ToyTiny: l1 + relu_1 (l2, relu_2 unused)"),
+    ("toy_custom_fn", "toy_custom_fn", 2900,
+     "MASE's ToyCustomFnNet: linear, relu, add, mul, sub, conv1d/2d, matmul, bmm"),
+]  # fmt: skip
+
+for _name, _attr, _params, _description in _MASE_TOY:
+    register_lazy_model(
+        _name, f"carve.compat.toys:build_{_attr}", params=_params, description=_description,
+        model_source="toy", task_type="vision", physical_data_point_classification=False,
+        image_classification=True,
+    )  # fmt: skip

@@ -46,6 +46,7 @@ from carve.passes.transforms.quantize_args import (
     PASS,
     QuantizeArgs,
     config_for,
+    drop_node_name_keys,
     parse_quantize_args,
     skipped,
 )
@@ -140,6 +141,7 @@ def quantize_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dic
         op = quantizable_op(node, modules)
         if op is not None:
             names[node.name] = op
+    drop_node_name_keys(args, [node.name for node in graph.nodes])
     _check_keys_match(args, names)
 
     plan = []

@@ -5,7 +5,8 @@ Shape (MASE's, so configs written for MASE load unchanged)::
     {"by": "type" | "name" | "regex_name",
      "default": {"config": {"name": None}},          # optional: unmatched nodes
      "<key>": {"config": {"name": "integer", "data_in_width": 8, ...}},
-     "in_place": False}                               # carve: quantize a copy by default
+     "in_place": False,                               # carve: quantize a copy by default
+     "default_ops": "mase"}                           # carve, by type: ops `default` reaches
 
 ``<key>`` is a mase_op (by type), a node name (by name) or a regex that must
 match the whole node name (by regex_name; the first matching key wins, in
@@ -22,13 +23,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from carve.compat.vocabulary import (
+    MASE_TYPE_DEFAULT_OPS,
+    drop_ignored_config_keys,
+    drop_ignored_pass_args,
+    note_ignored,
+)
 from carve.errors import CarveError, unknown_name_message
 from carve.quant.layers import QUANTIZABLE_OPS, check_config_keys
 from carve.quant.spec import na_to_none
 
 PASS = "quantize_transform_pass"
 SELECTORS = ("type", "name", "regex_name")
-RESERVED = ("by", "default", "in_place")
+RESERVED = ("by", "default", "in_place", "default_ops")
 
 
 @dataclass
@@ -38,10 +45,14 @@ class QuantizeArgs:
     entries: dict[str, dict[str, Any]]  # key -> config (bypass folded in)
     in_place: bool = False
     patterns: dict[str, re.Pattern] = field(default_factory=dict)
+    name_keys: list[str] = field(default_factory=list)  # by type: keys that are not ops
+    default_ops: tuple[str, ...] = MASE_TYPE_DEFAULT_OPS  # by type: ops `default` reaches
 
     def as_pass_args(self) -> dict[str, Any]:
         """Plain, replayable pass_args (what the recipe records)."""
         out: dict[str, Any] = {"by": self.by}
+        if self.default_ops != MASE_TYPE_DEFAULT_OPS:
+            out["default_ops"] = list(self.default_ops)
         if self.default is not None:
             out["default"] = {"config": copy.deepcopy(self.default)}
         for key, config in self.entries.items():
@@ -69,16 +80,38 @@ def _entry_config(key: str, entry: Any) -> dict[str, Any]:
         config["bypass"] = entry["bypass"]
     if "name" in config:
         config["name"] = na_to_none(config["name"])
+    config = drop_ignored_config_keys(config, f"{PASS}: entry {key!r}")  # MASE never read them
     check_config_keys(config, f"{PASS}: entry {key!r}")
     if "bypass" in config and not isinstance(config["bypass"], bool | int):
         raise CarveError(f"{PASS}: entry {key!r}: bypass must be true/false")
     return config
 
 
+def _default_ops(value: Any) -> tuple[str, ...]:
+    """``default_ops``: "mase" (MASE's nine ops), "all" (every quantizable op) or a list."""
+    if value == "mase":
+        return MASE_TYPE_DEFAULT_OPS
+    if value == "all":
+        return QUANTIZABLE_OPS
+    if isinstance(value, list | tuple) and all(isinstance(op, str) for op in value):
+        for op in value:
+            if op not in QUANTIZABLE_OPS:
+                raise CarveError(
+                    f"{PASS}: default_ops: "
+                    + unknown_name_message("quantizable op", op, QUANTIZABLE_OPS)
+                )
+        return tuple(value)
+    raise CarveError(
+        f'{PASS}: default_ops={value!r}; accepted: "mase" (MASE\'s ops: '
+        f'{", ".join(MASE_TYPE_DEFAULT_OPS)}), "all", or a list of quantizable ops'
+    )
+
+
 def parse_quantize_args(pass_args: Any) -> QuantizeArgs:
     """Validate ``pass_args`` (never modified) into :class:`QuantizeArgs`."""
     if not isinstance(pass_args, Mapping):
         raise CarveError(f"{PASS}: pass_args must be a dict, got {type(pass_args).__name__}")
+    pass_args = drop_ignored_pass_args(PASS, pass_args)  # MASE's `report = true`
     if "by" not in pass_args:
         raise CarveError(f"{PASS}: pass_args need 'by': one of {', '.join(SELECTORS)}")
     by = pass_args["by"]
@@ -93,14 +126,10 @@ def parse_quantize_args(pass_args: Any) -> QuantizeArgs:
         for key, entry in pass_args.items()
         if key not in RESERVED
     }
-    args = QuantizeArgs(by=by, default=default, entries=entries, in_place=in_place)
-    if by == "type":
-        for key in entries:
-            if key not in QUANTIZABLE_OPS:
-                raise CarveError(
-                    f"{PASS}: key {key!r} is not a quantizable op. "
-                    + unknown_name_message("quantizable op", key, QUANTIZABLE_OPS)
-                )
+    args = QuantizeArgs(by=by, default=default, entries=entries, in_place=in_place,
+                        default_ops=_default_ops(pass_args.get("default_ops", "mase")))  # fmt: skip
+    if by == "type":  # other keys may be node names (MASE ignores those): checked by the pass
+        args.name_keys = [key for key in entries if key not in QUANTIZABLE_OPS]
     if by == "regex_name":
         for key in entries:
             try:
@@ -110,10 +139,31 @@ def parse_quantize_args(pass_args: Any) -> QuantizeArgs:
     return args
 
 
+def drop_node_name_keys(args: QuantizeArgs, node_names: list[str]) -> None:
+    """By type, a key naming a node is ignored with a note (as MASE); any other is an error."""
+    for key in args.name_keys:
+        if key not in node_names:
+            raise CarveError(
+                f"{PASS}: key {key!r} is not a quantizable op. "
+                + unknown_name_message("quantizable op", key, QUANTIZABLE_OPS)
+            )
+        note_ignored(key, PASS, 'a node name under by = "type" (use by = "name" to select it)')
+        del args.entries[key]
+    args.name_keys = []
+
+
 def config_for(args: QuantizeArgs, name: str, mase_op: str) -> tuple[str | None, dict | None]:
-    """``(matched key, config)`` for a quantizable node (key None: the default, if any)."""
+    """``(matched key, config)`` for a quantizable node (key None: the default, if any).
+
+    By type, ``default`` reaches only ``default_ops``: by default the ops MASE
+    quantizes (:data:`~carve.compat.vocabulary.MASE_TYPE_DEFAULT_OPS`), so
+    BatchNorm and pooling are quantized when named as a key, or with
+    ``"default_ops": "all"`` (or a list of ops).
+    """
     if args.by == "type" and mase_op in args.entries:
         return mase_op, args.entries[mase_op]
+    if args.by == "type" and mase_op not in args.default_ops:
+        return None, None
     if args.by == "name" and name in args.entries:
         return name, args.entries[name]
     if args.by == "regex_name":

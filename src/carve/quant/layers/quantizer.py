@@ -36,10 +36,13 @@ GENERAL_KEYS = ("name", "bypass")
 class OperandQuantizer:
     """Fake-quantizes one operand with ``format`` and ``spec`` (identity when no format)."""
 
-    def __init__(self, operand: str, fmt: Any = None, spec: Any = None) -> None:
+    def __init__(
+        self, operand: str, fmt: Any = None, spec: Any = None, name: str | None = None
+    ) -> None:
         self.operand = operand
         self.format = fmt
         self.spec = spec
+        self.name = name  # the format name the config used (MASE's "fixed" stays "fixed")
 
     @classmethod
     def from_config(
@@ -47,7 +50,7 @@ class OperandQuantizer:
     ) -> OperandQuantizer:
         """Quantizer that ``config`` gives ``operand`` (missing key -> CarveError naming it)."""
         fmt, spec = spec_from_config(config, operand, **_supported(config, overrides))
-        return cls(operand, fmt, spec)
+        return cls(operand, fmt, spec, na_to_none(config["name"]))
 
     @property
     def enabled(self) -> bool:
@@ -66,8 +69,8 @@ class OperandQuantizer:
 
     @property
     def type(self) -> str:
-        """MASE metadata ``type``: the format name, or ``float`` when disabled."""
-        return "float" if self.format is None else self.format.name
+        """MASE metadata ``type``: the format name as configured, or ``float`` when disabled."""
+        return "float" if self.format is None else self.name or self.format.name
 
     @property
     def precision(self) -> list:
@@ -82,14 +85,15 @@ class OperandQuantizer:
         return {"type": self.type, "precision": self.precision, "storage_bits": self.storage_bits}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"operand": self.operand, "format": self.format, "spec": self.spec}
+        return {"operand": self.operand, "format": self.format, "spec": self.spec,
+                "name": self.name}  # fmt: skip
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["operand"], state["format"], state["spec"])
+        self.__init__(state["operand"], state["format"], state["spec"], state.get("name"))
 
     def __deepcopy__(self, memo: dict) -> OperandQuantizer:
         # formats are stateless singletons and specs are frozen: share them
-        return OperandQuantizer(self.operand, self.format, self.spec)
+        return OperandQuantizer(self.operand, self.format, self.spec, self.name)
 
     def __repr__(self) -> str:
         if self.format is None:
