@@ -170,29 +170,43 @@ def drop_ignored_pass_args(pass_name: str, pass_args: Any) -> Any:
 IGNORED_CONFIG_KEYS: dict[str, dict[str, str]] = {
     "binary": {
         "binary_training": "only MASE's binary_residual (LUTNet) layers read it",
-        "stochastic": "MASE reads <operand>_stochastic only",
-        "bipolar": "MASE reads <operand>_bipolar only",
         "{operand}_frac_width": "a binary value has no fraction bits",
     },
     "ternary": {"{operand}_frac_width": "a ternary value has no fraction bits"},
 }
 OPERANDS = ("data_in", "weight", "bias", "data_out")
 
+# Bare keys that stand for ``<operand>_<key>`` of every operand the config sets up
+# (MASE's configs/tests/quantize/test_uniform.toml writes ``stochastic = true`` once).
+OPERAND_WIDE_KEYS: dict[str, tuple[str, ...]] = {"binary": ("stochastic", "bipolar")}
+
 
 def drop_ignored_config_keys(config: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """A quantization config without the keys MASE ignores for its format (each noted)."""
+    """A quantization config in carve's keys: MASE-only keys dropped (each noted) and
+    operand-wide keys spread to each operand that has no own value.
+
+    >>> drop_ignored_config_keys({"name": "binary", "stochastic": True, "weight_width": 1,
+    ...                           "weight_frac_width": 0}, "demo")
+    {'name': 'binary', 'weight_width': 1, 'weight_stochastic': True}
+    """
     name = config.get("name")
-    patterns = IGNORED_CONFIG_KEYS.get(name, {}) if isinstance(name, str) else {}
+    fmt = name if isinstance(name, str) else ""
     ignored = {}
-    for pattern, note in patterns.items():
+    for pattern, note in IGNORED_CONFIG_KEYS.get(fmt, {}).items():
         keys = [pattern.format(operand=op) for op in OPERANDS] if "{" in pattern else [pattern]
         ignored.update({key: note for key in keys})
+    wide = OPERAND_WIDE_KEYS.get(fmt, ())
     kept = {}
     for key, value in config.items():
         if key in ignored:
             note_ignored(key, where, ignored[key])
-        else:
+        elif key not in wide:
             kept[key] = value
+    operands = [op for op in OPERANDS if any(str(k).startswith(f"{op}_") for k in kept)]
+    for key in wide:
+        if key in config:
+            for operand in operands:
+                kept.setdefault(f"{operand}_{key}", config[key])
     return kept
 
 
@@ -234,22 +248,26 @@ _HARDWARE = "hardware generation (Verilog emit, simulation, synthesis) is out of
 _HF = "HuggingFace and large vision/NLP models are out of scope (carve covers small networks)"
 _IMAGES = "image datasets (CIFAR, MNIST, ImageNet) are out of scope; carve covers JSC"
 _NLP = "NLP datasets are out of scope; carve covers JSC"
+_HF_PREFIXES = (
+    "bert", "roberta", "opt-", "llama", "gpt", "vicuna", "t5-", "resnet", "vgg", "mobilenet",
+    "efficientnet", "pvt", "deit", "vit_", "vit-", "wideresnet", "cswin", "cnv_", "lfc",
+    "facebook/", "huggingface",
+)  # fmt: skip
+_HARDWARE_PREFIXES = (
+    "emit_", "add_hardware_metadata", "verify_hardware_metadata", "report_node_hardware",
+    "run_cosim", "get_synthesis_results", "test_verilog", "hardware_metadata",
+    "chop.passes.graph.transforms.verilog", "chop.passes.graph.analysis.hardware",
+)  # fmt: skip
 OUT_OF_SCOPE: dict[str, str] = {
     **dict.fromkeys(("cifar", "mnist", "imagenet", "fashion_mnist"), _IMAGES),
     **dict.fromkeys(("wikitext", "sst2", "imdb", "wmt", "mnli", "qnli", "boolq"), _NLP),
-    **dict.fromkeys(
-        ("bert", "roberta", "opt-", "llama", "gpt", "vicuna", "t5-", "resnet", "vgg", "mobilenet",
-         "efficientnet", "pvt", "deit", "vit_", "vit-", "wideresnet", "cswin", "cnv_", "lfc",
-         "facebook/", "huggingface"), _HF),  # fmt: skip
-    **dict.fromkeys(
-        ("emit_", "add_hardware_metadata", "verify_hardware_metadata", "report_node_hardware",
-         "run_cosim", "get_synthesis_results", "test_verilog", "hardware_metadata",
-         "chop.passes.graph.transforms.verilog", "chop.passes.graph.analysis.hardware"), _HARDWARE),
-}  # fmt: skip
+    **dict.fromkeys(_HF_PREFIXES, _HF),
+    **dict.fromkeys(_HARDWARE_PREFIXES, _HARDWARE),
+}
 
 
 def out_of_scope_note(name: object) -> str | None:
-    """Why ``name`` (a MASE model, dataset, pass or module) is not in carve, if it is out of scope."""
+    """Why MASE's ``name`` (model, dataset, pass, module) is not in carve, if out of scope."""
     text = str(name).lower()
     for prefix, note in OUT_OF_SCOPE.items():
         if text.startswith(prefix):
