@@ -114,6 +114,8 @@ def accept_run_keys(values: Mapping[str, Any], source: str) -> dict[str, Any]:
         if entry is None:
             rest[key] = value
             continue
+        if value is None:  # "NA" in TOML: MASE's unset value, nothing to do or note
+            continue
         value = _check(key, value, source)
         if entry.apply is not None:
             entry.apply(value)

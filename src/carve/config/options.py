@@ -21,7 +21,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from carve.compat.vocabulary import accept_run_keys
+from carve.compat.vocabulary import RUN_KEYS, accept_run_keys
 from carve.errors import CarveError
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -205,7 +205,7 @@ def unknown_keys_message(keys: list[str], source: str) -> str:
 
     hints = []
     for key in keys:
-        close = difflib.get_close_matches(key, OPTION_NAMES, n=1)
+        close = difflib.get_close_matches(key, [*OPTION_NAMES, *RUN_KEYS], n=1)
         hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
     return f"unknown config key(s) in {source}: {', '.join(hints)}; known keys: " + ", ".join(
         OPTION_NAMES

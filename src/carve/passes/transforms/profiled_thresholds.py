@@ -5,7 +5,9 @@ A ternary threshold comes from statistics of ``|x|``: ``mean`` (0.75 x), ``max``
 the quantize pass read what ``profile_statistics_analysis_pass`` recorded in the
 node's software metadata: ``mean`` <- ``abs_mean.abs_mean``, ``median`` <-
 ``range_quantile.max``, ``max`` <- ``range_min_max.max``. A statistic that was
-not profiled stays None (the format then takes the threshold from the data).
+not profiled, or a negative one (profiled without ``abs``: MASE's own
+``test_complex_quantize`` does this), stays None (the format then takes the
+threshold from the data) and is noted in the log.
 
 >>> software = {"args": {"weight": {"stat": {"abs_mean": {"abs_mean": 0.2, "count": 9}}}}}
 >>> fill_profiled_statistics({"name": "ternary", "weight_mean": None, "weight_max": None},
@@ -15,9 +17,12 @@ not profiled stays None (the format then takes the threshold from the data).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from carve.quant.spec import na_to_none
+
+logger = logging.getLogger("carve.passes")
 
 # config field -> (statistic, entry) in software metadata
 SOURCES = {"mean": ("abs_mean", "abs_mean"), "median": ("range_quantile", "max"),
@@ -49,5 +54,16 @@ def fill_profiled_statistics(config: dict[str, Any], software: dict[str, Any]) -
             key = f"{operand}_{field}"
             missing = key in filled and na_to_none(filled[key]) is None
             if missing and isinstance(stats.get(stat), dict):
-                filled[key] = _scalar(stats[stat].get(entry))
+                value = _scalar(stats[stat].get(entry))
+                if value is not None and value < 0:  # profiled without abs: not a |x| statistic
+                    logger.info(
+                        "%s: profiled %s.%s = %g is negative, not a statistic of |x|; "
+                        "the threshold comes from the data",
+                        key,
+                        stat,
+                        entry,
+                        value,
+                    )
+                    value = None
+                filled[key] = value
     return filled

@@ -6,7 +6,7 @@ Shape (MASE's, so configs written for MASE load unchanged)::
      "default": {"config": {"name": None}},          # optional: unmatched nodes
      "<key>": {"config": {"name": "integer", "data_in_width": 8, ...}},
      "in_place": False,                               # carve: quantize a copy by default
-     "default_ops": "mase"}                           # carve, by type: ops `default` reaches
+     "default_ops": "mase"}                           # carve: ops `default` reaches
 
 ``<key>`` is a mase_op (by type), a node name (by name) or a regex that must
 match the whole node name (by regex_name; the first matching key wins, in
@@ -46,7 +46,7 @@ class QuantizeArgs:
     in_place: bool = False
     patterns: dict[str, re.Pattern] = field(default_factory=dict)
     name_keys: list[str] = field(default_factory=list)  # by type: keys that are not ops
-    default_ops: tuple[str, ...] = MASE_TYPE_DEFAULT_OPS  # by type: ops `default` reaches
+    default_ops: tuple[str, ...] = MASE_TYPE_DEFAULT_OPS  # ops `default` reaches
 
     def as_pass_args(self) -> dict[str, Any]:
         """Plain, replayable pass_args (what the recipe records)."""
@@ -155,21 +155,21 @@ def drop_node_name_keys(args: QuantizeArgs, node_names: list[str]) -> None:
 def config_for(args: QuantizeArgs, name: str, mase_op: str) -> tuple[str | None, dict | None]:
     """``(matched key, config)`` for a quantizable node (key None: the default, if any).
 
-    By type, ``default`` reaches only ``default_ops``: by default the ops MASE
-    quantizes (:data:`~carve.compat.vocabulary.MASE_TYPE_DEFAULT_OPS`), so
-    BatchNorm and pooling are quantized when named as a key, or with
-    ``"default_ops": "all"`` (or a list of ops).
+    ``default`` reaches only ``default_ops``: by default the ops MASE quantizes
+    (:data:`~carve.compat.vocabulary.MASE_TYPE_DEFAULT_OPS`), so BatchNorm and
+    pooling are quantized when a key selects them (their type, name or a
+    regex), or with ``"default_ops": "all"`` (or a list of ops).
     """
     if args.by == "type" and mase_op in args.entries:
         return mase_op, args.entries[mase_op]
-    if args.by == "type" and mase_op not in args.default_ops:
-        return None, None
     if args.by == "name" and name in args.entries:
         return name, args.entries[name]
     if args.by == "regex_name":
         for key, pattern in args.patterns.items():
             if pattern.fullmatch(name):
                 return key, args.entries[key]
+    if mase_op not in args.default_ops:
+        return None, None
     return None, args.default
 
 
