@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-import re
 import logging
+import re
 from pathlib import Path
 
 import pytest

@@ -187,7 +187,7 @@ for name, text in configs.items():
     )
     results = ns["results"]
     assert set(results) == set(mase_configs)  # all 14 accepted
-    for name, text in mase_configs.items():
+    for name, _text in mase_configs.items():
         info, out = results[name]
         assert out.shape == (1, 100, 100) and torch.isfinite(out).all(), name
         # every op MASE quantizes, nothing else (no pooling)

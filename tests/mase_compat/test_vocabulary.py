@@ -138,7 +138,7 @@ def quantized_ops(qmg) -> list[str]:
 def test_by_type_default_quantizes_masess_ops_only_and_more_is_opt_in(caplog):
     mg = _graph("jsc-toy")  # BatchNorm1d, Linear, ReLU
     with caplog.at_level(logging.INFO, logger="carve.compat"):
-        qmg, info = quantize_transform_pass(
+        qmg, _info = quantize_transform_pass(
             mg, {"by": "type", "report": True, "default": {"config": INT8}}
         )
     assert notes(caplog) == [
@@ -160,13 +160,13 @@ def test_node_name_keys_under_by_type_are_ignored_like_mase(caplog):
     mg = _graph("jsc-toy")
     other = INT8 | {"weight_width": 4}
     with caplog.at_level(logging.INFO, logger="carve.compat"):
-        qmg, info = quantize_transform_pass(
+        _qmg, info = quantize_transform_pass(
             mg, {"by": "type", "default": {"config": INT8}, "seq_blocks_2": {"config": other}}
         )
     assert info["configs"]["seq_blocks_2"]["weight_width"] == 8  # the default, as MASE
     assert "'seq_blocks_2' accepted and ignored" in notes(caplog)[0]
     with pytest.raises(
-        CarveError, match="key 'lineer' is not a quantizable op.*did you mean 'linear'"
+        CarveError, match=r"key 'lineer' is not a quantizable op.*did you mean 'linear'"
     ):
         quantize_transform_pass(mg, {"by": "type", "lineer": {"config": INT8}})
 
@@ -205,7 +205,7 @@ def test_out_of_scope_material_fails_naming_it():
     with pytest.raises(CarveError, match=r"dataset 'cifar10' is not available in carve: image "
                        r"datasets \(CIFAR, MNIST, ImageNet\) are out of scope"):  # fmt: skip
         MaseDataModule(name="cifar10", batch_size=8)
-    with pytest.raises(CarveError, match="model 'bert-base-uncased' is not available.*HuggingFace"):
+    with pytest.raises(CarveError, match=r"'bert-base-uncased' is not available.*HuggingFace"):
         get_model("bert-base-uncased", "cls", None, False)
-    with pytest.raises(CarveError, match="emit_verilog_top_transform_pass.*Verilog"):
+    with pytest.raises(CarveError, match=r"emit_verilog_top_transform_pass.*Verilog"):
         get_pass("emit_verilog_top_transform_pass")
