@@ -3,7 +3,7 @@
 MASE saved a transformed graph as ``transformed_ckpt/graph_module.mz`` (a
 pickled ``fx.GraphModule``), ``state_dict.pt`` and ``node_meta_param.toml``.
 carve saves no pickled code: the folder holds ``recipe.json`` and safetensors
-files (see :mod:`carve.passes.interface.save_load`), plus ``state_dict.pt`` (a
+files (see :mod:`carve.pipeline.graph_files`), plus ``state_dict.pt`` (a
 plain state dict, readable with ``torch.load(weights_only=True)``) and
 ``node_meta_param.toml`` under MASE's names. ``load_type="mz"`` reads such a
 folder, given as the folder or as the ``graph_module.mz`` path MASE users pass.
@@ -21,9 +21,11 @@ MASE_GRAPH_FILE = "graph_module.mz"
 
 def saved_graph_folder(path: str | Path) -> Path:
     """The carve graph folder meant by a MASE ``mz`` path (the folder, or ``.../x.mz``)."""
+    from carve.pipeline.graph_files import is_saved_graph
+
     path = Path(path)
     folder = path.parent if path.suffix == ".mz" else path
-    if not (folder / "recipe.json").is_file():
+    if not is_saved_graph(folder):
         raise CarveError(
             f"load type 'mz': {str(path)!r} is not a graph saved by carve (a folder with "
             "recipe.json, e.g. <project>/software/transform/transformed_ckpt); carve does not "
@@ -34,9 +36,9 @@ def saved_graph_folder(path: str | Path) -> Path:
 
 def load_mz(path: Path, model: Any = None) -> Any:
     """Load type ``mz``: the GraphModule saved in that folder (as MASE's ``mz``)."""
-    from carve.passes.transforms.qat import load_saved_graph
+    from carve.pipeline.qat import load_graph_module
 
-    return load_saved_graph(saved_graph_folder(path), model)
+    return load_graph_module(saved_graph_folder(path), model)
 
 
 def write_mase_files(graph: Any, folder: str | Path) -> list[Path]:

@@ -12,26 +12,21 @@ Shape (MASE's, so configs written for MASE load unchanged)::
 match the whole node name (by regex_name; the first matching key wins, in
 order). An entry may be ``{"config": {...}, "bypass": true}`` or have
 ``bypass`` inside its config: the node keeps its float op. The caller's dict is
-never modified (MASE pops ``by`` from it).
+never modified (MASE pops ``by`` from it). Every config is parsed here, once,
+into a :class:`~carve.quant.node_config.NodeQuantConfig`.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from carve.compat.vocabulary import (
-    MASE_TYPE_DEFAULT_OPS,
-    drop_ignored_config_keys,
-    drop_ignored_pass_args,
-    note_ignored,
-)
+from carve.compat.vocabulary import MASE_TYPE_DEFAULT_OPS, drop_ignored_pass_args, note_ignored
 from carve.errors import CarveError, unknown_name_message
-from carve.quant.layers import QUANTIZABLE_OPS, check_config_keys
-from carve.quant.spec import na_to_none
+from carve.quant.layers import QUANTIZABLE_OPS
+from carve.quant.node_config import NodeQuantConfig, parse_node_config
 
 PASS = "quantize_transform_pass"
 SELECTORS = ("type", "name", "regex_name")
@@ -41,8 +36,8 @@ RESERVED = ("by", "default", "in_place", "default_ops")
 @dataclass
 class QuantizeArgs:
     by: str
-    default: dict[str, Any] | None
-    entries: dict[str, dict[str, Any]]  # key -> config (bypass folded in)
+    default: NodeQuantConfig | None
+    entries: dict[str, NodeQuantConfig]  # key -> config (bypass folded in)
     in_place: bool = False
     patterns: dict[str, re.Pattern] = field(default_factory=dict)
     name_keys: list[str] = field(default_factory=list)  # by type: keys that are not ops
@@ -54,13 +49,13 @@ class QuantizeArgs:
         if self.default_ops != MASE_TYPE_DEFAULT_OPS:
             out["default_ops"] = list(self.default_ops)
         if self.default is not None:
-            out["default"] = {"config": copy.deepcopy(self.default)}
+            out["default"] = {"config": self.default.to_mase_dict()}
         for key, config in self.entries.items():
-            out[key] = {"config": copy.deepcopy(config)}
+            out[key] = {"config": config.to_mase_dict()}
         return out
 
 
-def _entry_config(key: str, entry: Any) -> dict[str, Any]:
+def _entry_config(key: str, entry: Any) -> NodeQuantConfig:
     if not isinstance(entry, Mapping) or "config" not in entry:
         raise CarveError(
             f"{PASS}: entry {key!r} must be a table with a 'config' table, "
@@ -75,16 +70,9 @@ def _entry_config(key: str, entry: Any) -> dict[str, Any]:
     config = entry["config"]
     if not isinstance(config, Mapping):
         raise CarveError(f"{PASS}: entry {key!r}: 'config' must be a table, got {config!r}")
-    config = copy.deepcopy(dict(config))
     if "bypass" in entry:
-        config["bypass"] = entry["bypass"]
-    if "name" in config:
-        config["name"] = na_to_none(config["name"])
-    config = drop_ignored_config_keys(config, f"{PASS}: entry {key!r}")  # MASE never read them
-    check_config_keys(config, f"{PASS}: entry {key!r}")
-    if "bypass" in config and not isinstance(config["bypass"], bool | int):
-        raise CarveError(f"{PASS}: entry {key!r}: bypass must be true/false")
-    return config
+        config = {**config, "bypass": entry["bypass"]}
+    return parse_node_config(config, f"{PASS}: entry {key!r}: ")
 
 
 def _default_ops(value: Any) -> tuple[str, ...]:
@@ -152,7 +140,9 @@ def drop_node_name_keys(args: QuantizeArgs, node_names: list[str]) -> None:
     args.name_keys = []
 
 
-def config_for(args: QuantizeArgs, name: str, mase_op: str) -> tuple[str | None, dict | None]:
+def config_for(
+    args: QuantizeArgs, name: str, mase_op: str
+) -> tuple[str | None, NodeQuantConfig | None]:
     """``(matched key, config)`` for a quantizable node (key None: the default, if any).
 
     ``default`` reaches only ``default_ops``: by default the ops MASE quantizes
@@ -173,6 +163,6 @@ def config_for(args: QuantizeArgs, name: str, mase_op: str) -> tuple[str | None,
     return None, args.default
 
 
-def skipped(config: dict | None) -> bool:
+def skipped(config: NodeQuantConfig | None) -> bool:
     """No quantization for this node: no config, name None/"NA", or bypass."""
-    return config is None or config.get("name") is None or bool(config.get("bypass", False))
+    return config is None or config.skips
