@@ -82,7 +82,7 @@ INSTEAD: dict[str, str] = {
 def _pass_names() -> tuple[str, ...]:
     from carve.passes.catalog import PASS_CATALOG
 
-    return tuple(target.split(":")[1] for _, target, _, _ in PASS_CATALOG)
+    return tuple(row[1].split(":")[1] for row in PASS_CATALOG)
 
 
 @functools.cache

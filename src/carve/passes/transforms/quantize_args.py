@@ -109,15 +109,14 @@ def parse_quantize_args(pass_args: Any) -> QuantizeArgs:
     if not isinstance(in_place, bool):
         raise CarveError(f"{PASS}: in_place must be true/false, got {in_place!r}")
     default = _entry_config("default", pass_args["default"]) if "default" in pass_args else None
-    entries = {
-        str(key): _entry_config(str(key), entry)
-        for key, entry in pass_args.items()
-        if key not in RESERVED
-    }
+    keys = [str(key) for key in pass_args if key not in RESERVED]
+    # by type, a key that is no op may be a node name, which MASE ignores (never reads): the
+    # pass checks it against the graph, so its config is not parsed
+    name_keys = [key for key in keys if by == "type" and key not in QUANTIZABLE_OPS]
+    entries = {key: _entry_config(key, pass_args[key]) for key in keys if key not in name_keys}
     args = QuantizeArgs(by=by, default=default, entries=entries, in_place=in_place,
                         default_ops=_default_ops(pass_args.get("default_ops", "mase")))  # fmt: skip
-    if by == "type":  # other keys may be node names (MASE ignores those): checked by the pass
-        args.name_keys = [key for key in entries if key not in QUANTIZABLE_OPS]
+    args.name_keys = name_keys
     if by == "regex_name":
         for key in entries:
             try:
@@ -136,7 +135,6 @@ def drop_node_name_keys(args: QuantizeArgs, node_names: list[str]) -> None:
                 + unknown_name_message("quantizable op", key, QUANTIZABLE_OPS)
             )
         note_ignored(key, PASS, 'a node name under by = "type" (use by = "name" to select it)')
-        del args.entries[key]
     args.name_keys = []
 
 
