@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 
 from carve.compat.vocabulary import out_of_scope_note
+from carve.errors import CarveError
 
 # carve module -> the MASE names it provides (same name, same call)
 PROVIDERS: dict[str, tuple[str, ...]] = {
@@ -131,5 +132,26 @@ def import_map_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-if __name__ == "__main__":
-    print(import_map_markdown(), end="")
+def render_mase_doc(text: str) -> str:
+    """docs/mase.md with its generated blocks (``<!-- NAME:start -->`` ... ``end``) refreshed."""
+    from carve.compat.vocabulary import vocabulary_markdown
+
+    blocks = {"import-map": import_map_markdown(), "vocabulary": vocabulary_markdown()}
+    for name, body in blocks.items():
+        start, end = f"<!-- {name}:start -->\n", f"<!-- {name}:end -->"
+        before, found, rest = text.partition(start)
+        if not found or end not in rest:
+            raise CarveError(f"docs/mase.md lacks the {start.strip()} ... {end} markers")
+        text = before + start + body + end + rest.partition(end)[2]
+    return text
+
+
+if __name__ == "__main__":  # python -m carve.compat.names docs/mase.md: refresh the tables
+    import sys
+    from pathlib import Path
+
+    if len(sys.argv) > 1:
+        doc = Path(sys.argv[1])
+        doc.write_text(render_mase_doc(doc.read_text()))
+    else:
+        print(import_map_markdown(), end="")

@@ -275,3 +275,32 @@ def out_of_scope_note(name: object) -> str | None:
         if text.startswith(prefix):
             return note
     return None
+
+
+def vocabulary_markdown() -> str:
+    """The "MASE keys carve accepts" tables of docs/mase.md, from the data above."""
+    rows = ["| MASE run key (TOML) | flag | what carve does |", "|---|---|---|"]
+    for key, entry in RUN_KEYS.items():
+        if entry.apply is _refuse_pretrained:
+            action = "true is an error: carve ships no pretrained weights"
+        elif entry.apply is _silence_warnings:
+            action = "as MASE: Python warnings are silenced"
+        else:
+            action = f"ignored ({entry.note})"
+        rows.append(f"| `{key}` | `{', '.join(entry.flags)}` | {action} |")
+    rows += ["", "| pass | `pass_args` key | what carve does |", "|---|---|---|"]
+    for pass_name, keys in IGNORED_PASS_ARGS.items():
+        rows += [f"| `{pass_name}` | `{key}` | ignored ({note}) |" for key, note in keys.items()]
+    rows += ["", "| format | config key | what carve does |", "|---|---|---|"]
+    for fmt, keys in IGNORED_CONFIG_KEYS.items():
+        rows += [f"| `{fmt}` | `{key}` | ignored ({note}) |" for key, note in keys.items()]
+    for fmt, keys in OPERAND_WIDE_KEYS.items():
+        rows += [f"| `{fmt}` | `{key}` | sets `<operand>_{key}` of each operand the config "
+                 "sets up (unless given) |" for key in keys]  # fmt: skip
+    rows += [
+        '| any | node-name key under `by = "type"` | ignored, as MASE (must name a node) |',
+        "",
+        f"`[transform] style`: {' or '.join(TRANSFORM_STYLES)}; carve quantizes the traced "
+        "graph in both (`module` is noted).",
+    ]
+    return "\n".join(rows) + "\n"
