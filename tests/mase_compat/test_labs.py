@@ -40,6 +40,17 @@ data_module.setup()
 model_info = get_model_info(model_name)
 """
 
+# the labs' quantize pass_args: linear layers in 8-bit fixed point with 4 fraction bits
+LINEAR_INTEGER = """
+pass_args = {
+    "by": "type",
+    "default": {"config": {"name": None}},
+    "linear": {"config": {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4,
+                          "weight_width": 8, "weight_frac_width": 4,
+                          "bias_width": 8, "bias_frac_width": 4}},
+}
+"""
+
 OPTIONS = {"dataset_name": "jsc-synth", "options": {"size": 2000, "cache": False}}
 
 
@@ -85,14 +96,9 @@ pass_args = {
 }
 mg, _ = profile_statistics_analysis_pass(mg, pass_args)
 mg, _ = report_node_meta_param_analysis_pass(mg, {"which": ("software",)})
-pass_args = {
-    "by": "type",
-    "default": {"config": {"name": None}},
-    "linear": {"config": {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4,
-                          "weight_width": 8, "weight_frac_width": 4,
-                          "bias_width": 8, "bias_frac_width": 4}},
-}
-from chop.passes.graph.transforms import (
+"""
+        + LINEAR_INTEGER
+        + """from chop.passes.graph.transforms import (
     quantize_transform_pass,
     summarize_quantization_analysis_pass,
 )
@@ -138,14 +144,9 @@ input_generator = InputGenerator(
 dummy_in = next(iter(input_generator))
 _ = model(**dummy_in)
 mg = MaseGraph(model=model)
-pass_args = {
-    "by": "type",
-    "default": {"config": {"name": None}},
-    "linear": {"config": {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4,
-                          "weight_width": 8, "weight_frac_width": 4,
-                          "bias_width": 8, "bias_frac_width": 4}},
-}
-import copy
+"""
+        + LINEAR_INTEGER
+        + """import copy
 search_spaces = []
 for d_config in data_in_frac_widths:
     for w_config in w_in_frac_widths:
