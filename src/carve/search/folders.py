@@ -84,14 +84,7 @@ def check_identity(folder: Path, identity: dict[str, Any]) -> None:
 
 
 def folder_lock(folder: Path):
-    """A lock held while a command works in ``folder`` (a second one fails at once)."""
-    from filelock import FileLock, Timeout
+    """The project's folder lock (``carve.locking``), held while a command works in ``folder``."""
+    from carve.locking import folder_lock as lock_of
 
-    lock = FileLock(str(folder / ".lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise CarveError(
-            f"search folder {str(folder)!r} is in use by another carve command"
-        ) from None
-    return lock
+    return lock_of(folder, "search folder").acquire()
