@@ -49,8 +49,8 @@ def option(
     """A config field that is also a command-line flag (``flags``) and a TOML key.
 
     A string must be one of ``choices`` or, when ``pattern`` (regex, what it
-    means) is given, match the regex instead. Numbers must lie in ``[minimum, maximum]`` (``above``: strictly greater);
-    floats must also be finite (``inf``/``nan`` are never a valid setting).
+    means) is given, match the regex instead. Numbers must lie in
+    ``[minimum, maximum]`` (``above``: strictly greater); floats must also be finite (``inf``/``nan`` are never a valid setting).
     """
     return field(
         default=default,
@@ -266,9 +266,9 @@ def check_value(name: str, value: Any, source: str) -> Any:
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise CarveError(bad)
-    if meta["choices"] and value not in meta["choices"]:
-        if not (meta["pattern"] and re.fullmatch(meta["pattern"][0], value)):
-            raise CarveError(bad)
+    matches = meta["pattern"] is not None and re.fullmatch(meta["pattern"][0], value)
+    if meta["choices"] and value not in meta["choices"] and not matches:
+        raise CarveError(bad)
     if meta["minimum"] is not None and not value >= meta["minimum"]:
         raise CarveError(bad)
     if meta["above"] is not None and not value > meta["above"]:

@@ -13,10 +13,10 @@ cosine schedule and checkpoints.
 >>> opt = TorchOptimizer("torch.optim.RMSprop", layer.parameters(), 0.01, 0.0)
 >>> type(opt.optimizer).__name__, opt.lr
 ('RMSprop', 0.01)
->>> optimizer_class("torch.optim.RMSProp")
+>>> optimizer_class("torch.optim.RMSProp")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-carve.errors.CarveError: training_optimizer 'torch.optim.RMSProp': torch.optim has no RMSProp; did you mean 'RMSprop'?
+carve.errors.CarveError: ...: torch.optim has no RMSProp; did you mean 'RMSprop'?
 """
 
 from __future__ import annotations
