@@ -50,7 +50,8 @@ def option(
 
     A string must be one of ``choices`` or, when ``pattern`` (regex, what it
     means) is given, match the regex instead. Numbers must lie in
-    ``[minimum, maximum]`` (``above``: strictly greater); floats must also be finite (``inf``/``nan`` are never a valid setting).
+    ``[minimum, maximum]`` (``above``: strictly greater); floats must also be
+    finite (``inf``/``nan`` are never a valid setting).
     """
     return field(
         default=default,
