@@ -24,6 +24,17 @@ _DTYPES = {
 }
 
 
+def dtype_named(name: Any) -> torch.dtype | None:
+    """The torch dtype called ``name`` (``"float32"`` or ``"torch.float32"``), else None.
+
+    carve's one name -> dtype table (saved graphs and node-metadata TOML files).
+
+    >>> dtype_named("torch.int8"), dtype_named("float32"), dtype_named("nonsense")
+    (torch.int8, torch.float32, None)
+    """
+    return _DTYPES.get(name.removeprefix("torch.")) if isinstance(name, str) else None
+
+
 def encode(data: Any, tensors: dict[str, torch.Tensor], path: str) -> Any:
     """JSON-ready form of ``data``; tensors are stored in ``tensors`` under ``path``."""
     if data is None or isinstance(data, (bool, int, float, str)):

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from carve.config.toml_io import na_to_none
 from carve.quant.catalog import FORMAT_INFO
 from carve.quant.node_config import NodeQuantConfig, parse_node_config
-from carve.quant.spec import na_to_none
 
 # config operand -> metadata argument name
 ARGUMENTS = {"data_in": "data_in_0", "weight": "weight", "bias": "bias"}
