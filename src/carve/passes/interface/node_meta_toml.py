@@ -58,8 +58,8 @@ def to_toml(data: dict[str, Any]) -> str:
 def _restore(data: Any) -> Any:
     if isinstance(data, dict):
         restored = {key: _restore(value) for key, value in data.items()}
-        dtype = dtype_named(restored.get("torch_dtype"))
-        if dtype is not None:
+        if isinstance(restored.get("torch_dtype"), str):  # an unknown name: a CarveError
+            dtype = dtype_named(restored["torch_dtype"])
             restored["torch_dtype"] = dtype
             if isinstance(restored.get("value"), (list, int, float)):
                 restored["value"] = torch.tensor(restored["value"], dtype=dtype)
