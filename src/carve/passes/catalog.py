@@ -12,6 +12,7 @@ _A = "carve.passes.analysis"
 _I = "carve.passes.interface"
 _T = "carve.passes.transforms"
 _Q = "carve.passes.analysis.quantization"
+_E = "carve.export.passes"
 
 PASS_CATALOG: list[tuple[str, str, str, str]] = [
     ("init_metadata", f"{_A}.init_metadata:init_metadata_analysis_pass", "analysis",
@@ -55,4 +56,10 @@ PASS_CATALOG: list[tuple[str, str, str, str]] = [
      "analysis", "per-node table and histogram of what quantization changed (CSV)"),
     ("verify_quantization", f"{_Q}.verify:verify_quantization_analysis_pass", "analysis",
      "prove weights/activations lie on the format grid; integer-only reference run"),
+    ("export_onnx", f"{_E}:export_onnx_transform_pass", "export",
+     "ONNX QDQ model + onnxruntime parity (exact) + report"),
+    ("export_qonnx", f"{_E}:export_qonnx_transform_pass", "export",
+     "QONNX (Quant nodes) model + qonnx execution parity + report"),
+    ("export_hls4ml", f"{_E}:export_hls4ml_transform_pass", "export",
+     "hls4ml project (ap_fixed per operand) + C++ emulation parity + report"),
 ]  # fmt: skip
