@@ -46,10 +46,17 @@ def mixed(graph: MaseGraph) -> dict:
         kind = type(graph.model.get_submodule(node.target)).__name__
         if kind == "Linear":
             x_w, x_f, w_w, w_f = widths[len(args) % 3]
-            args[node.name] = {"config": {"name": "integer", "data_in_width": x_w,
-                                          "data_in_frac_width": x_f, "weight_width": w_w,
-                                          "weight_frac_width": w_f, "bias_width": 12,
-                                          "bias_frac_width": 6}}  # fmt: skip
+            args[node.name] = {
+                "config": {
+                    "name": "integer",
+                    "data_in_width": x_w,
+                    "data_in_frac_width": x_f,
+                    "weight_width": w_w,
+                    "weight_frac_width": w_f,
+                    "bias_width": 12,
+                    "bias_frac_width": 6,
+                }
+            }
         elif kind == "ReLU" and relus % 3 != 1:
             args[node.name] = {"config": fixed(5, 2, ("data_in",))}
         relus += kind == "ReLU"
@@ -80,10 +87,10 @@ def quantized_graph(model: str, quantize, seed: int = 0) -> MaseGraph:
 
 @pytest.fixture(scope="session")
 def test_split():
-    """The full default jsc-synth test split (166,000 rows), generated once, not cached."""
+    """The full default jsc-synth test split (166,000 rows; carve's dataset cache)."""
     from carve.data import get_dataset
 
-    return get_dataset("jsc-synth", cache=False).test
+    return get_dataset("jsc-synth").test
 
 
 @pytest.fixture

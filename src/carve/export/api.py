@@ -21,10 +21,15 @@ def new_folder(out_dir: str | os.PathLike) -> Path:
             "choose another output folder"
         )
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
+        if not folder.parent.is_dir():
+            folder.parent.mkdir(parents=True)
         folder.mkdir()
     except FileExistsError:
-        raise CarveError(f"export folder {folder} already exists (created meanwhile)") from None
+        if folder.is_dir():
+            raise CarveError(f"export folder {folder} already exists (created meanwhile)") from None
+        raise CarveError(
+            f"export: cannot create output folder {folder}: a file is in the way"
+        ) from None
     except OSError as error:
         raise CarveError(
             f"export: cannot create output folder {folder}: {error.strerror or error}"
@@ -66,10 +71,14 @@ def export_graph(
         if inputs is not None:
             parity = exporter.parity(folder, view, _as_numpy(inputs))
         report = ExportReport(
-            format=format, folder=folder, files=file_sizes(folder, files),
-            nodes=node_rows(view), parity=parity, notes=exporter_notes(exporter, view),
+            format=format,
+            folder=folder,
+            files=file_sizes(folder, files),
+            nodes=node_rows(view),
+            parity=parity,
+            notes=exporter_notes(exporter, view),
             extra=getattr(exporter, "extra", {}),
-        )  # fmt: skip
+        )
         report.write()
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

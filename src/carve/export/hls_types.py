@@ -57,7 +57,7 @@ def frac_bits(values: np.ndarray) -> int:
 
 
 def holding(max_abs: float, frac: int, signed: bool = True) -> FixedPoint:
-    """The narrowest fixed-point type with ``frac`` fractional bits holding ``[-max_abs, max_abs]``."""
+    """Narrowest type with ``frac`` fractional bits holding ``[-max_abs, max_abs]``."""
     codes = math.ceil(max_abs * 2.0**frac)
     width = max(codes.bit_length(), 1) + (1 if signed else 0)
     if width > AP_MAX_WIDTH:

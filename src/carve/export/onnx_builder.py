@@ -76,9 +76,10 @@ class Builder:
 
         out = self.fresh(stem)
         self.nodes.append(
-            helper.make_node(op, inputs, [out], name=self.fresh(f"{stem}/{op}"), domain=domain,
-                             **attrs)
-        )  # fmt: skip
+            helper.make_node(
+                op, inputs, [out], name=self.fresh(f"{stem}/{op}"), domain=domain, **attrs
+            )
+        )
         return out
 
 
@@ -117,7 +118,10 @@ def batch_norm_affine(node: ExportNode) -> tuple[np.ndarray, np.ndarray]:
 
     layer = node.module
     if layer.running_mean is None or layer.running_var is None:
-        raise CarveError(f"export: batch norm {node.name!r} has no running statistics (track_running_stats=False): cannot export")
+        raise CarveError(
+            f"export: batch norm {node.name!r} has no running statistics "
+            "(track_running_stats=False): cannot export"
+        )
     weight, bias = node.parameter("weight"), node.parameter("bias")
     var, mean = layer.running_var.detach().float(), layer.running_mean.detach().float()
     alpha = torch.rsqrt(var + layer.eps)
@@ -134,10 +138,16 @@ def _batch_norm(b: Builder, dialect: Dialect, node: ExportNode, x: str) -> str:
     # quantized weight/bias (any format) enter alpha and beta as their exact float32 values
     alpha, beta = batch_norm_affine(node)
     wide = b.node("Cast", [x], f"{node.name}.x64", to=TensorProto.DOUBLE)
-    scaled = b.node("Mul", [wide, b.const(f"{node.name}.alpha", alpha.astype(np.float64))],
-                    f"{node.name}.scaled")  # fmt: skip
-    shifted = b.node("Add", [scaled, b.const(f"{node.name}.beta", beta.astype(np.float64))],
-                     f"{node.name}.shifted")  # fmt: skip
+    scaled = b.node(
+        "Mul",
+        [wide, b.const(f"{node.name}.alpha", alpha.astype(np.float64))],
+        f"{node.name}.scaled",
+    )
+    shifted = b.node(
+        "Add",
+        [scaled, b.const(f"{node.name}.beta", beta.astype(np.float64))],
+        f"{node.name}.shifted",
+    )
     return b.node("Cast", [shifted], node.name, to=TensorProto.FLOAT)
 
 
@@ -156,12 +166,15 @@ def build_onnx(view: ExportGraph, dialect: Dialect, graph_name: str = "carve"):
         x = _maybe_quantize(b, dialect, values[node.inputs[0]], node, "data_in_0")
         y = OP_WRITERS[node.op](b, dialect, node, x)
         values[node.name] = _maybe_quantize(b, dialect, y, node, "data_out_0")
-    b.nodes.append(helper.make_node("Identity", [values[view.output_names[0]]], ["output"],
-                                    name="output"))  # fmt: skip
-    outputs = [helper.make_tensor_value_info("output", TensorProto.FLOAT,
-                                             ["N", *view.output_shape])]  # fmt: skip
-    inputs = [helper.make_tensor_value_info(view.input_name, TensorProto.FLOAT,
-                                            ["N", *view.input_shape])]  # fmt: skip
+    b.nodes.append(
+        helper.make_node("Identity", [values[view.output_names[0]]], ["output"], name="output")
+    )
+    outputs = [
+        helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", *view.output_shape])
+    ]
+    inputs = [
+        helper.make_tensor_value_info(view.input_name, TensorProto.FLOAT, ["N", *view.input_shape])
+    ]
     graph = helper.make_graph(b.nodes, graph_name, inputs, outputs, b.initializers)
     opsets = [helper.make_opsetid("", OPSET)]
     opsets += [helper.make_opsetid(domain, v) for domain, v in dialect.extra_opsets.items()]
@@ -183,7 +196,9 @@ def accumulation_bound(node: ExportNode) -> int | None:
     if x is None or w is None or (node.module.bias is not None and bias is None):
         return None
     x_max = max(abs(v) for v in x.int_range)
-    w_codes = np.rint(node.parameter("weight").double().numpy() * 2.0**w.frac_width).astype(np.int64)
+    w_codes = np.rint(node.parameter("weight").double().numpy() * 2.0**w.frac_width).astype(
+        np.int64
+    )
     exponent = x.frac_width + w.frac_width
     sums = np.abs(w_codes).sum(axis=1) * x_max
     if bias is not None:

@@ -46,8 +46,14 @@ def compare(out: np.ndarray, ref: np.ndarray, runner: str, reference: str) -> Pa
     same = (out == ref) | (np.isnan(out) & np.isnan(ref))
     diff = np.abs(out - ref)
     diff = diff[~same]
-    return Parity(runner, reference, int(ref.shape[0]), int(ref.size), int((~same).sum()),
-                  float(diff.max()) if diff.size else 0.0)  # fmt: skip
+    return Parity(
+        runner,
+        reference,
+        int(ref.shape[0]),
+        int(ref.size),
+        int((~same).sum()),
+        float(diff.max()) if diff.size else 0.0,
+    )
 
 
 def fake_quant_outputs(model: Any, x: Any) -> np.ndarray:

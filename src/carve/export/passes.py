@@ -35,14 +35,19 @@ class ExportArgs:
             raise CarveError(f"{pass_name}: pass_args must be a dict with 'save_dir'")
         for key in pass_args:
             if key not in KEYS:
-                raise CarveError(f"{pass_name}: " + unknown_name_message("pass_args key", key, KEYS))
+                raise CarveError(
+                    f"{pass_name}: " + unknown_name_message("pass_args key", key, KEYS)
+                )
         if not isinstance(pass_args.get("save_dir"), str | bytes) and not hasattr(
             pass_args.get("save_dir"), "__fspath__"
         ):
             raise CarveError(f"{pass_name}: pass_args needs 'save_dir' (a new folder path)")
         shape = pass_args.get("input_shape")
-        return cls(str(pass_args["save_dir"]), pass_args.get("inputs"),
-                   tuple(shape) if shape is not None else None)  # fmt: skip
+        return cls(
+            str(pass_args["save_dir"]),
+            pass_args.get("inputs"),
+            tuple(shape) if shape is not None else None,
+        )
 
 
 def _export(pass_name: str, format: str, graph: Any, pass_args: Any) -> tuple[Any, dict]:

@@ -14,7 +14,7 @@ type for (minifloat, log, block, MX...) is stored as its exact float32 values.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def pow2_scale(frac_width: int) -> np.ndarray:
 
 class QDQDialect:
     name = "onnx"
-    extra_opsets: dict[str, int] = {}
+    extra_opsets: ClassVar[dict[str, int]] = {}
 
     def activation(self, b: Any, x: str, fmt: OperandFormat, where: str) -> str:
         fixed = fmt.fixed
@@ -65,8 +65,15 @@ class QDQDialect:
         lo, hi = fixed.int_range
         info = np.iinfo(dtype)
         if (lo, hi) != (info.min, info.max):
-            q = b.node("Clip", [q, b.const(f"{where}.min", np.array(lo, dtype)),
-                                b.const(f"{where}.max", np.array(hi, dtype))], f"{where}.clip")  # fmt: skip
+            q = b.node(
+                "Clip",
+                [
+                    q,
+                    b.const(f"{where}.min", np.array(lo, dtype)),
+                    b.const(f"{where}.max", np.array(hi, dtype)),
+                ],
+                f"{where}.clip",
+            )
         return b.node("DequantizeLinear", [q, scale, zero], f"{where}.dq")
 
     def parameter(self, b: Any, name: str, value: Any, fmt: OperandFormat) -> str:
@@ -78,5 +85,12 @@ class QDQDialect:
         ints = np.rint(codes).astype(dtype)
         assert np.array_equal(ints, codes), f"{name} is not on its grid"
         zero = b.const(f"{name}.zero_point", np.zeros((), dtype))
-        return b.node("DequantizeLinear", [b.const(f"{name}.codes", ints),
-                      b.const(f"{name}.scale", pow2_scale(fixed.frac_width)), zero], name)  # fmt: skip
+        return b.node(
+            "DequantizeLinear",
+            [
+                b.const(f"{name}.codes", ints),
+                b.const(f"{name}.scale", pow2_scale(fixed.frac_width)),
+                zero,
+            ],
+            name,
+        )

@@ -10,7 +10,7 @@ formats QONNX has no node for are stored as their exact float32 values.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -23,7 +23,7 @@ DOMAIN = "qonnx.custom_op.general"
 
 class QONNXDialect:
     name = "qonnx"
-    extra_opsets = {DOMAIN: 1}
+    extra_opsets: ClassVar[dict[str, int]] = {DOMAIN: 1}
 
     def _quant(self, b: Any, x: str, fmt: OperandFormat, where: str) -> str:
         fixed = fmt.fixed
@@ -34,8 +34,15 @@ class QONNXDialect:
             b.const(f"{where}.bitwidth", np.array(float(fixed.width), np.float32)),
         ]
         rounding = "FLOOR" if fixed.rounding == "floor" else "ROUND"
-        return b.node("Quant", inputs, f"{where}.quant", domain=DOMAIN, signed=int(fixed.signed),
-                      narrow=0, rounding_mode=rounding)  # fmt: skip
+        return b.node(
+            "Quant",
+            inputs,
+            f"{where}.quant",
+            domain=DOMAIN,
+            signed=int(fixed.signed),
+            narrow=0,
+            rounding_mode=rounding,
+        )
 
     def activation(self, b: Any, x: str, fmt: OperandFormat, where: str) -> str:
         if fmt.fixed is None:

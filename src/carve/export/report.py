@@ -46,10 +46,9 @@ class ExportReport:
 
         header = ["node", "op", *OPERAND_COLUMNS, "bits (w/x)"]
         rows = [
-            [n["node"], n["op"], *(n["operands"].get(k, "-") for k in OPERAND_COLUMNS),
-             n["bits"]]
+            [n["node"], n["op"], *(n["operands"].get(k, "-") for k in OPERAND_COLUMNS), n["bits"]]
             for n in self.nodes
-        ]  # fmt: skip
+        ]
         lines = [f"# carve export: {self.format}", "", tabulate(rows, header, tablefmt="github")]
         lines += ["", "| file | bytes |", "|---|---:|"]
         lines += [f"| {name} | {size:,} |" for name, size in self.files.items()]
@@ -73,11 +72,17 @@ def node_rows(view: ExportGraph) -> list[dict[str, Any]]:
 
         def bits(key: str, node=node) -> str:
             fixed = node.operand(key).fixed
-            return str(fixed.width) if fixed is not None else (
-                "32" if not node.operand(key).quantized else "?")  # fmt: skip
+            return (
+                str(fixed.width)
+                if fixed is not None
+                else ("32" if not node.operand(key).quantized else "?")
+            )
 
-        width = f"{bits('weight')}/{bits('data_in_0')}" if _has(node, "weight") else (
-            f"-/{bits('data_in_0')}")  # fmt: skip
+        width = (
+            f"{bits('weight')}/{bits('data_in_0')}"
+            if _has(node, "weight")
+            else (f"-/{bits('data_in_0')}")
+        )
         rows.append({"node": node.name, "op": node.op, "operands": operands, "bits": width})
     return rows
 
