@@ -34,11 +34,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, prepare_config
-    from carve.cli.transform import build_graph
     from carve.config import project_path
     from carve.errors import CarveError
     from carve.export.api import export_graph, next_version
-    from carve.passes.transforms.runner import RunContext, run_pass_tables
+    from carve.pipeline import PipelineContext, build_graph, run_passes
     from carve.train import load_dataset
 
     config = prepare_config(args)
@@ -50,14 +49,14 @@ def run(args: argparse.Namespace) -> int:
     project = project_path(config)
     passes = config.tables.get("passes")
     if passes:  # quantize (and check) a checkpoint on the way, as carve transform would
-        ctx = RunContext(
+        ctx = PipelineContext(
             out_dir=project / "software" / "export",
             train_x=dataset.train.x,
             test_x=dataset.test.x,
             test_y=dataset.test.y,
             batch_size=config.batch_size,
         )
-        graph = run_pass_tables(graph, passes, ctx)
+        graph, _ = run_passes(graph, passes, ctx)
     out = Path(args.out) if args.out else next_version(project / "export" / args.format)
     report = export_graph(graph, args.format, out, inputs=dataset.test.x)
     console.print(report.text(), soft_wrap=True, markup=False, highlight=False)

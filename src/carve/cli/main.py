@@ -21,6 +21,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "test": ("carve.cli.test", "evaluate a checkpoint on the test split"),
     "transform": ("carve.cli.transform", "run the [passes.*] of a TOML config on a model"),
     "study": ("carve.cli.study", "hyper-parameter study: one run per configuration"),
+    "search": ("carve.cli.search", "search quantization/architecture spaces (Optuna)"),
     "export": ("carve.cli.export", "write a quantized graph as ONNX, QONNX or an hls4ml project"),
 }
 
@@ -30,6 +31,7 @@ INFO_SECTIONS: dict[str, tuple[str, str]] = {
     "datasets": ("carve.data.info", "info_table"),
     "passes": ("carve.passes.info", "info_table"),
     "formats": ("carve.quant.info", "info_table"),
+    "search": ("carve.search.registry", "info_table"),
 }
 
 USAGE = "carve ACTION [MODEL] [DATASET] [flags]   |   carve --info [SECTION]   |   carve --version"
@@ -65,10 +67,13 @@ def _print_info(section: str) -> None:
         module, function = INFO_SECTIONS[name]
         try:
             title, columns, rows = getattr(import_module(module), function)()
-        except ModuleNotFoundError as error:
-            if not error.name or not error.name.startswith("carve"):
-                raise
-            continue  # that layer is not part of this build
+        except ImportError as error:  # a broken install or layer: say so, never skip it
+            from carve.errors import CarveError
+
+            raise CarveError(
+                f"carve --info {name}: cannot import what {module} needs "
+                f"({type(error).__name__}: {error})"
+            ) from error
         table = Table(title=title, title_justify="left")
         for column in columns:
             table.add_column(column)
