@@ -300,7 +300,13 @@ class HLS4MLExporter:
             config, layers, inputs=[view.input_name], outputs=outputs
         )
         self.extra = {"hls4ml": {"precisions": layer_config, **estimates(model)}}
-        self.notes = batch_norm_checks(plans)
+        mults = sum(v["multiplications"] for v in self.extra["hls4ml"]["layers"].values())
+        self.notes = [
+            *batch_norm_checks(plans),
+            f"hls4ml model: {mults} multiplications per inference at reuse factor 1 (latency "
+            "strategy); resource and latency estimates need Vivado/Vitis HLS synthesis "
+            "(not run here)",
+        ]
         return model
 
     def write(self, view: ExportGraph, folder: Path) -> list[Path]:
