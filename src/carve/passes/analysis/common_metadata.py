@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import fx
@@ -21,6 +21,9 @@ from carve.ir.arguments import node_arguments, target_name
 from carve.ir.metadata import get_mase, tensor_entry, value_entry
 from carve.ir.ops import classify_function, classify_module
 from carve.passes.utils import parse_pass_args
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 @dataclass
@@ -80,6 +83,16 @@ def graph_inputs(graph, provided: dict[str, Any], pass_name: str, what: str) -> 
     return inputs
 
 
+def own_parameters(module: torch.nn.Module) -> list[tuple[str, torch.Tensor]]:
+    """A module's own parameters by name; a parametrized one (pruning mask) as its
+    effective value under its plain name (``weight``, not ``parametrizations...``)."""
+    from torch.nn.utils import parametrize
+
+    names = list(module.parametrizations) if parametrize.is_parametrized(module) else []
+    own = [(name, getattr(module, name)) for name in names]
+    return own + list(module.named_parameters(recurse=False))
+
+
 class _Recorder(fx.Interpreter):
     """Runs the graph and fills ``common`` for each node as it executes."""
 
@@ -99,7 +112,7 @@ class _Recorder(fx.Interpreter):
             else:
                 args[name] = source
         if module is not None:
-            for name, parameter in module.named_parameters(recurse=False):
+            for name, parameter in own_parameters(module):
                 args[name] = tensor_entry(parameter, self.add_value) | {"from": None}
         common["args"] = args
         result = super().run_node(node)
@@ -110,7 +123,9 @@ class _Recorder(fx.Interpreter):
         return result
 
 
-def add_common_metadata_analysis_pass(graph, pass_args=None):
+def add_common_metadata_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Fill ``common`` metadata of every node by running the graph on ``dummy_in``.
 
     >>> import torch
