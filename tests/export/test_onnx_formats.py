@@ -108,3 +108,22 @@ def test_qonnx_quant_nodes_carry_carve_formats(quantized, configs, tmp_path):
     assert relu_quant.op_type == "Quant"
     assert (0, 0.25, 4.0, "ROUND") in found  # ReLU input: unsigned 4 bits, 2 fractional
     assert (1, 0.25, 4.0, "ROUND") in found
+
+
+def test_bipolar_binary_exports_exactly(quantized, test_split, tmp_path):
+    """Binary bipolar Linear inputs and weights: ONNX Where(x >= 0, 1, -1), QONNX BipolarQuant."""
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    fields = {"width": 1, "stochastic": 0, "bipolar": 1}
+    config = {"name": "binary"}
+    for operand in ("data_in", "weight", "bias"):
+        config |= {f"{operand}_{key}": value for key, value in fields.items()}
+    args = {"by": "type", "default": {"config": {"name": "NA"}}, "linear": {"config": config}}
+    graph = quantized("jsc-toy", args)
+    for fmt in ("onnx", "qonnx"):
+        report = export_graph(graph, fmt, tmp_path / fmt, inputs=test_split.x)
+        assert report.parity.rows == 166_000 and report.parity.exact, report.text()
+    ops = [n.op_type for n in onnx.load(tmp_path / "onnx" / "model.onnx").graph.node]
+    assert ops.count("Where") == 3  # one per Linear input
+    wrapper = ModelWrapper(str(tmp_path / "qonnx" / "model_qonnx.onnx"))
+    assert [n.op_type for n in wrapper.graph.node].count("BipolarQuant") >= 3

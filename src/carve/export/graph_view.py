@@ -62,6 +62,7 @@ class OperandFormat:
     format: str  # "float" when unquantized
     precision: tuple = ()
     fixed: FixedPoint | None = None
+    bipolar: bool = False  # binary +1 (x >= 0) / -1, not scaled, not stochastic
 
     @property
     def quantized(self) -> bool:
@@ -72,6 +73,8 @@ class OperandFormat:
             return self.fixed.describe()
         if not self.quantized:
             return "float32"
+        if self.bipolar:
+            return "bipolar binary"
         return f"{self.format}{list(self.precision)}"
 
 
@@ -124,7 +127,10 @@ def _operand_format(name: str, quantizer: Any) -> OperandFormat:
     fixed = None
     if quantizer.format.name == "integer":
         fixed = FixedPoint(spec.width, spec.frac_width, spec.signed, spec.rounding)
-    return OperandFormat(name, quantizer.format.name, tuple(quantizer.precision), fixed)
+    bipolar = quantizer.format.name == "binary" and (
+        spec.bipolar and not spec.stochastic and not spec.scaled
+    )
+    return OperandFormat(name, quantizer.format.name, tuple(quantizer.precision), fixed, bipolar)
 
 
 def _node_of(node: Any, module: Any) -> ExportNode:

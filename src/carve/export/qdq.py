@@ -7,7 +7,8 @@ int16/uint16 up to 16), a ``Clip`` to ``[-2**(w-1), 2**(w-1)-1]`` (or ``[0,
 back. Why this is carve's quantizer exactly: dividing by a power of two is
 exact, QuantizeLinear rounds half to even and saturates to its type, exactly
 as carve does; floor rounding is written as ``Floor(x * 2**f)`` before a
-scale-1 QuantizeLinear. Quantized weights and biases are stored as integer
+scale-1 QuantizeLinear. A bipolar binary activation (+1 where ``x >= 0``,
+else -1) is ``Where(x >= 0, 1, -1)``. Quantized weights and biases are stored as integer
 codes (int8/16/32) with a DequantizeLinear; a weight in a format ONNX has no
 type for (minifloat, log, block, MX...) is stored as its exact float32 values.
 """
@@ -41,11 +42,17 @@ class QDQDialect:
     extra_opsets: ClassVar[dict[str, int]] = {}
 
     def activation(self, b: Any, x: str, fmt: OperandFormat, where: str) -> str:
+        if fmt.bipolar:  # +1 where x >= 0, else -1: exact float ops
+            zero = b.const(f"{where}.zero", np.array(0.0, np.float32))
+            sign = b.node("GreaterOrEqual", [x, zero], f"{where}.nonneg")
+            plus = b.const(f"{where}.plus", np.array(1.0, np.float32))
+            minus = b.const(f"{where}.minus", np.array(-1.0, np.float32))
+            return b.node("Where", [sign, plus, minus], f"{where}.bipolar")
         fixed = fmt.fixed
         if fixed is None:
             raise CarveError(
                 f"export onnx: {where} uses format {fmt.format!r}, which ONNX QDQ cannot "
-                "express for activations (fixed point only; see docs/deploy.md)"
+                "express for activations (fixed point or bipolar binary; see docs/deploy.md)"
             )
         dtype = container(fixed)
         if dtype is None:

@@ -3,7 +3,8 @@
 A fixed-point operand ``fixed<w, f>`` is ``Quant(x, scale=2**-f, zeropt=0,
 bitwidth=w, signed, narrow=0, rounding_mode=ROUND|FLOOR)``: QONNX computes
 ``clip(round(x / scale), min, max) * scale`` with numpy's round half to even,
-which is carve's quantizer. Weights and biases stay float32 initializers (on
+which is carve's quantizer. A bipolar binary operand (+1 where ``x >= 0``,
+else -1; not scaled, not stochastic) is ``BipolarQuant(x, scale=1)``. Weights and biases stay float32 initializers (on
 their grid) followed by a ``Quant`` node, the QONNX convention; weights in
 formats QONNX has no node for are stored as their exact float32 values.
 """
@@ -44,16 +45,24 @@ class QONNXDialect:
             rounding_mode=rounding,
         )
 
+    def _bipolar(self, b: Any, x: str, where: str) -> str:
+        scale = b.const(f"{where}.scale", np.array(1.0, np.float32))
+        return b.node("BipolarQuant", [x, scale], f"{where}.bipolar", domain=DOMAIN)
+
     def activation(self, b: Any, x: str, fmt: OperandFormat, where: str) -> str:
+        if fmt.bipolar:
+            return self._bipolar(b, x, where)
         if fmt.fixed is None:
             raise CarveError(
                 f"export qonnx: {where} uses format {fmt.format!r}, which QONNX Quant cannot "
-                "express for activations (fixed point only; see docs/deploy.md)"
+                "express for activations (fixed point or bipolar binary; see docs/deploy.md)"
             )
         return self._quant(b, x, fmt, where)
 
     def parameter(self, b: Any, name: str, value: Any, fmt: OperandFormat) -> str:
         initializer = b.const(name, value.numpy())
+        if fmt.bipolar:
+            return self._bipolar(b, initializer, name)
         if fmt.fixed is None:
             return initializer
         return self._quant(b, initializer, fmt, name)
