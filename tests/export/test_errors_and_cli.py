@@ -10,7 +10,7 @@ import pytest
 
 from carve.cli.main import main
 from carve.errors import CarveError
-from carve.export.api import export_graph, next_version
+from carve.export.api import export_graph
 from carve.ir import MaseGraph
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -72,7 +72,8 @@ def test_existing_and_unwritable_folders(quantized, configs, tmp_path):
     with pytest.raises(CarveError, match="already exists; exports are never overwritten"):
         export_graph(graph, "onnx", tmp_path / "e")
     assert (tmp_path / "e" / "model.onnx").read_bytes() == before
-    assert next_version(tmp_path / "e") == tmp_path / "e-2"
+    (tmp_path / "empty").mkdir()  # an empty folder holds nothing to overwrite
+    assert export_graph(graph, "onnx", tmp_path / "empty").folder == tmp_path / "empty"
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(CarveError, match="cannot create output folder"):
         export_graph(graph, "onnx", tmp_path / "file" / "e")
@@ -116,78 +117,30 @@ def test_pass_returns_graph_and_report(quantized, configs, tmp_path, test_split)
 
 def test_cli_export_saved_graph_and_checkpoint(tmp_path, capsys):
     common = ["--project-dir", str(tmp_path), "--data-size", "1500", "--no-progress"]
-    code, out = run(
-        capsys,
-        "transform",
-        "--config",
-        str(CONFIGS / "jsc_tiny_by_type.toml"),
-        "--project",
-        "t",
-        *common,
-    )
+    config = str(CONFIGS / "jsc_tiny_by_type.toml")
+    code, out = run(capsys, "transform", "--config", config, "--project", "t", *common)
     assert code == 0, out
-    saved = tmp_path / "t" / "software" / "transform" / "transformed_ckpt"
-    code, out = run(
-        capsys,
-        "export",
-        "jsc-tiny",
-        "jsc-synth",
-        "--load",
-        str(saved),
-        "--format",
-        "onnx",
-        "--project",
-        "t",
-        *common,
-    )
+    saved = tmp_path / "t" / "software" / "transform" / "latest" / "transformed_ckpt"
+
+    def export(*flags: str) -> tuple[int, str]:
+        return run(capsys, "export", "jsc-tiny", "jsc-synth", "--load", *flags, *common)
+
+    code, out = export(str(saved), "--format", "onnx", "--project", "t")
     assert code == 0, out
-    assert (
-        "parity onnxruntime (optimisations off) vs carve fake-quantized graph: 300 rows, EXACT"
-        in out
-    )
-    assert (tmp_path / "t" / "export" / "onnx" / "model.onnx").is_file()
-    code, out = run(
-        capsys,
-        "export",
-        "jsc-tiny",
-        "jsc-synth",
-        "--load",
-        str(saved),
-        "--format",
-        "onnx",
-        "--project",
-        "t",
-        *common,
-    )
-    assert code == 0 and (tmp_path / "t" / "export" / "onnx-2" / "report.md").is_file()
-    code, out = run(
-        capsys,
-        "export",
-        "jsc-tiny",
-        "jsc-synth",
-        "--load",
-        str(saved),
-        "--format",
-        "qonnx",
-        "--out",
-        str(tmp_path / "t" / "export" / "onnx"),
-        *common,
-    )
+    parity = "parity onnxruntime (optimisations off) vs carve fake-quantized graph: 300 rows"
+    assert f"{parity}, EXACT" in out
+    exports = tmp_path / "t" / "export" / "onnx"
+    assert (exports / "version_0" / "model.onnx").is_file()
+    code, out = export(str(saved), "--format", "onnx", "--project", "t")  # a new version
+    assert code == 0 and (exports / "version_1" / "report.md").is_file()
+    assert (exports / "latest").resolve() == (exports / "version_1").resolve()
+    code, out = export(str(saved), "--format", "qonnx", "--out", str(exports / "version_0"))
     assert code == 2 and out.strip().endswith("choose another output folder")
     assert out.count("\n") == 1
-    # a float graph: one line, exit 2
-    code, out = run(
-        capsys,
-        "export",
-        "jsc-tiny",
-        "jsc-synth",
-        "--load",
-        str(saved / "weights.safetensors"),
-        "--format",
-        "onnx",
-        *common,
-    )
+    # weights of a float model (no quantization): one line, exit 2
+    code, out = export(str(saved / "weights.safetensors"), "--format", "onnx")
     assert code == 2 and out.count("\n") == 1, out
+    assert "no quantization metadata" in out
 
 
 def test_help_and_export_help_import_no_heavy_library():

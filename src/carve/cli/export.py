@@ -2,8 +2,9 @@
 
 Loads a quantized graph saved by ``carve transform`` (or a checkpoint, then
 quantized by the ``[passes.*]`` tables of ``--config``), writes the export to
-a new folder (``--out``, which must not exist; by default
-``<project_dir>/<project>/export/<format>``, then ``<format>-2``...), runs it
+a new folder (``--out``, which must not exist or be empty; by default the
+next ``<project_dir>/<project>/export/<format>/version_N``, with ``latest``
+pointing at it), runs it
 on the dataset's test split in the format's own runtime, compares with carve
 exactly and prints the report (also saved as ``report.md``/``report.json``).
 Exit status 1 when the exported model does not reproduce carve exactly.
@@ -28,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="what to write: ONNX QDQ, QONNX, or an hls4ml project",
     )
     parser.add_argument(
-        "--out", default=None, metavar="DIR", help="new folder for the export (must not exist)"
+        "--out", default=None, metavar="DIR", help="new (or empty) folder for the export"
     )
 
 
@@ -36,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, prepare_config
     from carve.config import project_path
     from carve.errors import CarveError
-    from carve.export.api import export_graph, next_version
+    from carve.export.api import export_graph
     from carve.pipeline import PipelineContext, build_graph, run_passes
+    from carve.runs import new_version, set_latest
     from carve.train import load_dataset
 
     config = prepare_config(args)
@@ -57,8 +59,11 @@ def run(args: argparse.Namespace) -> int:
             batch_size=config.batch_size,
         )
         graph, _ = run_passes(graph, passes, ctx)
-    out = Path(args.out) if args.out else next_version(project / "export" / args.format)
+    root = project / "export" / args.format
+    out = Path(args.out) if args.out else new_version(root, point_latest=False)
     report = export_graph(graph, args.format, out, inputs=dataset.test.x)
+    if not args.out:
+        set_latest(root, out)
     console.print(report.text(), soft_wrap=True, markup=False, highlight=False)
     console.print(f"Export written to {report.folder}", soft_wrap=True, markup=False)
     return 0 if report.parity is None or report.parity.exact else 1

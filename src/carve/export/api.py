@@ -13,8 +13,10 @@ from carve.export.report import ExportReport, file_sizes, node_rows
 
 
 def new_folder(out_dir: str | os.PathLike) -> Path:
-    """Create ``out_dir`` (it must not exist: an export never overwrites another)."""
+    """Create ``out_dir``, or accept it empty: an export never overwrites another's files."""
     folder = Path(out_dir)
+    if folder.is_dir() and not any(folder.iterdir()):
+        return folder
     if folder.exists():
         raise CarveError(
             f"export folder {folder} already exists; exports are never overwritten: "
@@ -37,16 +39,6 @@ def new_folder(out_dir: str | os.PathLike) -> Path:
     return folder
 
 
-def next_version(base: str | os.PathLike) -> Path:
-    """``base``, or ``base-2``, ``base-3``... : the first that does not exist yet."""
-    base = Path(base)
-    candidate, index = base, 1
-    while candidate.exists():
-        index += 1
-        candidate = base.with_name(f"{base.name}-{index}")
-    return candidate
-
-
 def export_graph(
     graph: Any,
     format: str,
@@ -58,7 +50,8 @@ def export_graph(
 
     ``inputs`` (rows of input features, e.g. the test split) are run through
     the exported model in its own runtime and through carve; without them no
-    parity is claimed. The folder is removed again if anything fails.
+    parity is claimed. ``out_dir`` must not exist or be empty; it is removed
+    again if anything fails.
     """
     from carve.export.graph_view import export_view
 

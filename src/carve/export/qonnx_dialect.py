@@ -4,9 +4,10 @@ A fixed-point operand ``fixed<w, f>`` is ``Quant(x, scale=2**-f, zeropt=0,
 bitwidth=w, signed, narrow=0, rounding_mode=ROUND|FLOOR)``: QONNX computes
 ``clip(round(x / scale), min, max) * scale`` with numpy's round half to even,
 which is carve's quantizer. A bipolar binary operand (+1 where ``x >= 0``,
-else -1; not scaled, not stochastic) is ``BipolarQuant(x, scale=1)``. Weights and biases stay float32 initializers (on
-their grid) followed by a ``Quant`` node, the QONNX convention; weights in
-formats QONNX has no node for are stored as their exact float32 values.
+else -1; not scaled, not stochastic) is ``BipolarQuant(x, scale=1)``.
+Weights and biases stay float32 initializers (on their grid) followed by a
+``Quant`` node, the QONNX convention; weights in formats QONNX has no node
+for are stored as their exact float32 values.
 """
 
 from __future__ import annotations
