@@ -40,8 +40,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--study-dir", default=None, metavar="DIR",
-        help="study folder (default <project-dir>/<model>_<dataset>_study_<flags>, "
-        "or <project-dir>/<project> when --project is given)",
+        help="study folder (default <project-dir>/<model>_<dataset>_study_<flags>, with _2, "
+        "_3... when that holds another study; <project-dir>/<project> when --project is given)",
     )  # fmt: skip
     parser.add_argument(
         "--sequential", action="store_true",
@@ -90,7 +90,7 @@ def build_spec(args: argparse.Namespace, config):
     elif "project" in provenance.cli_values or "project" in provenance.file_values:
         root = Path(config.project_dir) / config.project
     else:
-        root = default_study_dir(config.project_dir, config.model, config.dataset, spec.keys)
+        root = default_study_dir(spec)
     ensemble = table.get("ensemble", True)
     if not isinstance(ensemble, bool):
         raise CarveError(f"[study] ensemble must be true or false, got {ensemble!r}")

@@ -31,10 +31,30 @@ def vary_specs(vary: dict[str, Any], source: str = "vary") -> list[VarySpec]:
     return [VarySpec.from_values(key, values, source) for key, values in vary.items()]
 
 
-def default_study_dir(project_dir: str, model: str, dataset: str, keys: list[str]) -> Path:
-    """``<project_dir>/<model>_<dataset>_study_<keys>`` (no date: reruns resume)."""
-    name = f"{model}_{dataset}_study_{'+'.join(keys)}".replace("/", "-")
-    return Path(project_dir) / name
+def default_study_dir(spec: StudySpec) -> Path:
+    """``<project_dir>/<models>_<datasets>_study_<keys>[_N]``: this study's folder.
+
+    No date, so rerunning a study resumes it. A varied model or dataset names the
+    folder by all its values (``jsc-tiny+jsc-10x``), not by the positional one.
+    When that folder holds a *different* study (same flags, other values or
+    settings), the first ``_2``, ``_3``... folder that is free or holds this
+    study is used: a new study never stops on, or touches, an older one.
+    """
+    from carve.errors import CarveError
+    from carve.study.store import StudyStore
+
+    base, varied = spec.base, {vary.key: vary.values for vary in spec.vary}
+    model = "+".join(map(str, varied.get("model", [base.model])))
+    dataset = "+".join(map(str, varied.get("dataset", [base.dataset])))
+    name = f"{model}_{dataset}_study_{'+'.join(spec.keys)}".replace("/", "-")
+    for number in range(1, 1000):
+        root = Path(base.project_dir) / (name if number == 1 else f"{name}_{number}")
+        try:
+            StudyStore(root, spec).check()
+        except CarveError:
+            continue
+        return root
+    raise CarveError(f"{Path(base.project_dir) / name}_2 ... _999 all hold other studies")
 
 
 def run(
@@ -61,7 +81,7 @@ def run(
 
     base = CarveConfig(model=model, dataset=dataset, **overrides)
     spec = StudySpec(base, vary_specs(vary), seeds)
-    root = study_dir or default_study_dir(base.project_dir, model, dataset, spec.keys)
+    root = study_dir or default_study_dir(spec)
     console = None
     if progress:
         from rich.console import Console
