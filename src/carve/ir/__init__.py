@@ -1,9 +1,11 @@
 """The graph IR: ``MaseGraph`` over torch.fx, the tracer, metadata and op tables.
 
-Extension points for other layers (quantization, user code):
-:func:`register_leaf_module` / :func:`register_leaf_function` keep modules and
-functions as single nodes; :func:`register_module_op` /
-:func:`register_function_op` give them a ``(mase_type, mase_op)``.
+Extension points (user code): :func:`register_leaf_module` /
+:func:`register_leaf_function` keep modules and functions as single nodes;
+:func:`register_module_op` / :func:`register_function_op` give them a
+``(mase_type, mase_op)``. A module class may instead declare ``mase_op`` and
+``mase_type`` class attributes (:func:`declared_op`; the quantized layers do):
+it is then classified by them and kept a leaf, with no table edited.
 """
 
 from carve.ir.graph import GraphRecipe, MaseGraph
@@ -14,6 +16,7 @@ from carve.ir.ops import (
     MODULE_OPS,
     classify_function,
     classify_module,
+    declared_op,
     register_function_op,
     register_module_op,
 )
@@ -37,6 +40,7 @@ __all__ = [
     "MaseTracer",
     "classify_function",
     "classify_module",
+    "declared_op",
     "get_common",
     "get_mase",
     "register_function_op",

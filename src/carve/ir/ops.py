@@ -7,10 +7,12 @@ The tables follow MASE's lab-2 definitions: *module_related_func* is a
 neither (``add``, ``matmul``, ``bmm``); *implicit_func* reshapes or inspects
 without computing (``view``, ``size``, ``getitem``).
 
-Other layers extend the tables instead of editing them: the quantization
-layer maps its modules and functions with :func:`register_module_op` and
-:func:`register_function_op`. An op found in no table gets a generic name
-and one warning, never an exception.
+A module class may also describe itself: class attributes ``mase_op`` and
+``mase_type`` (both strings) classify it and its subclasses, and keep it a
+leaf when tracing (:func:`declared_op`). The quantized layers do this, so the
+IR depends on no other layer and no other layer edits its tables at import.
+User code may call :func:`register_module_op` / :func:`register_function_op`.
+An op found nowhere gets a generic name and one warning, never an exception.
 
 >>> from torch import nn
 >>> classify_module(nn.Linear(2, 3))
@@ -153,8 +155,24 @@ def _check_type(mase_type: str) -> None:
         raise CarveError(f"unknown mase_type {mase_type!r}; accepted: {', '.join(MASE_TYPES)}")
 
 
+def declared_op(module_class: type) -> tuple[str, str] | None:
+    """``(mase_type, mase_op)`` a module class declares as class attributes, else None."""
+    mase_type = getattr(module_class, "mase_type", None)
+    mase_op = getattr(module_class, "mase_op", None)
+    if isinstance(mase_type, str) and isinstance(mase_op, str):
+        return mase_type, mase_op
+    return None
+
+
 def classify_module(module: nn.Module) -> tuple[str, str]:
-    """``(mase_type, mase_op)`` of a ``call_module`` target (nearest registered base class)."""
+    """``(mase_type, mase_op)`` of a ``call_module`` target.
+
+    The class's own declaration (:func:`declared_op`) first, then the nearest
+    registered base class.
+    """
+    declared = declared_op(type(module))
+    if declared is not None:
+        return declared
     for cls in type(module).__mro__:
         if cls in MODULE_OPS:
             return MODULE_OPS[cls]

@@ -3,7 +3,9 @@
 torch.fx inlines every module outside ``torch.nn``; a quantized Linear would be
 traced into its quantizer internals and a re-traced quantized graph would lose
 its structure. Modules whose class is in :data:`LEAF_MODULES` (or a subclass)
-and functions in :data:`LEAF_FUNCTIONS` stay single nodes.
+or declares its op (``mase_op`` and ``mase_type`` class attributes, see
+:func:`carve.ir.ops.declared_op`: the quantized layers) and functions in
+:data:`LEAF_FUNCTIONS` stay single nodes.
 
 A model that cannot be traced raises :class:`~carve.errors.CarveError` naming
 the offending line and the ways out (a leaf module or concrete arguments).
@@ -21,8 +23,9 @@ import torch
 from torch import fx, nn
 
 from carve.errors import CarveError
+from carve.ir.ops import declared_op
 
-# module classes always kept as leaves (the quantization layer adds its modules here)
+# module classes always kept as leaves (user code adds its own here)
 LEAF_MODULES: set[type] = set()
 # free functions kept as single call_function nodes (e.g. quantized add)
 LEAF_FUNCTIONS: set[Callable] = set()
@@ -58,6 +61,8 @@ class MaseTracer(fx.Tracer):
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
         if self.leaf_classes and isinstance(m, self.leaf_classes):
+            return True
+        if declared_op(type(m)) is not None:
             return True
         return super().is_leaf_module(m, module_qualified_name)
 

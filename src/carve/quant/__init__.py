@@ -6,10 +6,21 @@
 ``grid_check(x, spec)``; ``spec_from_config(config, operand)`` reads MASE's
 ``name`` + ``<operand>_<field>`` keys. Importing this package does not import
 torch (formats load on first lookup).
+
+The typed boundary: ``parse_node_config(mase_dict) -> NodeQuantConfig`` (per
+operand an ``OperandSpec(format_name, spec)``; ``to_mase_dict()`` gives the
+dict back), and ``node_config_of(layer_or_node)`` reads it from a quantized
+layer or a quantized graph node (see :mod:`carve.quant.node_config`).
 """
 
 from carve.quant.catalog import FORMATS
 from carve.quant.config import OPERANDS, skips_quantization, spec_from_config
+from carve.quant.node_config import (
+    NodeQuantConfig,
+    OperandSpec,
+    node_config_of,
+    parse_node_config,
+)
 from carve.quant.views import GridReport, IntView
 
 __all__ = [
@@ -17,6 +28,10 @@ __all__ = [
     "OPERANDS",
     "GridReport",
     "IntView",
+    "NodeQuantConfig",
+    "OperandSpec",
+    "node_config_of",
+    "parse_node_config",
     "skips_quantization",
     "spec_from_config",
 ]

@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from carve.errors import CarveError
+from carve.quant.catalog import FORMAT_INFO, FormatInfo
 from carve.quant.views import GridReport, IntView
 
 
@@ -153,19 +154,42 @@ class _StraightThrough(torch.autograd.Function):
 class NumberFormat:
     """Base class of a registered number format (see the module docstring).
 
-    Subclasses set ``name``, ``spec_cls``, ``keys`` (MASE's config field names,
-    read as ``<operand>_<key>``, in the order of MASE's ``precision`` list),
-    ``extra_keys`` (optional carve extensions), ``ste`` and implement :meth:`encode`,
-    :meth:`storage_bits`, :meth:`precision` and :meth:`capacity`.
+    Subclasses set ``name`` and ``spec_cls`` and implement :meth:`encode`,
+    :meth:`storage_bits`, :meth:`precision` and :meth:`capacity`. Their config
+    keys, straight-through kind and summary are read from the format's row of
+    :data:`carve.quant.catalog.FORMAT_INFO` (one place for format metadata).
     """
 
     name: ClassVar[str]
     spec_cls: ClassVar[type]
-    keys: ClassVar[tuple[str, ...]]
-    extra_keys: ClassVar[tuple[str, ...]] = ()  # carve extensions, optional, not in precision
-    optional_keys: ClassVar[tuple[str, ...]] = ()  # keys a config may leave out
-    ste: ClassVar[str] = "identity"  # or "clipped": gradient zero where |x| > 1
-    description: ClassVar[str] = ""
+
+    # -- metadata: one place, carve.quant.catalog.FORMAT_INFO -------------------
+    @functools.cached_property
+    def info(self) -> FormatInfo:
+        """This format's row of :data:`carve.quant.catalog.FORMAT_INFO`."""
+        return FORMAT_INFO[self.name]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """MASE's config field names (``<operand>_<key>``), in MASE's ``precision`` order."""
+        return self.info.keys
+
+    @property
+    def extra_keys(self) -> tuple[str, ...]:
+        """carve's optional extensions (not in ``precision``)."""
+        return self.info.extra_keys
+
+    @property
+    def optional_keys(self) -> tuple[str, ...]:
+        return self.info.optional_keys
+
+    @property
+    def ste(self) -> str:
+        return self.info.ste
+
+    @property
+    def description(self) -> str:
+        return self.info.summary
 
     # -- to implement -----------------------------------------------------
     def encode(self, x: Tensor, spec: Any) -> Encoded:
@@ -213,7 +237,7 @@ class NumberFormat:
     @property
     def config_keys(self) -> tuple[str, ...]:
         """Every field a config may give per operand: ``keys`` then ``extra_keys``."""
-        return (*self.keys, *self.extra_keys)
+        return self.info.config_keys
 
     @property
     def ste_clip(self) -> float | None:

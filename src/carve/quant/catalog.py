@@ -1,107 +1,102 @@
-"""The ``FORMATS`` registry: MASE format name -> format object (lazily imported).
+"""The ``FORMATS`` registry and the one table of format metadata.
 
-Entries carry their MASE config keys and a one-line summary as metadata, so
-``carve --info formats`` lists them without importing torch.
+Every fact about a format that is not numerics lives here, once: its MASE
+config keys (``keys``: MASE's ``precision`` list order; ``extra_keys``: carve
+extensions; ``optional_keys``), its straight-through kind, a one-line summary,
+MASE's other names for it, and which spec fields may be filled from profiled
+statistics. The format objects read their metadata from :data:`FORMAT_INFO`
+(see :class:`carve.quant.base.NumberFormat`), and ``carve --info formats``
+lists it without importing torch.
+
+>>> FORMAT_INFO["integer"].config_keys
+('width', 'frac_width', 'floor')
+>>> FORMATS.meta("fixed")["summary"]
+'alias of integer (MASE)'
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from carve.registry import Registry
 
+
+@dataclass(frozen=True)
+class FormatInfo:
+    """Metadata of one number format (torch-free; the format object reads it)."""
+
+    name: str
+    target: str  # "module:attr" of the format object
+    keys: tuple[str, ...]  # MASE config fields (<operand>_<key>), in MASE's precision order
+    ste: str  # "identity", or "clipped": gradient zero where |x| > 1
+    summary: str
+    extra_keys: tuple[str, ...] = ()  # carve extensions, optional, not in precision
+    optional_keys: tuple[str, ...] = ()  # MASE keys a config may leave out
+    aliases: tuple[str, ...] = ()  # MASE's other names for the format
+    # spec field -> (statistic, entry) of profile_statistics that fills it when None
+    profiled_fields: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def config_keys(self) -> tuple[str, ...]:
+        """Every field a config may give per operand: ``keys`` then ``extra_keys``."""
+        return (*self.keys, *self.extra_keys)
+
+
+_F = "carve.quant.formats"
+_BLOCK_EXTRA = ("skip_first_dim",)  # MASE reads data_in_skip_first_dim too
+
+FORMAT_TABLE: tuple[FormatInfo, ...] = (
+    FormatInfo("integer", f"{_F}.integer:INTEGER", ("width", "frac_width"), "identity",
+               "fixed point, round half to even, saturating (signed; unsigned for ReLU inputs)",
+               extra_keys=("floor",), aliases=("fixed",)),
+    FormatInfo("minifloat_ieee", f"{_F}.minifloat:MINIFLOAT_IEEE",
+               ("width", "exponent_width", "exponent_bias"), "identity",
+               "minifloat, implicit bit + subnormals, saturating, no inf/NaN codes"),
+    FormatInfo("minifloat_denorm", f"{_F}.minifloat:MINIFLOAT_DENORM",
+               ("width", "exponent_width", "exponent_bias"), "identity",
+               "minifloat without implicit bit, saturating"),
+    FormatInfo("log", f"{_F}.log:LOG", ("width", "exponent_bias"), "identity",
+               "sign + power of two (log-domain rounding); no zero: 0 -> +2**-bias"),
+    FormatInfo("block_fp", f"{_F}.block:BLOCK_FP",
+               ("width", "exponent_width", "exponent_bias", "block_size"), "identity",
+               "MSFP: shared exponent floor(log2 max)+1 per block, sign + (width-1)-bit mantissa",
+               extra_keys=_BLOCK_EXTRA),
+    FormatInfo("block_minifloat", f"{_F}.block:BLOCK_MINIFLOAT",
+               ("width", "exponent_width", "exponent_bias_width", "block_size"), "identity",
+               "minifloat_ieee elements, shared bias per block puts the block max in the top "
+               "binade",
+               extra_keys=_BLOCK_EXTRA),
+    FormatInfo("block_log", f"{_F}.block:BLOCK_LOG",
+               ("width", "exponent_bias_width", "block_size"), "identity",
+               "log elements with a shared bias per block", extra_keys=_BLOCK_EXTRA),
+    FormatInfo("scaled_integer", f"{_F}.scaled_integer:SCALED_INTEGER", ("width",), "identity",
+               "integer codes x data-derived scale (per tensor/channel, symmetric/asymmetric)",
+               extra_keys=("granularity", "symmetric", "channel_dim")),
+    FormatInfo("binary", f"{_F}.binary:BINARY", ("width", "stochastic", "bipolar"), "clipped",
+               "one bit: +-1 (x>=0), +-alpha, or {0, alpha} (x>0); alpha = mean|x| per dim-0 slice",
+               extra_keys=("scaled",)),
+    FormatInfo("ternary", f"{_F}.ternary:TERNARY",
+               ("width", "scaling_factor", "mean", "median", "max"), "clipped",
+               "{-1, 0, +1} (x alpha); threshold, else 0.75 mean / 0.05 max / 0.75 median",
+               extra_keys=("threshold",),
+               profiled_fields={"mean": ("abs_mean", "abs_mean"),
+                                "median": ("range_quantile", "max"),
+                                "max": ("range_min_max", "max")}),
+    FormatInfo("mxint", f"{_F}.mx:MXINT", ("width", "block_size"), "identity",
+               "OCP MX: int elements, E8M0 scale 2**(floor(log2 amax)) per 32 elements",
+               optional_keys=("block_size",)),
+    FormatInfo("mxfp", f"{_F}.mx:MXFP", ("width", "exponent_width", "block_size"), "identity",
+               "OCP MX: FP8/6/4 elements, E8M0 scale 2**(floor(log2 amax) - emax_elem) per 32",
+               optional_keys=("block_size",)),
+)  # fmt: skip
+
+# format name (aliases included) -> its metadata
+FORMAT_INFO: dict[str, FormatInfo] = {}
 FORMATS: Registry = Registry("format")
 
-# name, module:attr, MASE config keys, straight-through kind, summary
-_ENTRIES: list[tuple[str, str, tuple[str, ...], str, str]] = [
-    (
-        "integer",
-        "carve.quant.formats.integer:INTEGER",
-        ("width", "frac_width", "floor"),
-        "identity",
-        "fixed point, round half to even, saturating (signed; unsigned for ReLU inputs)",
-    ),
-    (
-        "minifloat_ieee",
-        "carve.quant.formats.minifloat:MINIFLOAT_IEEE",
-        ("width", "exponent_width", "exponent_bias"),
-        "identity",
-        "minifloat, implicit bit + subnormals, saturating, no inf/NaN codes",
-    ),
-    (
-        "minifloat_denorm",
-        "carve.quant.formats.minifloat:MINIFLOAT_DENORM",
-        ("width", "exponent_width", "exponent_bias"),
-        "identity",
-        "minifloat without implicit bit, saturating",
-    ),
-    (
-        "log",
-        "carve.quant.formats.log:LOG",
-        ("width", "exponent_bias"),
-        "identity",
-        "sign + power of two (log-domain rounding); no zero: 0 -> +2**-bias",
-    ),
-    (
-        "block_fp",
-        "carve.quant.formats.block:BLOCK_FP",
-        ("width", "exponent_width", "exponent_bias", "block_size", "skip_first_dim"),
-        "identity",
-        "MSFP: shared exponent floor(log2 max)+1 per block, sign + (width-1)-bit mantissa",
-    ),
-    (
-        "block_minifloat",
-        "carve.quant.formats.block:BLOCK_MINIFLOAT",
-        ("width", "exponent_width", "exponent_bias_width", "block_size", "skip_first_dim"),
-        "identity",
-        "minifloat_ieee elements, shared bias per block puts the block max in the top binade",
-    ),
-    (
-        "block_log",
-        "carve.quant.formats.block:BLOCK_LOG",
-        ("width", "exponent_bias_width", "block_size", "skip_first_dim"),
-        "identity",
-        "log elements with a shared bias per block",
-    ),
-    (
-        "scaled_integer",
-        "carve.quant.formats.scaled_integer:SCALED_INTEGER",
-        ("width", "granularity", "symmetric", "channel_dim"),
-        "identity",
-        "integer codes x data-derived scale (per tensor/channel, symmetric/asymmetric)",
-    ),
-    (
-        "binary",
-        "carve.quant.formats.binary:BINARY",
-        ("width", "stochastic", "bipolar", "scaled"),
-        "clipped",
-        "one bit: +-1 (x>=0), +-alpha, or {0, alpha} (x>0); alpha = mean|x| per dim-0 slice",
-    ),
-    (
-        "ternary",
-        "carve.quant.formats.ternary:TERNARY",
-        ("width", "scaling_factor", "mean", "median", "max", "threshold"),
-        "clipped",
-        "{-1, 0, +1} (x alpha); threshold, else 0.75 mean / 0.05 max / 0.75 median",
-    ),
-    (
-        "mxint",
-        "carve.quant.formats.mx:MXINT",
-        ("width", "block_size"),
-        "identity",
-        "OCP MX: int elements, E8M0 scale 2**(floor(log2 amax)) per 32 elements",
-    ),
-    (
-        "mxfp",
-        "carve.quant.formats.mx:MXFP",
-        ("width", "exponent_width", "block_size"),
-        "identity",
-        "OCP MX: FP8/6/4 elements, E8M0 scale 2**(floor(log2 amax) - emax_elem) per 32",
-    ),
-]
-
-# MASE's other names for a format: the same object and metadata, listed as aliases
-_ALIASES: dict[str, tuple[str, ...]] = {"integer": ("fixed",)}
-
-for _name, _target, _keys, _ste, _summary in _ENTRIES:
-    FORMATS.add_lazy(_name, _target, keys=_keys, ste=_ste, summary=_summary)
-    for _alias in _ALIASES.get(_name, ()):
-        FORMATS.add_lazy(_alias, _target, keys=_keys, ste=_ste, summary=f"alias of {_name} (MASE)")
+for _info in FORMAT_TABLE:
+    for _name in (_info.name, *_info.aliases):
+        FORMAT_INFO[_name] = _info
+        summary = _info.summary if _name == _info.name else f"alias of {_info.name} (MASE)"
+        FORMATS.add_lazy(_name, _info.target, keys=_info.config_keys, ste=_info.ste,
+                         summary=summary)  # fmt: skip

@@ -23,9 +23,10 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.quant.catalog import FORMATS
+from carve.quant.node_config import OPERANDS, parse_node_config
 from carve.quant.spec import na_to_none
 
-OPERANDS = ("data_in", "weight", "bias", "data_out")
+__all__ = ["OPERANDS", "skips_quantization", "spec_from_config"]
 
 
 def skips_quantization(config: Mapping[str, Any]) -> bool:
@@ -36,8 +37,9 @@ def skips_quantization(config: Mapping[str, Any]) -> bool:
 def spec_from_config(config: Mapping[str, Any], operand: str, **overrides: Any) -> tuple[Any, Any]:
     """The format object and validated spec that ``config`` gives ``operand``.
 
-    ``overrides`` set spec fields that are not MASE config keys (for example
-    ``signed=False`` for the unsigned input of a ReLU).
+    A convenience over :func:`carve.quant.node_config.parse_node_config` (the
+    one parser). ``overrides`` set spec fields that are not MASE config keys
+    (for example ``signed=False`` for the unsigned input of a ReLU).
     """
     if not isinstance(config, Mapping):
         raise CarveError(f"a quantization config must be a table/dict, got {type(config).__name__}")
@@ -47,38 +49,5 @@ def spec_from_config(config: Mapping[str, Any], operand: str, **overrides: Any) 
         raise CarveError(
             f"quantization config has no 'name' key; known formats: {', '.join(FORMATS.names())}"
         )
-    name = na_to_none(config["name"])
-    if name is None:
-        raise CarveError(
-            "quantization config has name None/'NA' (no quantization): check "
-            "skips_quantization(config) before asking for a spec"
-        )
-    fmt = FORMATS[name]
-    prefix = f"{operand}_"
-    readable = fmt.config_keys
-    required = [key for key in fmt.keys if key not in fmt.optional_keys]
-    optional = [key for key in readable if key not in required]
-    accepted = ", ".join(prefix + key for key in required)
-    if optional:
-        accepted += f" (optional: {', '.join(prefix + key for key in optional)})"
-    unknown = [
-        key
-        for key in config
-        if isinstance(key, str) and key.startswith(prefix) and key[len(prefix) :] not in readable
-    ]
-    if unknown:
-        raise CarveError(
-            f"{name} config for operand {operand!r} has unknown key(s) "
-            f"{', '.join(repr(k) for k in unknown)}; the {name} format reads: {accepted}"
-        )
-    values: dict[str, Any] = {}
-    for key in readable:
-        full = prefix + key
-        if full in config:
-            values[key] = na_to_none(config[full])
-        elif key in required:
-            raise CarveError(
-                f"{name} config for operand {operand!r} lacks key {full!r}; "
-                f"the {name} format reads: {accepted}"
-            )
-    return fmt, fmt.spec_from_keys(values, operand=operand, **overrides)
+    found = parse_node_config(config).operand(operand).with_overrides(**overrides)
+    return found.format, found.spec

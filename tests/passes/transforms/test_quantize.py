@@ -110,7 +110,7 @@ def test_by_name_regex_and_bypass(make_graph):
      ({"by": "regex_name", "seq_(": {"config": INT8}}, "not a valid regex"),
      ({"by": "type", "linear": {"config": INT8 | {"name": "intger"}}}, "did you mean 'integer'"),
      ({"by": "type", "linear": {"config": {k: v for k, v in INT8.items() if k != "bias_width"}}},
-      "node 'seq_blocks_2' \\(linear\\).*lacks key 'bias_width'"),
+      "entry 'linear'.*lacks key 'bias_width'"),
      ({"by": "type", "linear": {"config": INT8 | {"weight_width": 64}}}, "width=64 is out of"),
      ({"by": "type", "linear": {"config": INT8 | {"wieght_width": 4}}}, "wieght_width"),
      ({"by": "type", "linear": INT8}, "must be a table with a 'config' table"),

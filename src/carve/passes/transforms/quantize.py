@@ -29,7 +29,6 @@ received (None when left in float).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from torch import fx
@@ -41,7 +40,7 @@ from carve.passes.transforms.graph_edit import (
     replace_with_module_call,
     set_submodule,
 )
-from carve.passes.transforms.profiled_thresholds import fill_profiled_statistics
+from carve.passes.transforms.profiled_thresholds import fill_profiled_config
 from carve.passes.transforms.quantize_args import (
     PASS,
     QuantizeArgs,
@@ -50,13 +49,12 @@ from carve.passes.transforms.quantize_args import (
     skipped,
 )
 from carve.quant.layers import (
-    FUNCTION_CLASSES,
-    FUNCTION_TARGETS,
-    MODULE_CLASSES,
+    QUANTIZED_OPS,
     QuantizedFunction,
     quantized_function_module,
     quantized_module,
 )
+from carve.quant.node_config import METADATA_KEY, NodeQuantConfig
 
 
 def quantizable_op(node: fx.Node, modules: dict) -> str | None:
@@ -70,15 +68,17 @@ def quantizable_op(node: fx.Node, modules: dict) -> str | None:
             "before quantizing"
         )
     op = common["mase_op"]
+    entry = QUANTIZED_OPS.get(op)
+    if entry is None:
+        return None
     if node.op == "call_module":
-        if isinstance(modules[node.target], QuantizedFunction):
-            return op if op in FUNCTION_CLASSES else None
-        return op if op in MODULE_CLASSES else None
-    if op not in FUNCTION_CLASSES:
+        kind = "function" if isinstance(modules[node.target], QuantizedFunction) else "module"
+        return op if entry.class_for(kind) is not None else None
+    if entry.function_class is None:
         return None
     if node.op == "call_method":
         return op if node.target == op else None
-    return op if node.target in FUNCTION_TARGETS[op] else None
+    return op if node.target in entry.fx_targets else None
 
 
 def _check_keys_match(args: QuantizeArgs, names: dict[str, str]) -> None:
@@ -101,6 +101,7 @@ def _check_keys_match(args: QuantizeArgs, names: dict[str, str]) -> None:
 
 def _update_metadata(node: fx.Node, layer: Any) -> None:
     common = get_mase(node).parameters["common"]
+    common[METADATA_KEY] = layer.node_config.to_mase_dict()
     args = common.get("args", {})
     results = common.get("results", {})
     for name, quantizer in layer.quantizers().items():
@@ -111,9 +112,8 @@ def _update_metadata(node: fx.Node, layer: Any) -> None:
             entry.update(quantizer.metadata())
 
 
-def _replace(graph: Any, node: fx.Node, op: str, config: dict, modules: dict) -> fx.Node:
-    config = {k: v for k, v in config.items() if k != "bypass"}
-    config = fill_profiled_statistics(config, get_mase(node).parameters.get("software", {}))
+def _replace(graph: Any, node: fx.Node, op: str, config: NodeQuantConfig, modules: dict) -> fx.Node:
+    config = fill_profiled_config(config, get_mase(node).parameters.get("software", {}))
     if node.op == "call_module" and not isinstance(modules[node.target], QuantizedFunction):
         layer = quantized_module(modules[node.target], op, config)
         set_submodule(graph.model, node.target, layer)
@@ -143,13 +143,13 @@ def quantize_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dic
     _check_keys_match(args, names)
 
     plan = []
-    configs: dict[str, dict | None] = {}
-    by_target: dict[str, tuple[str, dict]] = {}
+    configs: dict[str, NodeQuantConfig | None] = {}
+    by_target: dict[str, tuple[str, NodeQuantConfig]] = {}
     for node in list(graph.nodes):
         if node.name not in names:
             continue
         _, config = config_for(args, node.name, names[node.name])
-        configs[node.name] = copy.deepcopy(config)
+        configs[node.name] = config
         if skipped(config):
             continue
         if node.op == "call_module":  # a module called from several nodes gets one config
@@ -181,8 +181,9 @@ def quantize_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dic
         graph.record_transform("quantize", {**args.as_pass_args(), "in_place": True})
     info = {
         "by": args.by,
-        "configs": configs,
+        "configs": {n: None if c is None else c.to_mase_dict() for n, c in configs.items()},
+        "node_configs": configs,
         "quantized": quantized,
-        "bypassed": [n for n, c in configs.items() if c is not None and c.get("bypass")],
+        "bypassed": [n for n, c in configs.items() if c is not None and c.bypass],
     }
     return graph, info

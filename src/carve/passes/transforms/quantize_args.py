@@ -11,20 +11,20 @@ Shape (MASE's, so configs written for MASE load unchanged)::
 match the whole node name (by regex_name; the first matching key wins, in
 order). An entry may be ``{"config": {...}, "bypass": true}`` or have
 ``bypass`` inside its config: the node keeps its float op. The caller's dict is
-never modified (MASE pops ``by`` from it).
+never modified (MASE pops ``by`` from it). Every config is parsed here, once,
+into a :class:`~carve.quant.node_config.NodeQuantConfig`.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from carve.errors import CarveError, unknown_name_message
-from carve.quant.layers import QUANTIZABLE_OPS, check_config_keys
-from carve.quant.spec import na_to_none
+from carve.quant.layers import QUANTIZABLE_OPS
+from carve.quant.node_config import NodeQuantConfig, parse_node_config
 
 PASS = "quantize_transform_pass"
 SELECTORS = ("type", "name", "regex_name")
@@ -34,8 +34,8 @@ RESERVED = ("by", "default", "in_place")
 @dataclass
 class QuantizeArgs:
     by: str
-    default: dict[str, Any] | None
-    entries: dict[str, dict[str, Any]]  # key -> config (bypass folded in)
+    default: NodeQuantConfig | None
+    entries: dict[str, NodeQuantConfig]  # key -> config (bypass folded in)
     in_place: bool = False
     patterns: dict[str, re.Pattern] = field(default_factory=dict)
 
@@ -43,13 +43,13 @@ class QuantizeArgs:
         """Plain, replayable pass_args (what the recipe records)."""
         out: dict[str, Any] = {"by": self.by}
         if self.default is not None:
-            out["default"] = {"config": copy.deepcopy(self.default)}
+            out["default"] = {"config": self.default.to_mase_dict()}
         for key, config in self.entries.items():
-            out[key] = {"config": copy.deepcopy(config)}
+            out[key] = {"config": config.to_mase_dict()}
         return out
 
 
-def _entry_config(key: str, entry: Any) -> dict[str, Any]:
+def _entry_config(key: str, entry: Any) -> NodeQuantConfig:
     if not isinstance(entry, Mapping) or "config" not in entry:
         raise CarveError(
             f"{PASS}: entry {key!r} must be a table with a 'config' table, "
@@ -64,15 +64,9 @@ def _entry_config(key: str, entry: Any) -> dict[str, Any]:
     config = entry["config"]
     if not isinstance(config, Mapping):
         raise CarveError(f"{PASS}: entry {key!r}: 'config' must be a table, got {config!r}")
-    config = copy.deepcopy(dict(config))
     if "bypass" in entry:
-        config["bypass"] = entry["bypass"]
-    if "name" in config:
-        config["name"] = na_to_none(config["name"])
-    check_config_keys(config, f"{PASS}: entry {key!r}")
-    if "bypass" in config and not isinstance(config["bypass"], bool | int):
-        raise CarveError(f"{PASS}: entry {key!r}: bypass must be true/false")
-    return config
+        config = {**config, "bypass": entry["bypass"]}
+    return parse_node_config(config, f"{PASS}: entry {key!r}: ")
 
 
 def parse_quantize_args(pass_args: Any) -> QuantizeArgs:
@@ -110,7 +104,9 @@ def parse_quantize_args(pass_args: Any) -> QuantizeArgs:
     return args
 
 
-def config_for(args: QuantizeArgs, name: str, mase_op: str) -> tuple[str | None, dict | None]:
+def config_for(
+    args: QuantizeArgs, name: str, mase_op: str
+) -> tuple[str | None, NodeQuantConfig | None]:
     """``(matched key, config)`` for a quantizable node (key None: the default, if any)."""
     if args.by == "type" and mase_op in args.entries:
         return mase_op, args.entries[mase_op]
@@ -123,6 +119,6 @@ def config_for(args: QuantizeArgs, name: str, mase_op: str) -> tuple[str | None,
     return None, args.default
 
 
-def skipped(config: dict | None) -> bool:
+def skipped(config: NodeQuantConfig | None) -> bool:
     """No quantization for this node: no config, name None/"NA", or bypass."""
-    return config is None or config.get("name") is None or bool(config.get("bypass", False))
+    return config is None or config.skips

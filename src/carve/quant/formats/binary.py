@@ -90,10 +90,6 @@ class BinarySpec:
 class BinaryFormat(NumberFormat):
     name = "binary"
     spec_cls = BinarySpec
-    keys = ("width", "stochastic", "bipolar")
-    extra_keys = ("scaled",)
-    ste = "clipped"
-    description = "one bit: bipolar +-1 (optionally +-alpha) or {0, alpha}"
 
     def encode(self, x: Tensor, spec: BinarySpec) -> Encoded:
         if spec.stochastic:

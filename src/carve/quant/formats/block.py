@@ -128,8 +128,6 @@ class BlockLogSpec(_BlockSpecBase):
 
 
 class _BlockFormat(NumberFormat):
-    extra_keys = ("skip_first_dim",)  # MASE reads data_in_skip_first_dim too
-    ste = "identity"
     shared_bits: ClassVar[str]  # spec field: bits of the block's shared exponent or bias
 
     def spec_from_keys(self, values: dict[str, Any], operand: str = "", **overrides: Any) -> Any:
@@ -160,8 +158,6 @@ class BlockFPFormat(_BlockFormat):
     name = "block_fp"
     spec_cls = BlockFPSpec
     shared_bits = "exponent_width"
-    keys = ("width", "exponent_width", "exponent_bias", "block_size")
-    description = "MSFP: shared exponent per block, sign + (width-1)-bit mantissa"
 
     def encode(self, x: Tensor, spec: BlockFPSpec) -> Encoded:
         tiling, v, signs, amax = self.tiled(x, spec)
@@ -177,8 +173,6 @@ class BlockMinifloatFormat(_BlockFormat):
     name = "block_minifloat"
     spec_cls = BlockMinifloatSpec
     shared_bits = "exponent_bias_width"
-    keys = ("width", "exponent_width", "exponent_bias_width", "block_size")
-    description = "minifloat_ieee elements with a shared exponent bias per block"
 
     def encode(self, x: Tensor, spec: BlockMinifloatSpec) -> Encoded:
         tiling, v, signs, amax = self.tiled(x, spec)
@@ -193,8 +187,6 @@ class BlockLogFormat(_BlockFormat):
     name = "block_log"
     spec_cls = BlockLogSpec
     shared_bits = "exponent_bias_width"
-    keys = ("width", "exponent_bias_width", "block_size")
-    description = "log elements with a shared exponent bias per block"
 
     def encode(self, x: Tensor, spec: BlockLogSpec) -> Encoded:
         tiling, _, _, amax = self.tiled(x, spec)

@@ -75,10 +75,6 @@ def fixed_point_significand(
 class IntegerFormat(NumberFormat):
     name = "integer"
     spec_cls = IntegerSpec
-    keys = ("width", "frac_width")
-    extra_keys = ("floor",)  # MASE HEAD's floor-rounding flag
-    ste = "identity"
-    description = "fixed point: round half to even, saturating; signed or unsigned"
 
     def encode(self, x: Tensor, spec: IntegerSpec) -> Encoded:
         codes = fixed_point_significand(

@@ -95,9 +95,6 @@ def log_encode(x: Tensor, lo: int | Tensor, hi: int | Tensor) -> Encoded:
 class LogFormat(NumberFormat):
     name = "log"
     spec_cls = LogSpec
-    keys = ("width", "exponent_bias")
-    ste = "identity"
-    description = "sign + power of two, rounded in the log domain; no zero"
 
     def encode(self, x: Tensor, spec: LogSpec) -> Encoded:
         return log_encode(x, spec.exponent_min, spec.exponent_max)

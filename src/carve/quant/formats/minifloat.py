@@ -60,8 +60,6 @@ class MinifloatSpec:
 
 class _Minifloat(NumberFormat):
     spec_cls = MinifloatSpec
-    keys = ("width", "exponent_width", "exponent_bias")
-    ste = "identity"
     implicit_bit: bool
 
     def grid(self, spec: MinifloatSpec) -> tuple[int, int, int]:
@@ -84,7 +82,6 @@ class _Minifloat(NumberFormat):
 class MinifloatIEEEFormat(_Minifloat):
     name = "minifloat_ieee"
     implicit_bit = True
-    description = "minifloat with implicit bit and subnormals, saturating, no inf/NaN codes"
 
     def capacity(self, spec: MinifloatSpec) -> int:
         return 2**spec.width - 1  # +0 and -0 coincide
@@ -93,7 +90,6 @@ class MinifloatIEEEFormat(_Minifloat):
 class MinifloatDenormFormat(_Minifloat):
     name = "minifloat_denorm"
     implicit_bit = False
-    description = "minifloat without implicit bit (every binade denormal), saturating"
 
     def capacity(self, spec: MinifloatSpec) -> int:
         m, e = spec.mantissa_width, spec.exponent_width

@@ -113,10 +113,6 @@ class MXFPSpec:
 class MXIntFormat(NumberFormat):
     name = "mxint"
     spec_cls = MXIntSpec
-    keys = ("width", "block_size")
-    optional_keys = ("block_size",)
-    ste = "identity"
-    description = "OCP MX integer elements, shared E8M0 scale per block of 32"
 
     def encode(self, x: Tensor, spec: MXIntSpec) -> Encoded:
         tiling, v, signs, scale = mx_blocks(x, spec.block_size, 0)
@@ -134,10 +130,6 @@ class MXIntFormat(NumberFormat):
 class MXFPFormat(NumberFormat):
     name = "mxfp"
     spec_cls = MXFPSpec
-    keys = ("width", "exponent_width", "block_size")
-    optional_keys = ("block_size",)
-    ste = "identity"
-    description = "OCP MX minifloat elements (E4M3, E5M2, E3M2, E2M3, E2M1), shared E8M0 scale"
 
     def encode(self, x: Tensor, spec: MXFPSpec) -> Encoded:
         tiling, v, signs, scale = mx_blocks(x, spec.block_size, spec.emax)

@@ -68,10 +68,6 @@ def _group_reduce(values: Tensor, spec: ScaledIntegerSpec, op: str) -> Tensor:
 class ScaledIntegerFormat(NumberFormat):
     name = "scaled_integer"
     spec_cls = ScaledIntegerSpec
-    keys = ("width",)
-    extra_keys = ("granularity", "symmetric", "channel_dim")
-    ste = "identity"
-    description = "integer codes x a data-derived scale, per tensor or channel"
 
     def encode(self, x: Tensor, spec: ScaledIntegerSpec) -> Encoded:
         x64 = x.to(torch.float64)

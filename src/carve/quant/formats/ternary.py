@@ -68,10 +68,6 @@ class TernarySpec:
 class TernaryFormat(NumberFormat):
     name = "ternary"
     spec_cls = TernarySpec
-    keys = ("width", "scaling_factor", "mean", "median", "max")
-    extra_keys = ("threshold",)
-    ste = "clipped"
-    description = "{-1, 0, +1} (optionally x alpha); threshold from a value or statistics"
 
     def encode(self, x: Tensor, spec: TernarySpec) -> Encoded:
         v = x.to(torch.float64).abs()

@@ -11,13 +11,20 @@ Quantizer attributes (MASE's names where MASE has them): ``x_quantizer`` (first
 input), ``y_quantizer`` (second input of add/sub/mul/matmul/bmm), ``w_quantizer``
 and ``b_quantizer`` (weight and bias), ``out_quantizer`` (output; identity unless
 the config has ``data_out_*`` keys).
+
+Every quantized op class is entered in :data:`QUANTIZED_OPS`, the one dispatch
+table of the quantize pass (mase_op -> module class, function class, fx
+targets). Each class also declares ``mase_op`` and ``mase_type``, which is how
+the graph IR classifies it and keeps it a leaf when tracing (the IR reads the
+declaration; this package edits no IR table).
 """
 
 from __future__ import annotations
 
 import copy
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
@@ -26,8 +33,8 @@ from torch import Tensor, nn
 
 from carve.errors import CarveError, unknown_name_message
 from carve.quant.catalog import FORMATS
-from carve.quant.layers.quantizer import OperandQuantizer, check_config_keys, operands_in
-from carve.quant.spec import na_to_none
+from carve.quant.layers.quantizer import OperandQuantizer
+from carve.quant.node_config import NodeQuantConfig, parse_node_config
 
 # metadata argument name -> quantizer attribute
 ATTRIBUTES = {"data_in_0": "x_quantizer", "data_in_1": "y_quantizer", "weight": "w_quantizer",
@@ -46,23 +53,27 @@ class QuantizedLayer:
     """
 
     mase_op: ClassVar[str]
+    mase_type: ClassVar[str] = "module_related_func"  # read by the IR (carve.ir.ops)
     base_name: ClassVar[str]
+    replaces: ClassVar[str]  # "module" or "function": what kind of fx node it replaces
     input_operands: ClassVar[tuple[str, ...]] = ("data_in",)
     parameters_quantized: ClassVar[tuple[str, ...]] = ()
     unsigned_input: ClassVar[bool] = False
     format_name: ClassVar[str | None] = None
+    node_config: NodeQuantConfig
 
-    def setup_quantizers(self, config: Mapping[str, Any]) -> None:
-        """Build the quantizers from a MASE config; errors name the missing/bad key."""
+    def setup_quantizers(self, config: NodeQuantConfig | Mapping[str, Any]) -> None:
+        """Build the quantizers from a parsed config (or a MASE dict, parsed here)."""
         where = f"{self.mase_op} layer"
-        check_config_keys(config, where)
-        name = na_to_none(config["name"])
-        if name is None:
+        node_config = parse_node_config(config, f"{where}: ")
+        if node_config.format_name is None:
             raise CarveError(f"{where}: config name is None/'NA': nothing to quantize with")
-        self.config = dict(config)
+        self.node_config = node_config
         unsigned = {"signed": False} if self.unsigned_input else {}
         inputs = [
-            OperandQuantizer.from_config(config, operand, **(unsigned if i == 0 else {}))
+            OperandQuantizer.from_spec(
+                operand, node_config.operand(operand), **(unsigned if i == 0 else {})
+            )
             for i, operand in enumerate(self.input_operands)
         ]
         self.x_quantizer = inputs[0]
@@ -72,17 +83,21 @@ class QuantizedLayer:
             attribute, operand = PARAMETER_OPERANDS[parameter]
             present = getattr(self, parameter, None) is not None
             quantizer = (
-                OperandQuantizer.from_config(config, operand)
+                OperandQuantizer.from_spec(operand, node_config.operand(operand))
                 if present
                 else OperandQuantizer(operand)
             )
             setattr(self, attribute, quantizer)
-        has_out = operands_in(config, ["data_out"])
         self.out_quantizer = (
-            OperandQuantizer.from_config(config, "data_out")
-            if has_out
+            OperandQuantizer.from_spec("data_out", node_config.operand("data_out"))
+            if node_config.has("data_out")
             else OperandQuantizer("data_out")
         )
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The layer's config as a MASE dict (``node_config.to_mase_dict()``)."""
+        return self.node_config.to_mase_dict()
 
     def quantizers(self) -> dict[str, OperandQuantizer]:
         """Metadata argument name -> quantizer (``data_in_0``, ``weight``, ``data_out_0``...)."""
@@ -168,19 +183,62 @@ def relu_of_quantized(layer: QuantizedLayer, x: Tensor, inplace: bool) -> Tensor
     return layer.out_quantizer(F.relu(q, inplace=inplace))
 
 
-def by_mase_op(*classes: type) -> dict[str, type]:
-    """Op classes keyed by their ``mase_op`` (the tables the quantize pass looks ops up in)."""
-    return {cls.mase_op: cls for cls in classes}
+@dataclass
+class QuantizedOp:
+    """One row of :data:`QUANTIZED_OPS`: how the quantize pass handles one ``mase_op``.
+
+    ``module_class`` replaces a ``call_module`` of the float layer;
+    ``function_class`` replaces a ``call_function`` whose target is in
+    ``fx_targets`` or a ``call_method`` named ``mase_op``.
+    """
+
+    mase_op: str
+    module_class: type | None = None
+    function_class: type | None = None
+    fx_targets: tuple[Callable, ...] = ()
+
+    def class_for(self, replaces: str) -> type | None:
+        return self.module_class if replaces == "module" else self.function_class
 
 
-def class_for(classes: Mapping[str, type], kind: str, mase_op: str, config: Any) -> type:
+# the one op dispatch table: mase_op -> QuantizedOp
+QUANTIZED_OPS: dict[str, QuantizedOp] = {}
+
+
+def register_quantized_op(cls: type) -> type:
+    """Enter op class ``cls`` in :data:`QUANTIZED_OPS` (by its ``mase_op`` and ``replaces``)."""
+    entry = QUANTIZED_OPS.setdefault(cls.mase_op, QuantizedOp(cls.mase_op))
+    if cls.replaces == "module":
+        entry.module_class = cls
+    else:
+        entry.function_class = cls
+        entry.fx_targets = tuple(getattr(cls, "fx_targets", ()))
+    return cls
+
+
+def classes_of(replaces: str) -> dict[str, type]:
+    """mase_op -> op class of one kind (``module`` or ``function``): a view of the table."""
+    return {
+        op: entry.class_for(replaces)
+        for op, entry in QUANTIZED_OPS.items()
+        if entry.class_for(replaces) is not None
+    }
+
+
+def class_for(replaces: str, mase_op: str, config: Any) -> type:
     """The per-format class of ``mase_op`` under ``config`` (bad op or no format -> CarveError).
 
-    ``kind`` names the table in the message (``quantizable module op``...).
+    ``replaces`` is ``module`` or ``function`` (which column of the table).
     """
-    if mase_op not in classes:
-        raise CarveError(unknown_name_message(kind, mase_op, classes))
-    name = na_to_none(config.get("name")) if isinstance(config, Mapping) else None
+    entry = QUANTIZED_OPS.get(mase_op)
+    if entry is None or entry.class_for(replaces) is None:
+        raise CarveError(
+            unknown_name_message(f"quantizable {replaces} op", mase_op, classes_of(replaces))
+        )
+    if isinstance(config, NodeQuantConfig):
+        name = config.format_name
+    else:
+        name = parse_node_config(config).format_name if isinstance(config, Mapping) else None
     if name is None:
         raise CarveError(f"{mase_op}: config needs a format 'name' to quantize with")
-    return quantized_class(classes[mase_op], name)
+    return quantized_class(entry.class_for(replaces), name)

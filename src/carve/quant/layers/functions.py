@@ -32,15 +32,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from carve.quant.layers.base import QuantizedLayer, by_mase_op, class_for, relu_of_quantized
+from carve.quant.layers.base import (
+    QuantizedLayer,
+    class_for,
+    classes_of,
+    register_quantized_op,
+    relu_of_quantized,
+)
+from carve.quant.node_config import NodeQuantConfig, parse_node_config
 
 
 class QuantizedFunction(QuantizedLayer, nn.Module):
     """A torch function applied to quantized inputs (subclasses set ``function``)."""
 
     function: Callable[..., Any]
+    mase_type = "builtin_func"
+    replaces = "function"
+    fx_targets: tuple[Callable, ...] = ()  # call_function targets; call_method uses mase_op
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    def __init__(self, config: NodeQuantConfig | Mapping[str, Any]) -> None:
         super().__init__()
         self.setup_quantizers(config)
 
@@ -51,12 +61,16 @@ class QuantizedFunction(QuantizedLayer, nn.Module):
 
 class QuantizedReLUFunction(QuantizedFunction):
     mase_op, base_name, unsigned_input = "relu", "ReLUFunction", True
+    mase_type = "module_related_func"
+    fx_targets = (F.relu, torch.relu)
 
     def forward(self, x, inplace: bool = False):
         return relu_of_quantized(self, x, inplace)
 
 
-def _binary(name: str, mase_op: str, function: Callable, second: str) -> type:
+def _binary(
+    name: str, mase_op: str, function: Callable, second: str, targets: tuple[Callable, ...]
+) -> type:
     return type(
         f"Quantized{name}",
         (QuantizedFunction,),
@@ -65,36 +79,38 @@ def _binary(name: str, mase_op: str, function: Callable, second: str) -> type:
             "base_name": name,
             "function": staticmethod(function),
             "input_operands": ("data_in", second),
+            "fx_targets": targets,
             "__module__": __name__,
             "__doc__": f"``{mase_op}`` of quantized operands (second operand: {second}).",
         },
     )
 
 
-QuantizedAdd = _binary("Add", "add", torch.add, "data_in")
-QuantizedSub = _binary("Sub", "sub", torch.sub, "data_in")
-QuantizedMul = _binary("Mul", "mul", torch.mul, "data_in")
-QuantizedMatmul = _binary("Matmul", "matmul", torch.matmul, "weight")
-QuantizedBmm = _binary("Bmm", "bmm", torch.bmm, "weight")
+QuantizedAdd = _binary("Add", "add", torch.add, "data_in", (operator.add, operator.iadd, torch.add))
+QuantizedSub = _binary("Sub", "sub", torch.sub, "data_in", (operator.sub, operator.isub, torch.sub))
+QuantizedMul = _binary("Mul", "mul", torch.mul, "data_in", (operator.mul, operator.imul, torch.mul))
+QuantizedMatmul = _binary("Matmul", "matmul", torch.matmul, "weight",
+                          (operator.matmul, torch.matmul))  # fmt: skip
+QuantizedBmm = _binary("Bmm", "bmm", torch.bmm, "weight", (torch.bmm,))
 
-FUNCTION_CLASSES: dict[str, type[QuantizedFunction]] = by_mase_op(
+for _cls in (
     QuantizedAdd, QuantizedSub, QuantizedMul, QuantizedMatmul, QuantizedBmm, QuantizedReLUFunction
-)
+):  # fmt: skip
+    register_quantized_op(_cls)
 
-# fx targets of each op (call_function targets; call_method uses the op name)
+# views of the one table (carve.quant.layers.base.QUANTIZED_OPS)
+FUNCTION_CLASSES: dict[str, type[QuantizedFunction]] = classes_of("function")
 FUNCTION_TARGETS: dict[str, tuple[Callable, ...]] = {
-    "add": (operator.add, operator.iadd, torch.add),
-    "sub": (operator.sub, operator.isub, torch.sub),
-    "mul": (operator.mul, operator.imul, torch.mul),
-    "matmul": (operator.matmul, torch.matmul),
-    "bmm": (torch.bmm,),
-    "relu": (F.relu, torch.relu),
+    op: cls.fx_targets for op, cls in FUNCTION_CLASSES.items()
 }
 
 
-def quantized_function_module(mase_op: str, config: Mapping[str, Any]) -> QuantizedFunction:
+def quantized_function_module(
+    mase_op: str, config: NodeQuantConfig | Mapping[str, Any]
+) -> QuantizedFunction:
     """A function module for ``mase_op`` with the format named in ``config``."""
-    return class_for(FUNCTION_CLASSES, "quantizable function op", mase_op, config)(config)
+    config = parse_node_config(config, f"{mase_op} layer: ")
+    return class_for("function", mase_op, config)(config)
 
 
 @functools.cache

@@ -30,20 +30,25 @@ from torch import Tensor, nn
 from carve.errors import CarveError
 from carve.quant.layers.base import (
     QuantizedLayer,
-    by_mase_op,
     class_for,
+    classes_of,
     copy_float_module,
+    register_quantized_op,
     relu_of_quantized,
 )
+from carve.quant.node_config import NodeQuantConfig, parse_node_config
 
 
 class QuantizedModule(QuantizedLayer):
     """A quantized module built from a float one (``from_float``)."""
 
     float_class: type[nn.Module]
+    replaces = "module"
 
     @classmethod
-    def from_float(cls, module: nn.Module, config: Mapping[str, Any]) -> QuantizedModule:
+    def from_float(
+        cls, module: nn.Module, config: NodeQuantConfig | Mapping[str, Any]
+    ) -> QuantizedModule:
         if not isinstance(module, cls.float_class):
             raise CarveError(
                 f"{cls.__name__} replaces {cls.float_class.__name__}, got {type(module).__name__}"
@@ -81,6 +86,7 @@ class QuantizedConv2d(_QuantizedConv, nn.Conv2d):
 class _QuantizedBatchNorm(QuantizedModule):
     """BatchNorm with quantized input and affine parameters; running statistics stay float."""
 
+    mase_type = "module"
     parameters_quantized = ("weight", "bias")
 
     def forward(self, x: Tensor) -> Tensor:
@@ -155,7 +161,7 @@ QuantizedAdaptiveAvgPool2d = _input_quantized(nn.AdaptiveAvgPool2d, "adaptive_av
 QuantizedAdaptiveMaxPool1d = _input_quantized(nn.AdaptiveMaxPool1d, "adaptive_max_pool1d")
 QuantizedAdaptiveMaxPool2d = _input_quantized(nn.AdaptiveMaxPool2d, "adaptive_max_pool2d")
 
-MODULE_CLASSES: dict[str, type[QuantizedModule]] = by_mase_op(
+for _cls in (
     QuantizedLinear,
     QuantizedConv1d,
     QuantizedConv2d,
@@ -170,11 +176,16 @@ MODULE_CLASSES: dict[str, type[QuantizedModule]] = by_mase_op(
     QuantizedAdaptiveAvgPool2d,
     QuantizedAdaptiveMaxPool1d,
     QuantizedAdaptiveMaxPool2d,
-)
+):
+    register_quantized_op(_cls)
+
+# mase_op -> module class: a view of the one table (carve.quant.layers.base.QUANTIZED_OPS)
+MODULE_CLASSES: dict[str, type[QuantizedModule]] = classes_of("module")
 
 
-def quantized_module(module: nn.Module, mase_op: str, config: Mapping[str, Any]) -> nn.Module:
+def quantized_module(
+    module: nn.Module, mase_op: str, config: NodeQuantConfig | Mapping[str, Any]
+) -> nn.Module:
     """The quantized replacement of float ``module`` (op ``mase_op``) under ``config``."""
-    return class_for(MODULE_CLASSES, "quantizable module op", mase_op, config).from_float(
-        module, config
-    )
+    config = parse_node_config(config, f"{mase_op} layer: ")
+    return class_for("module", mase_op, config).from_float(module, config)

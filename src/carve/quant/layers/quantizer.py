@@ -1,11 +1,12 @@
-"""One operand's quantizer, and the reading of a node's quantization config.
+"""One operand's quantizer: a format object plus a validated spec.
 
 A quantized layer holds one :class:`OperandQuantizer` per operand
-(``x_quantizer``, ``w_quantizer``, ``b_quantizer``...). It is a format object
-plus a validated spec: calling it fake-quantizes a tensor with the format's
-function, and it describes itself for the metadata (``type``, ``precision``,
-``storage_bits``). An operand the config leaves out, or a bypassed layer,
-gets the identity quantizer (type ``float``).
+(``x_quantizer``, ``w_quantizer``, ``b_quantizer``...), built from one
+:class:`~carve.quant.node_config.OperandSpec` of the layer's
+:class:`~carve.quant.node_config.NodeQuantConfig`: calling it fake-quantizes
+a tensor with the format's function, and it describes itself for the
+metadata (``type``, ``precision``, ``storage_bits``). An operand the config
+leaves out, or a bypassed layer, gets the identity quantizer (type ``float``).
 
 >>> q = OperandQuantizer.from_config(
 ...     {"name": "integer", "weight_width": 4, "weight_frac_width": 2}, "weight")
@@ -19,18 +20,14 @@ integer(width=4, frac_width=2)
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from torch import Tensor
 
-from carve.errors import CarveError
-from carve.quant.catalog import FORMATS
-from carve.quant.config import OPERANDS, spec_from_config
-from carve.quant.spec import na_to_none
+from carve.quant.node_config import GENERAL_KEYS, OperandSpec, parse_node_config
 
-# config keys that are not "<operand>_<field>"
-GENERAL_KEYS = ("name", "bypass")
+__all__ = ["GENERAL_KEYS", "OperandQuantizer", "check_config_keys"]
 
 
 class OperandQuantizer:
@@ -46,8 +43,13 @@ class OperandQuantizer:
         cls, config: Mapping[str, Any], operand: str, **overrides: Any
     ) -> OperandQuantizer:
         """Quantizer that ``config`` gives ``operand`` (missing key -> CarveError naming it)."""
-        fmt, spec = spec_from_config(config, operand, **_supported(config, overrides))
-        return cls(operand, fmt, spec)
+        return cls.from_spec(operand, parse_node_config(config).operand(operand), **overrides)
+
+    @classmethod
+    def from_spec(cls, operand: str, found: OperandSpec, **overrides: Any) -> OperandQuantizer:
+        """Quantizer of a parsed operand; ``overrides`` the spec has are applied."""
+        found = found.with_overrides(**overrides)
+        return cls(operand, found.format, found.spec)
 
     @property
     def enabled(self) -> bool:
@@ -102,41 +104,9 @@ class OperandQuantizer:
         return f"{self.format.name}({fields})"
 
 
-def _supported(config: Mapping[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Keep only the overrides the format's spec has (``signed`` exists for integer only)."""
-    if not overrides:
-        return {}
-    fields = {f.name for f in dataclasses.fields(FORMATS[na_to_none(config["name"])].spec_cls)}
-    return {key: value for key, value in overrides.items() if key in fields}
-
-
 def check_config_keys(config: Mapping[str, Any], where: str) -> None:
-    """Every key is ``name``/``bypass`` or ``<operand>_<field of the format>``.
+    """Validate ``config`` (keys and values) as :func:`parse_node_config` does; ``where`` prefixes.
 
-    Keys for operands the op does not have are accepted (MASE ignores them: a
-    ``default`` config with weight keys also applies to ReLU); a misspelt field
-    or operand is an error naming it.
+    Kept for callers of the earlier API; parse once with ``parse_node_config`` instead.
     """
-    if not isinstance(config, Mapping):
-        raise CarveError(f"{where}: a quantization config must be a table/dict, got {config!r}")
-    if "name" not in config:
-        raise CarveError(
-            f"{where}: quantization config has no 'name' key; known formats: "
-            f"{', '.join(FORMATS.names())} (or None/'NA' to leave it unquantized)"
-        )
-    name = na_to_none(config["name"])
-    fmt = FORMATS[name] if name is not None else None
-    fields = fmt.config_keys if fmt is not None else ()  # MASE keys + carve extras
-    accepted = [*GENERAL_KEYS, *(f"{op}_{field}" for op in OPERANDS for field in fields)]
-    for key in config:
-        if key not in accepted:
-            from carve.errors import unknown_name_message
-
-            raise CarveError(
-                f"{where}: " + unknown_name_message(f"{name or 'NA'} config key", key, accepted)
-            )
-
-
-def operands_in(config: Mapping[str, Any], operands: Iterable[str]) -> list[str]:
-    """The operands among ``operands`` that ``config`` has at least one key for."""
-    return [op for op in operands if any(str(key).startswith(f"{op}_") for key in config)]
+    parse_node_config(config, f"{where}: ")
