@@ -20,6 +20,11 @@ from carve.config import add_common_flags
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_common_flags(parser)
+    parser.add_argument(
+        "--verify-warn-only", action="store_true",
+        help="when [passes.verify_quantization] fails, warn and save the graph anyway "
+        "(default: exit 1 without saving it)",
+    )  # fmt: skip
 
 
 def is_saved_graph(path: str | Path | None) -> bool:
@@ -82,13 +87,20 @@ def run(args: argparse.Namespace) -> int:
     after = evaluate(graph.model, dataset.test)
     for name, info in ctx.results:
         _print_result(console, name, info)
-    saved = out_dir / "transformed_ckpt"
-    save_mase_graph_interface_pass(graph, {"save_dir": str(saved)})
     console.print(metrics_table(
         f"Test split ({len(dataset.test):,} rows)",
         {"accuracy before": before["acc"], "accuracy after": after["acc"],
          "loss before": before["loss"], "loss after": after["loss"]},
     ))  # fmt: skip
+    failed = [name for name, info in ctx.results if name.startswith("verify") and not info["ok"]]
+    if failed and not args.verify_warn_only:
+        import sys
+
+        print(f"carve: verification failed ({', '.join(failed)}); the transformed graph was "
+              "not saved (--verify-warn-only saves it anyway)", file=sys.stderr)  # fmt: skip
+        return 1
+    saved = out_dir / "transformed_ckpt"
+    save_mase_graph_interface_pass(graph, {"save_dir": str(saved)})
     console.print(f"Transformed graph saved to {saved}", soft_wrap=True)
     return 0
 

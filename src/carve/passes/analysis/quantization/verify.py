@@ -10,6 +10,9 @@ quantized layer and operand, this pass checks with the format's own grid test
 
 and reports the number of distinct values against the format's capacity and
 the maximum quantization error ``max |v - quantize(v)|`` of the float values.
+Distinct values are counted where the capacity applies: per block, channel or
+tensor sharing one scale (block_fp, mxint, scaled_integer...; the largest count
+of any group, per batch for activations), over the whole operand otherwise.
 
 For graphs whose quantized layers use the ``integer`` format, it also runs the
 integer-only reference (:mod:`.integer_reference`) and compares its logits
@@ -78,7 +81,8 @@ class _Accumulator:
         self.node, self.layer, self.operand, self.quantizer = node, layer, operand, quantizer
         self.numel = self.on_grid = 0
         self.in_range = True
-        self.values: list[torch.Tensor] = []
+        self.values: list[torch.Tensor] = []  # element-wise formats: distinct over all batches
+        self.distinct = 0  # formats with shared scales: the most in one group of one batch
         self.error = 0.0
 
     def add(self, raw: torch.Tensor) -> None:
@@ -92,13 +96,18 @@ class _Accumulator:
         if lo is not None and grid.int_min is not None:
             self.in_range &= lo <= grid.int_min and grid.int_max <= hi
         self.in_range &= grid.nonfinite == 0
-        self.values.append(torch.unique(q))
+        if self.quantizer.format.shares_scale:
+            self.distinct = max(self.distinct, grid.distinct)
+        else:
+            self.values.append(torch.unique(q))
         finite = torch.isfinite(raw)
         if bool(finite.any()):
             self.error = max(self.error, float((raw - q).abs()[finite].max()))
 
     def report(self) -> OperandReport:
-        distinct = int(torch.unique(torch.cat(self.values)).numel()) if self.values else 0
+        distinct = self.distinct
+        if self.values:
+            distinct = int(torch.unique(torch.cat(self.values)).numel())
         return OperandReport(
             node=self.node, layer=self.layer, operand=self.operand,
             format=self.quantizer.type, numel=self.numel, on_grid=self.on_grid,
@@ -243,9 +252,10 @@ def verify_quantization_analysis_pass(graph: Any, pass_args: Any = None) -> tupl
     info["table_text"] = render_table(
         "Quantization proof",
         ["Node", "Layer", "Operand", "Format", "On grid", "In range", "Distinct / capacity",
-         "Max quant error"],
+         "Max quant error", "OK"],
         [[r.node, r.layer, r.operand, r.format, f"{r.on_grid}/{r.numel}", r.in_range,
-          f"{r.distinct}/{r.capacity}", f"{r.max_quant_error:.3g}"] for r in reports],
+          f"{r.distinct}/{r.capacity}", f"{r.max_quant_error:.3g}", "yes" if r.ok else "NO"]
+         for r in reports],
     )  # fmt: skip
     logger.info("%s", info["table_text"])
     if args.save_dir is not None:
