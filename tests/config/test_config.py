@@ -107,12 +107,12 @@ def test_malformed_toml_names_file_and_line(tmp_path):
     ("argv", "fragment"),
     [
         (["--batch-size", "0"], "batch_size must be an integer >= 1, got 0"),
-        (["--learning-rate", "-0.1"], "learning_rate must be a number > 0"),
-        (["--learning-rate", "0"], "learning_rate must be a number > 0"),
+        (["--learning-rate", "-0.1"], "learning_rate must be a finite number > 0"),
+        (["--learning-rate", "0"], "learning_rate must be a finite number > 0"),
         (["--max-epochs", "0"], "max_epochs must be an integer >= 1"),
-        (["--weight-decay", "-1"], "weight_decay must be a number >= 0"),
+        (["--weight-decay", "-1"], "weight_decay must be a finite number >= 0"),
         (["--accumulate-grad-batches", "0"], "accumulate_grad_batches must be an integer >= 1"),
-        (["--learning-rate", "nan"], "learning_rate must be a number > 0"),
+        (["--learning-rate", "nan"], "learning_rate must be a finite number > 0"),
     ],
 )
 def test_out_of_range_command_line_values(argv, fragment):
@@ -125,7 +125,7 @@ def test_out_of_range_command_line_values(argv, fragment):
     [
         ('batch_size = "big"', "batch_size must be an integer >= 1, got 'big'"),
         ("batch_size = true", "batch_size must be an integer"),
-        ("learning_rate = -1e-3", "learning_rate must be a number > 0"),
+        ("learning_rate = -1e-3", "learning_rate must be a finite number > 0"),
         ('training_optimizer = "rmsprop"', "training_optimizer must be one of adam, adamw, sgd"),
         ("batch_size = 4.5", "batch_size must be an integer"),
     ],

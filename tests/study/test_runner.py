@@ -143,3 +143,15 @@ def test_a_file_in_place_of_the_study_directory_is_refused(tmp_path):
     (tmp_path / "s").write_text("not a folder")
     with pytest.raises(CarveError, match="is a file"):
         _run(tmp_path, study_dir=tmp_path / "s")
+
+
+def test_a_configuration_that_trains_alone_uses_the_plain_engine(tmp_path):
+    """--vary batch-size with one seed: every group has one run; no 1-member ensembles."""
+    records = carve.study.run("jsc-tiny", "jsc-synth", {"batch_size": [64, 128]},
+                              study_dir=tmp_path / "s", records=True, **SMALL)  # fmt: skip
+    assert [r["mode"] for r in records] == ["sequential", "sequential"]
+    for record in records:
+        rows = record["history"]
+        assert record["train_seconds"] == pytest.approx(sum(r["train_seconds"] for r in rows))
+        assert record["seconds"] == pytest.approx(sum(r["seconds"] for r in rows))
+        assert 0 < record["train_seconds"] < record["seconds"]

@@ -36,8 +36,8 @@ def test_parse_vary_accepts_lists_ranges_and_flag_spellings(text, key, values):
     [
         ("batch-size=0", "batch_size must be an integer >= 1, got 0"),
         ("batch-size=12.5", "batch_size must be an integer"),
-        ("learning-rate=0", "learning_rate must be a number > 0"),
-        ("learning-rate=fast", "learning_rate must be a number"),
+        ("learning-rate=0", "learning_rate must be a finite number > 0"),
+        ("learning-rate=fast", "learning_rate must be a finite number"),
         ("training-optimizer=rmsprop", "one of adam, adamw, sgd"),
         ("batch-sze=64", "unknown flag 'batch-sze'; did you mean 'batch-size'?"),
         ("batch-size=", "no values given"),

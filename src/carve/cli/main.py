@@ -64,10 +64,13 @@ def _print_info(section: str) -> None:
         module, function = INFO_SECTIONS[name]
         try:
             title, columns, rows = getattr(import_module(module), function)()
-        except ModuleNotFoundError as error:
-            if not error.name or not error.name.startswith("carve"):
-                raise
-            continue  # that layer is not part of this build
+        except ImportError as error:  # a broken install or layer: say so, never skip it
+            from carve.errors import CarveError
+
+            raise CarveError(
+                f"carve --info {name}: cannot import what {module} needs "
+                f"({type(error).__name__}: {error})"
+            ) from error
         table = Table(title=title, title_justify="left")
         for column in columns:
             table.add_column(column)

@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, metrics_table, prepare_config, print_header
     from carve.errors import CarveError
     from carve.models import load_model
-    from carve.train import build_model, evaluate, load_dataset, resolve_device
+    from carve.train import apply_num_threads, build_model, evaluate, load_dataset, resolve_device
 
     config = prepare_config(args)
     if config.load_name is None:
@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     model = build_model(config, dataset.info)
     model = load_model(config.load_name, config.load_type, model)  # a saved graph: its module
     model.to(resolve_device(config.accelerator))
+    # the thread policy carve train applies (1 thread for tiny models: 0.5 s -> 0.02 s cold)
+    apply_num_threads(config.num_threads, sum(p.numel() for p in model.parameters()))
     metrics = evaluate(model, dataset.test)
     console.print(
         metrics_table(

@@ -28,6 +28,14 @@ def run(args: argparse.Namespace) -> int:
     from carve.train import build_model, load_dataset, train
 
     config = prepare_config(args)
+    if args.resume and config.load_name is not None:
+        from carve.errors import CarveError
+
+        raise CarveError(
+            "--resume continues the project's own training_ckpts/last.ckpt and would ignore "
+            f"--load {config.load_name}; pass one of them (--load starts a new run from a "
+            "checkpoint's weights)"
+        )
     console = make_console()
     print_header(config, console)
     dataset = load_dataset(config)

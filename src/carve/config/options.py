@@ -18,6 +18,7 @@ carve.errors.CarveError: batch_size must be an integer >= 1, got 0 (from Python)
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,9 @@ from carve.errors import CarveError
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 TASKS = ("classification", "cls")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
+MAX_SEED = 2**32 - 1  # np.random.seed's limit (torch's is 2**64 - 1)
+MAX_EPOCHS = 100_000  # far above any lab's; 1e8 epochs of jsc-tiny would take years
+MAX_THREADS = 1024  # torch.set_num_threads(10**8) crashes the process
 
 
 def option(
@@ -36,9 +40,14 @@ def option(
     choices: tuple[str, ...] | None = None,
     minimum: float | None = None,
     above: float | None = None,
+    maximum: float | None = None,
     nullable: bool = False,
 ) -> Any:
-    """A config field that is also a command-line flag (``flags``) and a TOML key."""
+    """A config field that is also a command-line flag (``flags``) and a TOML key.
+
+    Numbers must lie in ``[minimum, maximum]`` (``above``: strictly greater);
+    floats must also be finite (``inf``/``nan`` are never a valid setting).
+    """
     return field(
         default=default,
         metadata={
@@ -48,6 +57,7 @@ def option(
             "choices": choices,
             "minimum": minimum,
             "above": above,
+            "maximum": maximum,
             "nullable": nullable,
         },
     )
@@ -80,7 +90,10 @@ class CarveConfig:
     batch_size: int = option(128, "--batch-size", kind=int, minimum=1, help="batch size")
     to_debug: bool = option(False, "--debug", kind=bool, help="show tracebacks of errors")
     log_level: str = option("info", "--log-level", kind=str, choices=LOG_LEVELS, help="log level")
-    seed: int = option(0, "--seed", kind=int, minimum=0, help="random seed (init, shuffling)")
+    seed: int = option(
+        0, "--seed", kind=int, minimum=0, maximum=MAX_SEED,
+        help="random seed (init, shuffling; NumPy's seeds stop at 2**32 - 1)",
+    )  # fmt: skip
     training_optimizer: str = option(
         "adam", "--training-optimizer", kind=str, choices=("adam", "adamw", "sgd"),
         help="optimizer; sgd uses momentum 0.9 with Nesterov; all honour --weight-decay",
@@ -89,7 +102,9 @@ class CarveConfig:
         1e-5, "--learning-rate", kind=float, above=0.0, help="initial learning rate"
     )
     weight_decay: float = option(0.0, "--weight-decay", kind=float, minimum=0.0, help="L2 decay")
-    max_epochs: int = option(20, "--max-epochs", kind=int, minimum=1, help="epochs to train")
+    max_epochs: int = option(
+        20, "--max-epochs", kind=int, minimum=1, maximum=MAX_EPOCHS, help="epochs to train"
+    )
     max_steps: int = option(
         -1, "--max-steps", kind=int, help="stop after this many optimizer steps (<= 0: no limit)"
     )
@@ -101,7 +116,7 @@ class CarveConfig:
         50, "--log-every-n-steps", kind=int, minimum=1, help="step-level logging interval"
     )
     t_max: int | None = option(
-        None, "--t-max", kind=int, minimum=1, nullable=True,
+        None, "--t-max", kind=int, minimum=1, maximum=MAX_EPOCHS, nullable=True,
         help="cosine schedule period in epochs (None: max_epochs)",
     )  # fmt: skip
     eta_min: float = option(
@@ -119,7 +134,7 @@ class CarveConfig:
         help="auto picks cuda when available, else cpu",
     )  # fmt: skip
     num_threads: int | None = option(
-        None, "--num-threads", kind=int, minimum=1, nullable=True,
+        None, "--num-threads", kind=int, minimum=1, maximum=MAX_THREADS, nullable=True,
         help="CPU intra-op threads (None: 1 for models under 1M parameters, else torch's)",
     )  # fmt: skip
     data_path: str | None = option(
@@ -166,10 +181,13 @@ class CarveConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any], source: str = "Python") -> CarveConfig:
         """Build from option values; dict values become ``tables``, other unknown keys fail."""
+        from carve.config.sections import check_sections
+
         tables = {k: v for k, v in values.items() if k not in OPTIONS and isinstance(v, dict)}
         unknown = sorted(k for k in values if k not in OPTIONS and k not in tables)
         if unknown:
             raise CarveError(unknown_keys_message(unknown, source))
+        check_sections(tables, source)
         checked = {k: check_value(k, v, source) for k, v in values.items() if k in OPTIONS}
         return cls(**checked, tables=tables)
 
@@ -212,11 +230,15 @@ def unknown_keys_message(keys: list[str], source: str) -> str:
 
 def _kind_text(meta: dict) -> str:
     kind = meta["kind"]
-    text = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[kind]
+    text = {int: "an integer", float: "a finite number", str: "a string", bool: "true or false"}[
+        kind
+    ]
     if meta["minimum"] is not None:
         text += f" >= {meta['minimum']:g}"
     if meta["above"] is not None:
         text += f" > {meta['above']:g}"
+    if meta["maximum"] is not None:
+        text += f" and <= {meta['maximum']}"
     if meta["choices"]:
         text = "one of " + ", ".join(meta["choices"])
     return text + (" (or None/'NA')" if meta["nullable"] else "")
@@ -240,5 +262,9 @@ def check_value(name: str, value: Any, source: str) -> Any:
     if meta["minimum"] is not None and not value >= meta["minimum"]:
         raise CarveError(bad)
     if meta["above"] is not None and not value > meta["above"]:
+        raise CarveError(bad)
+    if meta["maximum"] is not None and not value <= meta["maximum"]:
+        raise CarveError(bad)
+    if kind is float and not math.isfinite(value):
         raise CarveError(bad)
     return value

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from carve.config.options import OPTIONS, CarveConfig, Provenance, check_value
+from carve.config.sections import check_sections
 from carve.config.toml_io import load_toml
 from carve.errors import CarveError
 
 _TYPES = {int: int, float: float, str: str}
-_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+_NEGATIVE_NUMBER = re.compile(r"^-((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf|infinity|nan)$", re.I)
 
 
 def add_common_flags(
@@ -47,7 +48,7 @@ def add_common_flags(
             "dataset", nargs="?", default=argparse.SUPPRESS,
             help="dataset name (carve --info datasets); optional when the config gives it",
         )  # fmt: skip
-    # argparse reads "-1e-3" as an unknown flag; let numbers in scientific notation through so
+    # argparse reads "-1e-3" (or "-inf") as an unknown flag; let such numbers through so
     # "--learning-rate -1e-3" reaches the range check and gets its clear message
     parser._negative_number_matcher = _NEGATIVE_NUMBER
     parser.add_argument("--config", default=None, metavar="TOML", help="TOML config file")
@@ -92,6 +93,7 @@ def read_config_file(path: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
         from carve.config.options import unknown_keys_message
 
         raise CarveError(unknown_keys_message(unknown, str(path)))
+    check_sections(tables, str(path))
     values = {k: check_value(k, v, str(path)) for k, v in data.items() if k in OPTIONS}
     return values, tables
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,3 +40,41 @@ def require_fraction(dataset: str, option: str, value: Any) -> float:
             f"dataset {dataset!r}: option {option!r} must be a number in (0, 1), got {value!r}"
         )
     return float(value)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation now (None where it cannot be read)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def require_memory(dataset: str, option: str, rows: int, bytes_per_row: int) -> None:
+    """Refuse ``rows`` when building them would need more memory than is available.
+
+    >>> require_memory("jsc-synth", "size", 10, 512)  # 5 KiB: fine anywhere
+    """
+    needed, available = rows * bytes_per_row, available_memory()
+    if available is None or needed <= available:
+        return
+    raise CarveError(
+        f"dataset {dataset!r}: {option}={rows:,} needs about {_size(needed)} of memory to build "
+        f"(~{bytes_per_row} bytes a row) and {_size(available)} is available; "
+        f"pass at most {available // bytes_per_row:,} rows"
+    )
+
+
+def _size(count: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TiB"

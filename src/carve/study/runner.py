@@ -4,10 +4,12 @@ Runs that differ only in seed, learning rate or weight decay (same batch size,
 epochs, model...) train together as one vectorised ensemble
 (:func:`carve.train.ensemble.train_ensemble`), which reproduces the sequential
 engine's numbers bit for bit; runs the ensemble cannot take (gradient
-accumulation, ``max_steps``, a GPU, layers without a batched form) fall back to
-:func:`carve.train.train` one by one. Every run's test metrics are measured on
-its best checkpoint (minimum validation loss), as lab 1 tests ``best.ckpt``;
-the last epoch's are kept as ``test_acc_last``/``test_loss_last``.
+accumulation, ``max_steps``, a GPU, layers without a batched form), and a
+configuration that would train alone (a group of one), use
+:func:`carve.train.train` one by one (``mode`` "sequential" in the record).
+Every run's test metrics are measured on its best checkpoint (minimum
+validation loss), as lab 1 tests ``best.ckpt``; the last epoch's are kept as
+``test_acc_last``/``test_loss_last``.
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ def _record(run: Run, config: CarveConfig, result, dataset, mode: str) -> dict[s
         "best_val_loss": result.best_val_loss,
         "epochs": len(history),
         "global_step": result.global_step,
-        "train_seconds": sum(row["seconds"] for row in history),
+        "train_seconds": result.train_seconds,  # training steps only (carve.train.record)
+        "seconds": result.seconds,  # plus validation
         "mode": mode,
         "history": history,
     }
@@ -178,7 +181,11 @@ def run_study(
         for group in _groups(spec, pending, ensemble):
             dataset = _dataset_for(configs[group[0]], cache)
             bars.start_group(_describe(group))
-            use_ensemble = ensemble and ensemble_supported(configs[group[0]]) is None
+            # a configuration that trains alone gains nothing from the ensemble's batched
+            # layers and pays their overhead: the plain engine trains it (as carve train)
+            use_ensemble = (
+                ensemble and len(group) > 1 and ensemble_supported(configs[group[0]]) is None
+            )
             try:
                 results, mode = _train_group(spec, store, group, dataset, bars, use_ensemble)
             except KeyboardInterrupt:

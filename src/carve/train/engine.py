@@ -9,7 +9,6 @@ step; training accuracy is computed once per epoch from the kept logits.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from carve.train.evaluate import evaluate
 from carve.train.loggers import TensorBoardLog, next_tensorboard_version, write_csv
 from carve.train.optimizers import build_optimizer, build_scheduler
 from carve.train.progress import CHECK_EVERY, EpochProgress
+from carve.train.record import EpochRecord, RunRecord, TrainResult
 from carve.train.threads import apply_num_threads
 
 # config keys that must match for --resume to continue the same run
@@ -27,21 +27,6 @@ RESUME_KEYS = (
     "model", "dataset", "data_size", "data_path", "batch_size", "learning_rate", "weight_decay",
     "training_optimizer", "max_epochs", "t_max", "eta_min", "accumulate_grad_batches", "seed",
 )  # fmt: skip
-
-
-@dataclass
-class TrainResult:
-    """What :func:`train` returns."""
-
-    history: list[dict[str, Any]]  # per epoch: epoch, global_step, lr, train/val loss+acc, seconds
-    final: dict[str, float]  # the last epoch's train_loss, train_acc, val_loss, val_acc
-    best_val_loss: float
-    global_step: int
-    best_checkpoint: Path | None = None
-    last_checkpoint: Path | None = None
-    output_dir: Path | None = None
-    interrupted: bool = False
-    model: Any = field(default=None, repr=False)
 
 
 def resolve_device(accelerator: str):
@@ -96,8 +81,7 @@ class _Run:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.epoch = 0
         self.global_step = 0
-        self.history: list[dict[str, Any]] = []
-        self.best_val_loss = float("inf")
+        self.record = RunRecord()
         self.output_dir = output_dir
         self.console = console
         self.progress = progress
@@ -118,8 +102,8 @@ class _Run:
             generator=self.generator,
             epoch=self.epoch,
             global_step=self.global_step,
-            history=self.history,
-            best_val_loss=self.best_val_loss,
+            history=self.record.history,
+            best_val_loss=self.record.best_val_loss,
             config=self.config.to_dict(),
             tensorboard_version=self.tensorboard_version,
         )
@@ -141,8 +125,7 @@ class _Run:
         restore_rng(state["rng"], self.generator)
         self.epoch = state["epoch"]
         self.global_step = state["global_step"]
-        self.history = [dict(row) for row in state["history"]]
-        self.best_val_loss = state["best_val_loss"]
+        self.record.restore(state["history"], state["best_val_loss"], state["global_step"])
         self.tensorboard_version = state.get("tensorboard_version")
 
     def open_logs(self) -> None:
@@ -162,11 +145,11 @@ class _Run:
         self.saved_last = True
         if improved:
             save_checkpoint(state, self.ckpt_dir / "best.ckpt")
-        write_csv(self.history, self.output_dir / "metrics.csv")
+        write_csv(self.record.history, self.output_dir / "metrics.csv")
 
     # -- loop ------------------------------------------------------------------------------
-    def train_epoch(self, progress: EpochProgress) -> tuple[dict[str, Any], bool]:
-        """One epoch; returns (metrics row, whether max_steps stopped it)."""
+    def train_epoch(self, progress: EpochProgress) -> tuple[EpochRecord, bool]:
+        """One epoch; returns (its record, whether max_steps stopped it)."""
         import torch
         from torch.nn import functional
 
@@ -214,19 +197,19 @@ class _Run:
         val = evaluate(model, self.dataset.val)
         self.scheduler.step()
         self.epoch += 1
-        row = {
-            "epoch": self.epoch,
-            "global_step": self.global_step,
-            "lr": lr,
-            "train_loss": train_loss,
-            "train_acc": correct / float(sizes.sum()),
-            "val_loss": val["loss"],
-            "val_acc": val["acc"],
-            "train_seconds": train_seconds,
-            "seconds": time.perf_counter() - started,
-        }
-        progress.end_epoch(row, done)
-        return row, stopped
+        record = EpochRecord(
+            epoch=self.epoch,
+            global_step=self.global_step,
+            lr=lr,
+            train_loss=train_loss,
+            train_acc=correct / float(sizes.sum()),
+            val_loss=val["loss"],
+            val_acc=val["acc"],
+            train_seconds=train_seconds,
+            seconds=time.perf_counter() - started,
+        )
+        progress.end_epoch(record.row(), done)
+        return record, stopped
 
     def fit(self) -> bool:
         """Train until max_epochs (or max_steps); returns True if interrupted by Ctrl-C."""
@@ -239,12 +222,10 @@ class _Run:
         try:
             with EpochProgress(self.console, config.max_epochs, live=self.progress) as progress:
                 while self.epoch < config.max_epochs:
-                    row, stopped = self.train_epoch(progress)
-                    self.history.append(row)
-                    improved = row["val_loss"] < self.best_val_loss
-                    self.best_val_loss = min(self.best_val_loss, row["val_loss"])
+                    record, stopped = self.train_epoch(progress)
+                    improved = self.record.add(record)
                     if self.tensorboard is not None:
-                        self.tensorboard.epoch(row)
+                        self.tensorboard.epoch(record.row())
                     self.save_epoch(improved)
                     if stopped:
                         break
@@ -325,20 +306,7 @@ def train(
         interrupted = run.fit()
     finally:
         run.optimizer.release()  # the returned model owns its parameters again
-    final = {k: run.history[-1][k] for k in ("train_loss", "train_acc", "val_loss", "val_acc")} \
-        if run.history else {}  # fmt: skip
-    ckpts = run.ckpt_dir
-    return TrainResult(
-        history=run.history,
-        final=final,
-        best_val_loss=run.best_val_loss,
-        global_step=run.global_step,
-        best_checkpoint=ckpts / "best.ckpt" if ckpts and (ckpts / "best.ckpt").exists() else None,
-        last_checkpoint=ckpts / "last.ckpt" if ckpts and (ckpts / "last.ckpt").exists() else None,
-        output_dir=output_dir,
-        interrupted=interrupted,
-        model=run.model,
-    )
+    return run.record.result(output_dir, interrupted, run.model)
 
 
 def _on_device(dataset, config: CarveConfig):

@@ -33,7 +33,8 @@ from typing import Any
 
 from carve.config import CarveConfig
 from carve.errors import CarveError
-from carve.train.engine import TrainResult, build_model, resolve_device, seed_everything
+from carve.train.engine import build_model, resolve_device, seed_everything
+from carve.train.record import EpochRecord, RunRecord, TrainResult
 
 # config keys members may differ in; all other options must be equal to share steps
 MEMBER_KEYS = ("seed", "learning_rate", "weight_decay", "project", "project_dir", "progress")
@@ -73,8 +74,7 @@ class _Member:
                                        config.eta_min)  # fmt: skip
         self.generator = torch.Generator().manual_seed(config.seed)
         self.output_dir = output_dir
-        self.history: list[dict[str, Any]] = []
-        self.best_val_loss = float("inf")
+        self.record = RunRecord()
         self.tensorboard = None
         self.tensorboard_version: int | None = None
 
@@ -106,8 +106,8 @@ class _Member:
             generator=self.generator,
             epoch=epoch,
             global_step=global_step,
-            history=self.history,
-            best_val_loss=self.best_val_loss,
+            history=self.record.history,
+            best_val_loss=self.record.best_val_loss,
             config=self.config.to_dict(),
             tensorboard_version=self.tensorboard_version,
         )
@@ -115,25 +115,10 @@ class _Member:
         save_checkpoint(state, folder / "last.ckpt")
         if improved:
             save_checkpoint(state, folder / "best.ckpt")
-        write_csv(self.history, self.output_dir / "metrics.csv")
+        write_csv(self.record.history, self.output_dir / "metrics.csv")
 
-    def result(self, global_step: int, interrupted: bool) -> TrainResult:
-        keys = ("train_loss", "train_acc", "val_loss", "val_acc")
-        final = {k: self.history[-1][k] for k in keys} if self.history else {}
-        folder = self.output_dir / "training_ckpts" if self.output_dir else None
-        best = folder / "best.ckpt" if folder and (folder / "best.ckpt").exists() else None
-        last = folder / "last.ckpt" if folder and (folder / "last.ckpt").exists() else None
-        return TrainResult(
-            history=self.history,
-            final=final,
-            best_val_loss=self.best_val_loss,
-            global_step=global_step,
-            best_checkpoint=best,
-            last_checkpoint=last,
-            output_dir=self.output_dir,
-            interrupted=interrupted,
-            model=self.model,
-        )
+    def result(self, interrupted: bool) -> TrainResult:
+        return self.record.result(self.output_dir, interrupted, self.model)
 
 
 def _finish_epoch(
@@ -145,26 +130,31 @@ def _finish_epoch(
     lr: float,
     train_loss: float,
     train_acc: float,
-    seconds: float,
+    train_seconds: float,
 ) -> dict[str, Any]:
-    """Validation, schedule step, history row, logs and checkpoints: as the engine's epoch end."""
+    """Validation, schedule step, history row, logs and checkpoints: as the engine's epoch end.
+
+    ``train_seconds`` is the member's share of the ensemble's training time; its
+    ``seconds`` adds the member's own validation, as the engine's rows do.
+    """
     from carve.train.evaluate import evaluate
 
+    started = time.perf_counter()
     val = evaluate(member.model, dataset.val)
     member.schedule.step()
-    row = {
-        "epoch": epoch,
-        "global_step": global_step,
-        "lr": lr,
-        "train_loss": train_loss,
-        "train_acc": train_acc,
-        "val_loss": val["loss"],
-        "val_acc": val["acc"],
-        "seconds": seconds,
-    }
-    member.history.append(row)
-    improved = row["val_loss"] < member.best_val_loss
-    member.best_val_loss = min(member.best_val_loss, row["val_loss"])
+    record = EpochRecord(
+        epoch=epoch,
+        global_step=global_step,
+        lr=lr,
+        train_loss=train_loss,
+        train_acc=train_acc,
+        val_loss=val["loss"],
+        val_acc=val["acc"],
+        train_seconds=train_seconds,
+        seconds=train_seconds + (time.perf_counter() - started),
+    )
+    improved = member.record.add(record)
+    row = record.row()
     if member.tensorboard is not None:
         member.tensorboard.epoch(row)
     seed_everything(member.config.seed)  # the global RNG state a sequential run would save
@@ -267,8 +257,9 @@ def train_ensemble(
     ``output_dirs[m]`` receives member ``m``'s checkpoints and logs, laid out as
     :func:`carve.train.train` lays them out (``write_files=False`` or no
     ``output_dirs``: no files). ``on_batch(done, total)`` and ``on_epoch(epoch,
-    rows)`` report progress. The ``seconds`` of a row is the ensemble's epoch
-    time divided by the number of members (the amortised cost of one run).
+    rows)`` report progress. A row's ``train_seconds`` is the ensemble's training
+    time divided by the number of members (the amortised cost of one run), and
+    its ``seconds`` adds that member's validation (:mod:`carve.train.record`).
     """
     from carve.train.ensemble_layers import stack_models
     from carve.train.optimizers import build_update, row_state_dict
@@ -321,12 +312,13 @@ def train_ensemble(
                 replay,
             )  # fmt: skip
             stack.write_back([member.model for member in members])
-            seconds = (time.perf_counter() - started) / len(members)
+            train_seconds = (time.perf_counter() - started) / len(members)
             rows = []
             for row, member in enumerate(members):
                 rows.append(
                     _finish_epoch(member, member_state(row), dataset, epoch, global_step,
-                                  learning_rates[row], train_losses[row], train_accs[row], seconds)
+                                  learning_rates[row], train_losses[row], train_accs[row],
+                                  train_seconds)
                 )  # fmt: skip
             if on_epoch is not None:
                 on_epoch(epoch, rows)
@@ -336,4 +328,4 @@ def train_ensemble(
         for member in members:
             if member.tensorboard is not None:
                 member.tensorboard.close()
-    return [member.result(global_step, interrupted) for member in members]
+    return [member.result(interrupted) for member in members]

@@ -7,11 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from carve.fileio import atomic_write_text
-
-CSV_COLUMNS = (
-    "epoch", "global_step", "lr", "train_loss", "train_acc", "val_loss", "val_acc", "train_seconds",
-    "seconds"
-)  # fmt: skip
+from carve.train.record import COLUMNS as CSV_COLUMNS
 
 
 def write_csv(history: list[dict[str, Any]], path: Path) -> None:
