@@ -25,6 +25,8 @@ from pathlib import Path
 from carve.config import add_common_flags
 
 STUDY_KEYS = ("vary", "seeds", "study_dir", "ensemble")
+# options no study run reads (runs start from fresh models)
+STUDY_UNUSED = ("load_name", "load_type")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -125,7 +127,12 @@ def run(args: argparse.Namespace) -> int:
     spec, root, ensemble = build_spec(args, config)
     StudyStore(root, spec).check()  # a directory holding another study fails before any output
     console = make_console()
-    print_header(config, console, project_line="")
+    varied = {v.key: "varied: " + ", ".join(map(str, v.values)) for v in spec.vary}
+    if spec.seeds > 1:
+        varied["seed"] = f"{config.seed}..{config.seed + spec.seeds - 1} (--seeds {spec.seeds})"
+    given = {**config.provenance.file_values, **config.provenance.cli_values}
+    unused = STUDY_UNUSED + (() if "project" in given else ("project",))
+    print_header(config, console, project_line="", effective=varied, omit=unused)
     runs = spec.runs()
     console.print(
         f"Study directory: {root}\n{len(spec.configurations())} configuration(s) x "

@@ -92,8 +92,7 @@ def parse_quantize_args(pass_args: Any) -> QuantizeArgs:
         for key in entries:
             if key not in QUANTIZABLE_OPS:
                 raise CarveError(
-                    f"{PASS}: key {key!r} is not a quantizable op. "
-                    + unknown_name_message("quantizable op", key, QUANTIZABLE_OPS)
+                    f"{PASS}: " + unknown_name_message("quantizable op", key, QUANTIZABLE_OPS)
                 )
     if by == "regex_name":
         for key in entries:

@@ -33,6 +33,7 @@ from torch import fx
 
 from carve.errors import CarveError
 from carve.fileio import atomic_write_text
+from carve.passes.analysis.common_metadata import bind_single_input
 from carve.passes.analysis.quantization.integer_reference import IntegerReference, integer_layers
 from carve.passes.utils import parse_pass_args, render_table
 from carve.quant.layers import QuantizedLayer
@@ -133,11 +134,13 @@ def _batches(graph: Any, inputs: Any, batch_size: int) -> list[dict[str, torch.T
         if len(names) != 1:
             raise CarveError(f"{PASS}: the graph has inputs {names}; pass a dict of tensors")
         inputs = {names[0]: inputs}
+    if isinstance(inputs, dict):
+        inputs = bind_single_input(graph, inputs)
     if not isinstance(inputs, dict) or sorted(inputs) != sorted(names):
         raise CarveError(f"{PASS}: inputs must be a tensor or a dict with keys {names}")
     rows = len(next(iter(inputs.values())))
-    return [
-        {k: v[i : i + batch_size] for k, v in inputs.items()} for i in range(0, rows, batch_size)
+    return [  # in placeholder order: batches are passed positionally
+        {k: inputs[k][i : i + batch_size] for k in names} for i in range(0, rows, batch_size)
     ]
 
 
@@ -176,7 +179,7 @@ def _observe(graph: Any, layers, batches) -> tuple[dict[tuple[str, str], _Accumu
     try:
         with torch.no_grad():
             for batch in batches:
-                outputs.append(graph.model(**batch))
+                outputs.append(graph.model(*batch.values()))
     finally:
         for handle in handles:
             handle.remove()
