@@ -119,8 +119,10 @@ def _scale_linears_pass(graph, pass_args=None):
 def scale_pass():
     """Register the test transform for one test, then remove it (PASSES is global)."""
     from carve.passes import registry
+    from carve.passes.needs import PassNeeds
 
-    register_pass("test_scale_linears", f"{__name__}:_scale_linears_pass", "transform", "test")
+    register_pass("test_scale_linears", f"{__name__}:_scale_linears_pass", "transform", "test",
+                  PassNeeds(replayable=True))  # fmt: skip
     yield
     registry.PASSES._entries.pop("test_scale_linears")
     registry.PASSES._meta.pop("test_scale_linears")

@@ -23,6 +23,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "test": ("carve.cli.test", "evaluate a checkpoint on the test split"),
     "transform": ("carve.cli.transform", "run the [passes.*] of a TOML config on a model"),
     "study": ("carve.cli.study", "hyper-parameter study: one run per configuration"),
+    "search": ("carve.cli.search", "search quantization/architecture spaces (Optuna)"),
     "completion": ("carve.cli.completion", "print a shell completion script (bash, zsh)"),
 }
 # actions that resolve a run configuration (and so take --print-config)
@@ -34,6 +35,7 @@ INFO_SECTIONS: dict[str, tuple[str, str]] = {
     "datasets": ("carve.data.info", "info_table"),
     "passes": ("carve.passes.info", "info_table"),
     "formats": ("carve.quant.info", "info_table"),
+    "search": ("carve.search.registry", "info_table"),
 }
 
 USAGE = "carve ACTION [MODEL] [DATASET] [flags]   |   carve --info [SECTION]   |   carve --version"

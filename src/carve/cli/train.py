@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     console.print(metrics_table("Final metrics", result.final))
-    from carve.passes.transforms.qat import save_trained_graph
+    from carve.pipeline.qat import save_trained_graph
 
     graph_dir = save_trained_graph(result.model, result.output_dir)
     if graph_dir is not None:

@@ -7,13 +7,13 @@ report_graph, verify_quantization, save_mase_graph...), the test-split
 accuracy is printed before and after, and the transformed graph is saved to
 ``<project_dir>/<project>/software/transform/transformed_ckpt/`` (reload it
 with ``carve test/train --load <that folder>``). Quantization summaries go to
-``software/transform/quantize/``.
+``software/transform/quantize/``. The work is :func:`carve.pipeline.run_transform`;
+this module only prints.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from carve.config import add_common_flags
 
@@ -27,80 +27,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def is_saved_graph(path: str | Path | None) -> bool:
-    """A folder written by ``save_mase_graph_interface_pass`` (``recipe.json`` inside)."""
-    return path is not None and (Path(path) / "recipe.json").is_file()
-
-
-def build_graph(config, dataset):
-    """The MaseGraph to transform: a saved graph, or the model with ``--load`` weights."""
-    from carve.ir import GraphRecipe, MaseGraph
-    from carve.models import load_model
-    from carve.models.registry import _info_dict
-    from carve.passes import (
-        add_common_metadata_analysis_pass,
-        add_software_metadata_analysis_pass,
-        init_metadata_analysis_pass,
-        load_mase_graph_interface_pass,
-    )
-    from carve.train import build_model
-
-    info = _info_dict(dataset.info)
-    if is_saved_graph(config.load_name):
-        graph, _ = load_mase_graph_interface_pass(None, {"load_dir": str(config.load_name)})
-    else:
-        model = build_model(config, dataset.info)
-        if config.load_name is not None:
-            load_model(config.load_name, config.load_type, model)
-        graph = MaseGraph(model, recipe=GraphRecipe(model_name=config.model, dataset_info=info))
-    graph, _ = init_metadata_analysis_pass(graph)
-    dummy = {"x": dataset.train.x[: config.batch_size]}
-    graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
-    graph, _ = add_software_metadata_analysis_pass(graph)
-    return graph
-
-
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, metrics_table, prepare_config, print_header
-    from carve.config import project_path
-    from carve.errors import CarveError
-    from carve.passes import save_mase_graph_interface_pass
-    from carve.passes.transforms.runner import RunContext, run_pass_tables
-    from carve.train import evaluate, load_dataset
+    from carve.pipeline.saved_graph import save_graph
+    from carve.pipeline.transform import SAVED_FOLDER, run_transform, transform_passes
 
     config = prepare_config(args)
-    passes = config.tables.get("passes")
-    if not passes:
-        raise CarveError(
-            "carve transform needs [passes.<name>] tables in the --config TOML "
-            "(e.g. configs/jsc_tiny_by_type.toml)"
-        )
+    transform_passes(config)  # no [passes.*] tables: one-line error before any output
     console = make_console()
     print_header(config, console)
-    dataset = load_dataset(config)
-    graph = build_graph(config, dataset)
-    out_dir = project_path(config) / "software" / "transform"
-    before = evaluate(graph.model, dataset.test)
-    ctx = RunContext(out_dir=out_dir, train_x=dataset.train.x, test_x=dataset.test.x,
-                     test_y=dataset.test.y, batch_size=config.batch_size)  # fmt: skip
-    graph = run_pass_tables(graph, passes, ctx)
-    after = evaluate(graph.model, dataset.test)
-    for name, info in ctx.results:
-        _print_result(console, name, info)
+    result = run_transform(config, save=False)  # saved below, once verification passed
+    for pass_result in result.results:
+        _print_result(console, pass_result.name, pass_result.info)
+    before, after = result.before, result.after
     console.print(metrics_table(
-        f"Test split ({len(dataset.test):,} rows)",
+        f"Test split ({result.test_rows:,} rows)",
         {"accuracy before": before["acc"], "accuracy after": after["acc"],
          "loss before": before["loss"], "loss after": after["loss"]},
     ))  # fmt: skip
-    failed = [name for name, info in ctx.results if name.startswith("verify") and not info["ok"]]
+    failed = [r.name for r in result.results if r.name.startswith("verify") and not r.info["ok"]]
     if failed and not args.verify_warn_only:
         import sys
 
         print(f"carve: verification failed ({', '.join(failed)}); the transformed graph was "
               "not saved (--verify-warn-only saves it anyway)", file=sys.stderr)  # fmt: skip
         return 1
-    saved = out_dir / "transformed_ckpt"
-    save_mase_graph_interface_pass(graph, {"save_dir": str(saved)})
+    saved = save_graph(result.graph, result.out_dir / SAVED_FOLDER)
     console.print(f"Transformed graph saved to {saved}", soft_wrap=True)
     return 0
 

@@ -186,15 +186,15 @@ def load_model(
 
     Same arguments as MASE's ``chop.tools.checkpoint_load.load_model``.
     """
-    if load_type == "auto" and (Path(load_name) / "recipe.json").is_file():
+    if load_type == "auto" and Path(load_name).is_dir():
         load_type = "graph"  # a folder saved by carve transform / save_mase_graph
     loader = LOAD_TYPES[load_type]
     return loader(Path(load_name), model)
 
 
-# a saved graph folder (quantized graphs for QAT); lives with the graph passes
+# a saved graph folder (quantized graphs for QAT): the pipeline layer owns that format
 LOAD_TYPES.add_lazy(
     "graph",
-    "carve.passes.transforms.qat:load_saved_graph",
-    description="folder saved by carve transform / save_mase_graph (recipe.json inside)",
+    "carve.pipeline.qat:load_graph_module",
+    description="folder saved by carve transform / save_mase_graph (see carve.pipeline)",
 )

@@ -1,19 +1,24 @@
 """The pass catalog: one row per pass, read without importing torch.
 
-Each row is ``(registry key, "module:function", kind, description)``. The
-registry key is MASE's ``PASSES`` key (what ``[passes.<key>]`` in a TOML
+Each row is ``(registry key, "module:function", kind, description[, needs])``.
+The registry key is MASE's ``PASSES`` key (what ``[passes.<key>]`` in a TOML
 config names); the function name is MASE's public name, exported by
-:mod:`carve.passes`. Other layers add their passes by appending rows here.
+:mod:`carve.passes`; ``needs`` (a :class:`~carve.passes.needs.PassNeeds`)
+declares what the pipeline must supply and whether the pass is a replayable,
+graph-building transform. Other layers add their passes by appending rows here.
 """
 
 from __future__ import annotations
+
+from carve.passes.needs import PassNeeds
 
 _A = "carve.passes.analysis"
 _I = "carve.passes.interface"
 _T = "carve.passes.transforms"
 _Q = "carve.passes.analysis.quantization"
+_P = "carve.pipeline"
 
-PASS_CATALOG: list[tuple[str, str, str, str]] = [
+PASS_CATALOG: list[tuple] = [
     ("init_metadata", f"{_A}.init_metadata:init_metadata_analysis_pass", "analysis",
      "fresh empty metadata on every node"),
     ("add_common_metadata", f"{_A}.common_metadata:add_common_metadata_analysis_pass",
@@ -21,16 +26,18 @@ PASS_CATALOG: list[tuple[str, str, str, str]] = [
     ("add_software_metadata", f"{_A}.software_metadata:add_software_metadata_analysis_pass",
      "analysis", "empty statistics slots for arguments, parameters and results"),
     ("report_graph", f"{_A}.report_graph:report_graph_analysis_pass", "analysis",
-     "fx listing, op counts and layer types"),
+     "fx listing, op counts and layer types",
+     PassNeeds(output=("file_name", "report_graph.txt"))),
     ("report_node_type", f"{_A}.report_nodes:report_node_type_analysis_pass", "analysis",
      "table of node op, mase type, mase op"),
     ("report_node_shape", f"{_A}.report_nodes:report_node_shape_analysis_pass", "analysis",
      "table of argument and result shapes"),
     ("report_node_meta_param",
      f"{_A}.report_nodes:report_node_meta_param_analysis_pass", "analysis",
-     "table of common/software/hardware metadata"),
+     "table of common/software/hardware metadata", PassNeeds(output=("save_path", "report"))),
     ("profile_statistics", f"{_A}.statistics.profile:profile_statistics_analysis_pass",
-     "analysis", "weight and activation statistics (7 kinds)"),
+     "analysis", "weight and activation statistics (7 kinds)",
+     PassNeeds(train_batches="input_generator")),
     ("flops", f"{_A}.flops:flops_analysis_pass", "analysis",
      "MACs, FLOPs, parameters, memory bits and BitOPs per node"),
     ("calculate_avg_bits", f"{_A}.avg_bits:calculate_avg_bits_mg_analysis_pass", "analysis",
@@ -41,18 +48,22 @@ PASS_CATALOG: list[tuple[str, str, str, str]] = [
      "analysis", "check software metadata slots"),
     ("verify_metadata", f"{_A}.verify:verify_metadata_analysis_pass", "analysis",
      "both verify passes"),
-    ("save_mase_graph", f"{_I}.save_load:save_mase_graph_interface_pass", "interface",
-     "save recipe + weights (safetensors) + metadata (JSON), no pickled code"),
-    ("load_mase_graph", f"{_I}.save_load:load_mase_graph_interface_pass", "interface",
+    ("save_mase_graph", f"{_P}.saved_graph:save_mase_graph_interface_pass", "interface",
+     "save recipe + weights (safetensors) + metadata (JSON), no pickled code",
+     PassNeeds(output=("save_dir", "saved_mase_graph"))),
+    ("load_mase_graph", f"{_P}.saved_graph:load_mase_graph_interface_pass", "interface",
      "rebuild a saved graph, its weights and metadata"),
     ("save_node_meta_param", f"{_I}.node_meta_toml:save_node_meta_param_interface_pass",
      "interface", "every node's metadata to a TOML file (readable, editable)"),
     ("load_node_meta_param", f"{_I}.node_meta_toml:load_node_meta_param_interface_pass",
      "interface", "node metadata back from such a TOML file"),
     ("quantize", f"{_T}.quantize:quantize_transform_pass", "transform",
-     "swap float ops for quantized ones (by type / name / regex_name)"),
+     "swap float ops for quantized ones (by type / name / regex_name)",
+     PassNeeds(replayable=True, followed_by="summarize_quantization")),
     ("summarize_quantization", f"{_Q}.summarize:summarize_quantization_analysis_pass",
-     "analysis", "per-node table and histogram of what quantization changed (CSV)"),
+     "analysis", "per-node table and histogram of what quantization changed (CSV)",
+     PassNeeds(original_graph="original_graph", output=("save_dir", "quantize"))),
     ("verify_quantization", f"{_Q}.verify:verify_quantization_analysis_pass", "analysis",
-     "prove weights/activations lie on the format grid; integer-only reference run"),
+     "prove weights/activations lie on the format grid; integer-only reference run",
+     PassNeeds(test_inputs="inputs", test_labels="labels", output=("save_dir", "verify"))),
 ]  # fmt: skip

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from carve.errors import CarveError
+from carve.errors import CarveError, unknown_name_message
 
 _DTYPES = {
     str(d).removeprefix("torch."): d for d in vars(torch).values() if isinstance(d, torch.dtype)
@@ -56,21 +56,40 @@ def encode(data: Any, tensors: dict[str, torch.Tensor], path: str) -> Any:
 
 
 def decode(data: Any, tensors: dict[str, torch.Tensor]) -> Any:
-    """Inverse of :func:`encode`."""
+    """Inverse of :func:`encode`; a dangling tensor reference or unknown dtype is a CarveError."""
     if isinstance(data, list):
         return [decode(v, tensors) for v in data]
     if not isinstance(data, dict):
         return data
     if "__tensor__" in data:
+        if data["__tensor__"] not in tensors:
+            raise CarveError(
+                f"tensor reference {data['__tensor__']!r} has no tensor in the side table"
+            )
         return tensors[data["__tensor__"]]
     if "__dtype__" in data:
+        if data["__dtype__"] not in _DTYPES:
+            raise CarveError(unknown_name_message("torch dtype", data["__dtype__"], _DTYPES))
         return _DTYPES[data["__dtype__"]]
     if "__tuple__" in data:
-        return tuple(decode(v, tensors) for v in data["__tuple__"])
+        return tuple(decode(v, tensors) for v in _items(data, "__tuple__"))
     if "__size__" in data:
-        return torch.Size(data["__size__"])
+        return torch.Size(_items(data, "__size__"))
     if "__slice__" in data:
-        return slice(*data["__slice__"])
+        return slice(*_items(data, "__slice__"))
     if "__ellipsis__" in data:
         return Ellipsis
     return {key: decode(value, tensors) for key, value in data.items()}
+
+
+def _items(data: dict, tag: str) -> list:
+    if not isinstance(data[tag], list):
+        raise CarveError(f"{tag} must hold a list, got {data[tag]!r}")
+    return data[tag]
+
+
+def dtype_named(name: Any) -> torch.dtype:
+    """The torch dtype called ``name`` (``"float32"``); anything else is a CarveError."""
+    if not isinstance(name, str) or name not in _DTYPES:
+        raise CarveError(unknown_name_message("torch dtype", name, _DTYPES))
+    return _DTYPES[name]

@@ -1,12 +1,12 @@
-"""Quantization-aware training hooks: load a saved (quantized) graph as a model, save it back.
+"""Quantization-aware training: load a saved (quantized) graph as a model, save it back.
 
 ``carve train --load <saved graph folder>`` (load type ``graph``, detected
-automatically for a folder holding ``recipe.json``) rebuilds the graph - model,
-replayed transforms such as quantization, weights - and trains its
-GraphModule: quantized layers fake-quantize in the forward pass and pass
-gradients straight through, so the float master weights learn. After training
-the graph is saved again in the same form (``save_trained_graph``), and
-``carve test --load`` evaluates it.
+automatically for a saved-graph folder) rebuilds the graph - model, replayed
+transforms such as quantization, weights - and trains its GraphModule:
+quantized layers fake-quantize in the forward pass and pass gradients straight
+through, so the float master weights learn. After training the graph is saved
+again in the same form (:func:`save_trained_graph`), and ``carve test --load``
+evaluates it.
 """
 
 from __future__ import annotations
@@ -15,35 +15,25 @@ from pathlib import Path
 from typing import Any
 
 from carve.errors import CarveError
+from carve.pipeline.graph_files import check_graph_folder, read_recipe
 
 GRAPH_ATTRIBUTE = "carve_graph"  # the MaseGraph a loaded GraphModule belongs to
 TRAINED_FOLDER = Path("training_ckpts") / "transformed_ckpt"  # MASE's place for it
 
 
-def load_saved_graph(path: Path, model: Any = None) -> Any:
+def load_graph_module(path: Path, model: Any = None) -> Any:
     """Load type ``graph``: the GraphModule of the graph saved in folder ``path``.
 
     ``model`` (the float model named by the config) is used as the base only
     when the saved graph does not name a registered model.
     """
-    import json
-
     from carve.ir import MaseGraph
-    from carve.passes import load_mase_graph_interface_pass
+    from carve.pipeline.saved_graph import load_graph
 
-    path = Path(path)
-    if not (path / "recipe.json").is_file():
-        raise CarveError(
-            f"{str(path)!r} is not a saved carve graph (a folder with recipe.json, written by "
-            "carve transform or save_mase_graph_interface_pass)"
-        )
-    try:
-        recipe = json.loads((path / "recipe.json").read_text())
-    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
-        raise CarveError(f"{str(path)!r}: recipe.json is malformed ({error})") from None
-    named = isinstance(recipe, dict) and recipe.get("model_name") is not None
+    path = check_graph_folder(path)
+    named = read_recipe(path).model_name is not None
     base = None if named or model is None else MaseGraph(model)
-    graph, _ = load_mase_graph_interface_pass(base, {"load_dir": str(path)})
+    graph, _ = load_graph(path, base)
     module = graph.model
     if model is not None:
         _check_same_shapes(model, module, path)
@@ -52,19 +42,17 @@ def load_saved_graph(path: Path, model: Any = None) -> Any:
 
 
 def save_trained_graph(model: Any, software_dir: str | Path | None) -> Path | None:
-    """Save a model loaded with :func:`load_saved_graph` (after training) next to the checkpoints.
+    """Save a model loaded with :func:`load_graph_module` (after training) next to the checkpoints.
 
     Returns the folder, or None when ``model`` did not come from a saved graph.
     """
+    from carve.pipeline.saved_graph import save_graph
+
     graph = getattr(model, GRAPH_ATTRIBUTE, None)
     if graph is None or software_dir is None:
         return None
-    from carve.passes import save_mase_graph_interface_pass
-
-    folder = Path(software_dir) / TRAINED_FOLDER
     graph.model = model  # the trained module (moved/trained in place)
-    save_mase_graph_interface_pass(graph, {"save_dir": str(folder)})
-    return folder
+    return save_graph(graph, Path(software_dir) / TRAINED_FOLDER)
 
 
 def _check_same_shapes(model: Any, loaded: Any, path: Path) -> None:

@@ -1,0 +1,121 @@
+"""Build graph -> run passes -> evaluate -> save: what ``carve transform`` (and search) run.
+
+:func:`build_graph` turns a config into an analysed :class:`~carve.ir.MaseGraph`
+(a saved graph folder, or the model with ``--load`` weights); :func:`run_transform`
+runs the config's ``[passes.*]`` tables on it (:mod:`carve.pipeline.runner`),
+evaluates the test split before and after, and saves the result to
+``<project_dir>/<project>/software/transform/transformed_ckpt/``.
+
+>>> from carve.config import CarveConfig
+>>> int8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4,
+...         "weight_width": 8, "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}
+>>> passes = {"quantize": {"by": "type", "linear": {"config": int8}}, "calculate_avg_bits": {}}
+>>> config = CarveConfig(model="jsc-tiny", dataset="jsc-synth", data_size=256)
+>>> result = run_transform(config, passes, save=False)
+>>> [r.name for r in result.results], result.results[1].info, result.saved_dir is None
+(['quantize', 'calculate_avg_bits'], {'data_avg_bit': 8.0, 'w_avg_bit': 8.0}, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from carve.errors import CarveError
+from carve.pipeline.runner import PassResult, PipelineContext, run_passes
+
+TRANSFORM_FOLDER = Path("software") / "transform"
+SAVED_FOLDER = "transformed_ckpt"
+
+
+@dataclass
+class TransformResult:
+    """What :func:`run_transform` did: the graph, each pass's info, test metrics, the save."""
+
+    graph: Any
+    results: list[PassResult] = field(default_factory=list)
+    before: dict[str, float] = field(default_factory=dict)  # {"acc", "loss"} before the passes
+    after: dict[str, float] = field(default_factory=dict)
+    out_dir: Path | None = None
+    saved_dir: Path | None = None
+    test_rows: int = 0
+
+
+def build_graph(config: Any, dataset: Any) -> Any:
+    """The MaseGraph to transform: a saved graph, or the model with ``--load`` weights.
+
+    Common metadata comes from a batch of the training split; software
+    metadata slots are added, so statistics and quantization can follow.
+    """
+    from carve.ir import GraphRecipe, MaseGraph
+    from carve.models import load_model
+    from carve.models.registry import _info_dict
+    from carve.passes import (
+        add_common_metadata_analysis_pass,
+        add_software_metadata_analysis_pass,
+        init_metadata_analysis_pass,
+    )
+    from carve.pipeline.graph_files import is_saved_graph
+    from carve.pipeline.saved_graph import load_graph
+    from carve.train import build_model
+
+    if is_saved_graph(config.load_name):
+        graph, _ = load_graph(config.load_name)
+    else:
+        model = build_model(config, dataset.info)
+        if config.load_name is not None:
+            load_model(config.load_name, config.load_type, model)
+        info = _info_dict(dataset.info)
+        graph = MaseGraph(model, recipe=GraphRecipe(model_name=config.model, dataset_info=info))
+    graph, _ = init_metadata_analysis_pass(graph)
+    dummy = {"x": dataset.train.x[: config.batch_size]}
+    graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
+    graph, _ = add_software_metadata_analysis_pass(graph)
+    return graph
+
+
+def transform_passes(config: Any, passes: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """``passes``, else the config's ``[passes.*]`` tables; none at all is a CarveError."""
+    passes = passes if passes is not None else config.tables.get("passes")
+    if not passes:
+        raise CarveError(
+            "carve transform needs [passes.<name>] tables in the --config TOML "
+            "(e.g. configs/jsc_tiny_by_type.toml)"
+        )
+    return passes
+
+
+def run_transform(
+    config: Any,
+    passes: Mapping[str, Any] | None = None,
+    *,
+    dataset: Any = None,
+    graph: Any = None,
+    out_dir: str | Path | None = None,
+    save: bool = True,
+) -> TransformResult:
+    """Run ``passes`` (default: the config's ``[passes.*]`` tables) on the config's model.
+
+    ``dataset`` and ``graph`` default to the config's (loaded / built here);
+    ``out_dir`` to ``<project_dir>/<project>/software/transform``. With ``save``
+    the transformed graph is written to ``out_dir/transformed_ckpt``.
+    """
+    from carve.config import project_path, with_default_project
+    from carve.pipeline.saved_graph import save_graph
+    from carve.train import evaluate, load_dataset
+
+    passes = transform_passes(config, passes)
+    dataset = dataset if dataset is not None else load_dataset(config)
+    graph = graph if graph is not None else build_graph(config, dataset)
+    if out_dir is None and (save or config.project is not None):
+        out_dir = project_path(with_default_project(config)) / TRANSFORM_FOLDER
+    out_dir = None if out_dir is None else Path(out_dir)
+    before = evaluate(graph.model, dataset.test)
+    ctx = PipelineContext(out_dir=out_dir, train_x=dataset.train.x, test_x=dataset.test.x,
+                          test_y=dataset.test.y, batch_size=config.batch_size)  # fmt: skip
+    graph, results = run_passes(graph, passes, ctx)
+    after = evaluate(graph.model, dataset.test)
+    saved = save_graph(graph, out_dir / SAVED_FOLDER) if save and out_dir is not None else None
+    return TransformResult(graph, results, before, after, out_dir, saved, len(dataset.test))

@@ -1,0 +1,119 @@
+"""The search loop: an Optuna study over a space, one or many worker processes.
+
+Every process (``--workers N`` on one machine, or the same command on other
+machines sharing a ``--storage``) builds its own :class:`SearchSetup` and
+asks the shared study for trials until ``n_trials`` are done: Optuna's
+storage hands each trial to exactly one process. A trial samples choice
+indices, measures its candidate and stores everything MASE's ``best.json``
+needs in one user attribute (``carve``), so a stored study is self-contained.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from carve.search.setup import SearchSetup
+from carve.search.spaces.base import Param
+
+ATTRIBUTE = "carve"  # user attribute holding a trial's metrics and sampled config
+
+
+def sampled_values(trial, params: list[Param]) -> dict[str, Any]:
+    """``{param: value}`` for a trial (fixed params take their only choice)."""
+    values = {}
+    for param in params:
+        if param.fixed:
+            values[param.name] = param.choices[0]
+        else:
+            index = trial.suggest_int(param.name, 0, len(param.choices) - 1)
+            values[param.name] = param.choices[index]
+    return values
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+class Objective:
+    """What Optuna calls per trial: sample, measure, record, return the objective(s)."""
+
+    def __init__(self, setup: SearchSetup) -> None:
+        self.setup = setup
+
+    def __call__(self, trial) -> float | list[float]:
+        setup = self.setup
+        values = sampled_values(trial, setup.params)
+        result = setup.measure(values)
+        result.pop("candidate")
+        result["sampled_config"] = jsonable(values)
+        result["worker"] = f"{os.uname().nodename}:{os.getpid()}"
+        trial.set_user_attr(ATTRIBUTE, result)
+        scaled = result["scaled_metrics"]
+        if setup.spec.multi_objective:
+            return [scaled[m.name] for m in setup.spec.metrics]
+        return sum(scaled.values())
+
+
+def constraints_of(trial) -> list[float]:
+    """Optuna's ``constraints_func``: violations recorded by the objective (<= 0: satisfied)."""
+    return list(trial.user_attrs.get(ATTRIBUTE, {}).get("constraints", []))
+
+
+@dataclass
+class Budget:
+    """How many trials the study should hold when done, and for how long to run."""
+
+    n_trials: int
+    timeout: float | None = None
+
+
+def optimize(
+    study,
+    setup: SearchSetup,
+    budget: Budget,
+    on_trial: Callable[[int], None] | None = None,
+    shared: bool = False,
+) -> None:
+    """Run trials in this process until the study holds ``budget.n_trials`` complete ones.
+
+    ``shared``: other processes work on the study too, so after each trial the
+    count of complete and running trials is read from the storage and the loop
+    stops at the budget (Optuna's ``MaxTrialsCallback`` rule). A trial that
+    raises (or is stopped by Ctrl-C) is marked failed, one killed stays
+    running; ``--resume`` runs the choices of both again.
+    """
+    import optuna
+
+    from carve.search.strategies import make_sampler
+
+    study.sampler = make_sampler(
+        setup.params, setup.spec, constraints_of if setup.spec.constraints else None
+    )
+    state = optuna.trial.TrialState
+    counted = (state.COMPLETE, state.RUNNING) if shared else (state.COMPLETE,)
+    taken = len(study.get_trials(deepcopy=False, states=counted))
+    if taken >= budget.n_trials:
+        return
+    done = [len(study.get_trials(deepcopy=False, states=(state.COMPLETE,)))]
+
+    def after_trial(study, trial) -> None:
+        done[0] += trial.state == state.COMPLETE
+        if on_trial is not None:
+            on_trial(done[0])
+        if shared and len(study.get_trials(deepcopy=False, states=counted)) >= budget.n_trials:
+            study.stop()
+
+    study.optimize(
+        Objective(setup),
+        n_trials=None if shared else budget.n_trials - taken,
+        timeout=budget.timeout,
+        callbacks=[after_trial],
+        catch=(),
+    )

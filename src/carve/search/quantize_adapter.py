@@ -1,0 +1,173 @@
+"""The one module where search meets today's graph and quantization API.
+
+Everything search needs from the graph layer goes through here: building the
+MaseGraph of a model once, the models of quantization candidates, and their
+costs (average bits, model size, BitOPs) from the analysis passes. When the
+``pipeline`` layer lands, this is the file that switches to it.
+
+Two ways to get a candidate's model, both exact:
+
+* :meth:`QuantizedModels.trainable` runs ``quantize_transform_pass`` on a fresh
+  copy of the base graph (what QAT fine-tunes);
+* :meth:`QuantizedModels.inference` is the fast path for post-training search:
+  when every quantizable node calls its own module (the JSC MLPs), a trial only
+  swaps modules, so one evaluation shell is reused and each (node, config)
+  quantized module is built once by the same function the pass uses. Every
+  trial sets *every* quantizable node (float or quantized), and quantized
+  modules hold no state, so a trial cannot see an earlier one; tests check the
+  logits equal the pass's bit for bit whatever ran before.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import torch
+
+from carve.ir.metadata import get_common, get_mase
+from carve.passes.analysis.avg_bits import COUNTED_OPS, calculate_avg_bits_mg_analysis_pass
+from carve.passes.analysis.flops import flops_analysis_pass
+from carve.passes.transforms.graph_edit import copy_containers, copy_mase_graph, set_submodule
+from carve.passes.transforms.profiled_thresholds import fill_profiled_config
+from carve.passes.transforms.quantize import (
+    _update_metadata,
+    quantizable_op,
+    quantize_transform_pass,
+)
+from carve.quant.layers import QuantizedFunction, quantized_module
+from carve.quant.node_config import parse_node_config
+
+
+def build_graph(model: torch.nn.Module, sample: torch.Tensor):
+    """A MaseGraph of ``model`` with common and software metadata for one input row.
+
+    One row, so element counts, sizes and BitOPs are per sample.
+    """
+    from carve.ir import MaseGraph
+    from carve.passes import (
+        add_common_metadata_analysis_pass,
+        add_software_metadata_analysis_pass,
+        init_metadata_analysis_pass,
+    )
+
+    graph, _ = init_metadata_analysis_pass(MaseGraph(model.eval()))
+    graph, _ = add_common_metadata_analysis_pass(
+        graph, {"dummy_in": {"x": sample[:1]}, "add_value": False}
+    )
+    graph, _ = add_software_metadata_analysis_pass(graph)
+    return graph
+
+
+def quantizable_nodes(graph) -> dict[str, str]:
+    """``{node name: mase_op}`` of every node the quantize pass can quantize, in graph order."""
+    modules = dict(graph.model.named_modules())
+    found = {}
+    for node in graph.nodes:
+        op = quantizable_op(node, modules)
+        if op is not None:
+            found[node.name] = op
+    return found
+
+
+def pass_args(node_configs: dict[str, dict | None]) -> dict[str, Any]:
+    """``quantize_transform_pass`` arguments (by name) giving each node its config."""
+    args: dict[str, Any] = {"by": "name", "default": {"config": {"name": None}}}
+    for name, config in node_configs.items():
+        if config is not None:
+            args[name] = {"config": dict(config)}
+    return args
+
+
+def graph_costs(graph) -> dict[str, float]:
+    """Cost metrics of a graph from its metadata (analysis passes; float counts 32 bits).
+
+    ``average_bitwidth`` weighs the data and weight averages of
+    ``calculate_avg_bits`` by their element counts.
+    """
+    _, bits = calculate_avg_bits_mg_analysis_pass(graph)
+    _, flops = flops_analysis_pass(graph)
+    data, weights = 0, 0
+    for node in graph.nodes:
+        common = get_common(node)
+        if common.get("mase_op") in COUNTED_OPS:
+            args = common["args"]
+            data += math.prod(args["data_in_0"]["shape"]) if "data_in_0" in args else 0
+            weights += math.prod(args["weight"]["shape"]) if "weight" in args else 0
+    data_bits = bits["data_avg_bit"] or 0.0
+    weight_bits = bits["w_avg_bit"] or 0.0
+    total = data + weights
+    return {
+        "average_bitwidth": (data_bits * data + weight_bits * weights) / total if total else 0.0,
+        "data_bitwidth": data_bits,
+        "weight_bitwidth": weight_bits,
+        "model_size": flops["total"]["weight_bits"] / 8,
+        "bitops": float(flops["total"]["bitops"]),
+    }
+
+
+class QuantizedModels:
+    """Candidate models and costs for node configs, from one base graph (never modified)."""
+
+    def __init__(self, graph) -> None:
+        self.graph = graph
+        self.nodes = quantizable_nodes(graph)
+        modules = dict(graph.model.named_modules())
+        by_name = {node.name: node for node in graph.nodes}
+        targets = [by_name[name].target for name in self.nodes]
+        self.fast = all(
+            by_name[name].op == "call_module"
+            and not isinstance(modules[by_name[name].target], QuantizedFunction)
+            for name in self.nodes
+        ) and len(set(targets)) == len(targets)
+        self._modules = modules
+        self._base_nodes = by_name
+        self._cache: dict[tuple[str, str], torch.nn.Module] = {}
+        self._shell = copy_mase_graph(graph) if self.fast else None
+        if self._shell is not None:
+            shell_nodes = {node.name: node for node in self._shell.nodes}
+            self._shell_nodes = {name: shell_nodes[name] for name in self.nodes}
+            self._fresh = {name: copy_containers(get_common(by_name[name])) for name in self.nodes}
+
+    def trainable(self, node_configs: dict[str, dict | None]):
+        """A new quantized graph (the quantize pass on a copy): safe to train."""
+        graph, _ = quantize_transform_pass(self.graph, pass_args(node_configs))
+        return graph
+
+    def inference(self, node_configs: dict[str, dict | None]):
+        """A graph for evaluation only (reused between calls on the fast path)."""
+        if not self.fast:
+            return self.trainable(node_configs)
+        shell = self._shell
+        for name, node in self._shell_nodes.items():
+            config = node_configs.get(name)
+            common = get_common(node)
+            fresh = self._fresh[name]
+            for key in ("args", "results"):
+                common[key] = copy_containers(fresh[key])
+            if config is None or config.get("name") is None or config.get("bypass"):
+                set_submodule(shell.model, node.target, self._modules[node.target])
+                continue
+            layer = self._quantized(name, node, config)
+            set_submodule(shell.model, node.target, layer)
+            _update_metadata(node, layer)
+        return shell
+
+    def check(self, name: str, config: dict) -> None:
+        """Build ``name``'s quantized layer once: a config the op cannot use fails here."""
+        node = self._base_nodes[name]
+        if node.op == "call_module" and not isinstance(
+            self._modules[node.target], QuantizedFunction
+        ):
+            self._quantized(name, node, config)
+
+    def _quantized(self, name: str, node, config: dict) -> torch.nn.Module:
+        key = (name, json.dumps(config, sort_keys=True, default=str))
+        layer = self._cache.get(key)
+        if layer is None:
+            software = get_mase(self._base_nodes[name]).parameters.get("software", {})
+            filled = fill_profiled_config(parse_node_config(config), software)
+            layer = quantized_module(self._modules[node.target], self.nodes[name], filled)
+            self._cache[key] = layer.eval()
+        return layer

@@ -1,0 +1,227 @@
+"""Run a search end to end: check everything, open the study, run the workers, write outputs.
+
+All user input is checked before anything is written or any trial runs: the
+``[search]`` table, the seeds against the model's nodes and the formats, the
+grid size against the trial budget, the storage. Then a new search folder is
+created (or the resumed one reopened), ``--workers N`` processes share the
+study, and the outputs are written from whatever the storage holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from carve.errors import CarveError
+from carve.search.engine import Budget, optimize
+from carve.search.setup import SearchSetup, prepare
+from carve.search.spaces.base import grid_size
+from carve.search.spec import SearchSpec, parse_search_table
+
+DEFAULT_TRIALS = 20
+
+
+@dataclass
+class SearchOutcome:
+    interrupted: bool
+    folder: Path
+    study_name: str
+    frame: Any  # pandas DataFrame, best first
+    files: list[Path] = field(default_factory=list)
+    grid_size: int | None = None
+    sampler_name: str = ""
+
+
+def budget_for(setup: SearchSetup) -> Budget:
+    """The trial budget; a grid it cannot finish is refused unless allowed."""
+    spec = setup.spec
+    sampled = [p for p in setup.params if not p.fixed]
+    if spec.sampler != "grid":
+        return Budget(spec.n_trials or DEFAULT_TRIALS, spec.timeout)
+    size = grid_size(sampled)
+    if spec.n_trials is not None and spec.n_trials < size and not spec.allow_partial_grid:
+        raise CarveError(
+            f"grid search: the space has {size:,} points but n_trials = {spec.n_trials}; raise "
+            "[search.strategy.setup] n_trials or set allow_partial_grid = true"
+        )
+    return Budget(min(spec.n_trials or size, size), spec.timeout)
+
+
+def _identity(config, spec_table: dict) -> dict[str, Any]:
+    return {
+        "model": config.model,
+        "dataset": config.dataset,
+        "load_name": config.load_name,
+        "dataset_options": config.dataset_options(),
+        "search": spec_table,
+    }
+
+
+def _retry_interrupted(study) -> int:
+    """Trials that never finished (killed: RUNNING; Ctrl-C or error: FAIL) run once more.
+
+    A killed trial is marked failed first; each unfinished trial's choices are
+    enqueued once (``retry_of`` records which), so none is lost and none of
+    the complete ones runs again.
+    """
+    import optuna
+
+    state = optuna.trial.TrialState
+    trials = study.get_trials(deepcopy=False)
+    retried = {t.user_attrs.get("retry_of") for t in trials}
+    unfinished = [t for t in trials if t.state in (state.RUNNING, state.FAIL)]
+    count = 0
+    for trial in unfinished:
+        if trial.state == state.RUNNING:
+            study._storage.set_trial_state_values(trial._trial_id, state.FAIL)
+        if trial.number not in retried:
+            study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
+            count += 1
+    return count
+
+
+def _worker(payload: dict[str, Any]) -> None:
+    """A worker process: rebuild the setup, join the study, run trials."""
+    import optuna
+
+    from carve.config import CarveConfig
+    from carve.models import load_model_file
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    config = CarveConfig.from_dict(payload["config"])
+    if config.model_file:
+        load_model_file(config.model_file)
+    if payload["search_file"]:
+        load_search_file(payload["search_file"])
+    setup = prepare(config, parse_search_table(payload["table"]))
+    from carve.search.storage import open_storage
+
+    storage = open_storage(payload["storage"], Path(payload["folder"]))
+    study = optuna.load_study(study_name=payload["study_name"], storage=storage)
+    # Ctrl-C reaches every worker: stop quietly, the trial is retried by --resume
+    with contextlib.suppress(KeyboardInterrupt):
+        optimize(study, setup, Budget(payload["n_trials"], payload["timeout"]), shared=True)
+
+
+def load_search_file(path: str) -> None:
+    """Import a user file registering spaces (``--search-file``), as ``--model-file`` does."""
+    from carve.models.user import load_model_file
+
+    load_model_file(path)
+
+
+def run_search(
+    config,
+    table: dict[str, Any],
+    *,
+    storage: str | None = None,
+    study_name: str | None = None,
+    search_name: str | None = None,
+    workers: int = 1,
+    resume: bool = False,
+    search_file: str | None = None,
+    console=None,
+    progress: bool = True,
+    dataset=None,
+) -> SearchOutcome:
+    """Run (or resume) the search ``table`` (a ``[search]`` dict) for ``config``."""
+    import optuna
+
+    from carve.search.folders import (
+        check_identity,
+        existing_folder,
+        folder_lock,
+        new_folder,
+        search_root,
+        write_identity,
+    )
+    from carve.search.outputs import write_outputs
+    from carve.search.progress import SearchProgress
+    from carve.search.storage import open_storage
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise CarveError(f"--workers must be a positive integer, got {workers!r}")
+    if search_file:
+        load_search_file(search_file)
+    spec: SearchSpec = parse_search_table(table)
+    setup = prepare(config, spec, dataset=dataset)
+    budget = budget_for(setup)
+    root = search_root(config)
+    identity = _identity(config, table)
+    remote = storage if storage and not storage.startswith("journal") else None
+    opened = open_storage(remote, root) if remote else None  # unreachable: fail before writing
+    if resume:
+        folder = existing_folder(root, search_name)
+        check_identity(folder, identity)
+    else:
+        folder = new_folder(root, search_name)
+        write_identity(folder, identity)
+    lock = folder_lock(folder)
+    try:
+        if opened is None:
+            opened = open_storage(storage, folder)
+        name = study_name or folder.name
+        study = optuna.create_study(
+            storage=opened,
+            study_name=name,
+            directions=spec.directions,
+            load_if_exists=resume or study_name is not None,
+        )
+        if [d.name.lower() for d in study.directions] != spec.directions:
+            raise CarveError(f"study {name!r} in the storage has other directions")
+        retried = _retry_interrupted(study) if resume else 0
+        if console is not None:
+            size = grid_size([p for p in setup.params if not p.fixed])
+            console.print(
+                f"Search folder: {folder}\nSpace {spec.space}: {len(setup.params)} parameter(s), "
+                f"{size:,} point(s); sampler {spec.sampler}; {budget.n_trials} trial(s)"
+                + (f"; {retried} interrupted trial(s) rerun" if retried else "")
+                + (f"; {workers} worker processes" if workers > 1 else ""),
+                soft_wrap=True,
+            )
+        payload = {
+            "config": {**config.to_dict(), **config.tables},
+            "table": table,
+            "storage": storage,
+            "folder": str(folder),
+            "study_name": name,
+            "n_trials": budget.n_trials,
+            "timeout": budget.timeout,
+            "search_file": search_file,
+        }
+        # several processes, or a storage other machines may share: count trials in the storage
+        shared = workers > 1 or remote is not None
+        context = multiprocessing.get_context("spawn")
+        processes = [context.Process(target=_worker, args=(payload,)) for _ in range(workers - 1)]
+        for process in processes:
+            process.start()
+        interrupted = False
+        try:
+            with SearchProgress(console if progress else None, study, budget.n_trials) as bar:
+                optimize(study, setup, budget, on_trial=bar.update, shared=shared)
+        except KeyboardInterrupt:
+            interrupted = True  # finished trials are stored; write what there is
+        finally:
+            for process in processes:
+                process.join()
+        failed = [p.exitcode for p in processes if p.exitcode != 0]
+        if failed and not interrupted:
+            raise CarveError(f"{len(failed)} worker process(es) failed (exit codes {failed})")
+        files = write_outputs(folder, study, setup)
+        from carve.search.outputs import trials_frame
+
+        return SearchOutcome(
+            interrupted,
+            folder,
+            name,
+            trials_frame(study, spec),
+            files,
+            grid_size([p for p in setup.params if not p.fixed]),
+            type(study.sampler).__name__,
+        )
+    finally:
+        lock.release()

@@ -1,0 +1,96 @@
+"""Everything a trial needs, built once per process: data, trained model, space, runner.
+
+The graph, its metadata and the evaluation rows are built here once; a trial
+only samples choices, builds its candidate and measures it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from carve.errors import CarveError
+from carve.search.metrics import MetricContext
+from carve.search.spaces.base import Param, SpaceContext
+from carve.search.spec import SearchSpec
+
+SOFTWARE = ("accuracy", "loss", "accuracy_drop")
+
+
+@dataclass
+class SearchSetup:
+    """A ready search: space, runner and the metric context (float baseline)."""
+
+    config: Any  # CarveConfig
+    spec: SearchSpec
+    space: Any
+    runner: Any
+    metric_context: MetricContext
+
+    @property
+    def params(self) -> list[Param]:
+        return self.space.params
+
+    def measure(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Run one candidate: software/hardware/scaled metrics and constraint violations."""
+        from carve.search.registry import METRICS
+
+        candidate = self.space.candidate(values)
+        measured = dict(self.runner.run(candidate))
+        measured.update(candidate.costs())
+        names = {
+            *self.spec.objectives,
+            *(c.metric for c in self.spec.constraints),
+            "accuracy",
+            "loss",
+            "average_bitwidth",
+            "memory_density",
+            "model_size",
+            "bitops",
+        }
+        if not math.isnan(self.metric_context.baseline_accuracy):
+            names.add("accuracy_drop")
+        metrics = {name: METRICS[name](measured, self.metric_context) for name in sorted(names)}
+        return {
+            "software_metrics": {k: v for k, v in metrics.items() if k in SOFTWARE},
+            "hardware_metrics": {k: v for k, v in metrics.items() if k not in SOFTWARE},
+            "scaled_metrics": {m.name: m.scale * metrics[m.name] for m in self.spec.metrics},
+            "constraints": [c.violation(metrics[c.metric]) for c in self.spec.constraints],
+            "candidate": candidate,
+        }
+
+
+def load_model_for(config, dataset):
+    """The model ``config`` names, with the ``--load`` weights when given."""
+    from carve.models import load_model
+    from carve.train import build_model
+
+    model = build_model(config, dataset.info)
+    if config.load_name is not None:
+        load_model(config.load_name, config.load_type, model)
+    return model.eval()
+
+
+def prepare(config, spec: SearchSpec, dataset=None) -> SearchSetup:
+    """Build the search for ``config`` (model, dataset, --load) and ``spec``."""
+    import torch
+
+    from carve.search.registry import RUNNERS, SPACES
+    from carve.train import load_dataset
+
+    torch.set_num_threads(config.num_threads or 1)
+    dataset = dataset if dataset is not None else load_dataset(config)
+    model = load_model_for(config, dataset)
+    context = SpaceContext(model=model, dataset=dataset, config=config)
+    space = SPACES[spec.space](spec, context)
+    runner = RUNNERS[spec.runner.name](spec.runner, context)
+    if SPACES.meta(spec.space).get("runner") == "basic_train" and not runner.trains:
+        raise CarveError(
+            f"[search.strategy.sw_runner] {spec.runner.name} cannot evaluate "
+            f"{spec.space}: its candidates are untrained; use basic_train"
+        )
+    # spaces built on the trained model compare against it (accuracy_drop)
+    has_baseline = SPACES.meta(spec.space).get("baseline", False)
+    baseline = runner.evaluate(model)["accuracy"] if has_baseline else float("nan")
+    return SearchSetup(config, spec, space, runner, MetricContext(baseline, spec.compare_to))

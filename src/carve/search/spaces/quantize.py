@@ -1,0 +1,203 @@
+"""``graph/quantize/mixed_precision_ptq``: which format and widths each node gets.
+
+The seed follows MASE: ``seed.<key>.config.<config key> = [choices]``, where
+``<key>`` is ``default``, an op (``linear``) or a node name (``seq_blocks_2``)
+and ``"NA"`` is None (no quantization for ``name``; ``width // 2`` for a
+``frac_width``). ``setup.by`` picks which seed a node uses: its name's
+(``"name"``) or its op's (``"type"``), else ``default``.
+
+Unlike MASE, "by type" really varies the nodes of that type: every node gets
+its own choices, drawn from its op's seed (MASE keyed them by node name and
+then quantized by type, so every node fell back to the default).
+``setup.granularity = "type"`` instead shares one choice per op across all
+its nodes (lab 3's uniform grid). carve also accepts *tied* keys, choices that
+move together: ``"data_in_width,data_in_frac_width" = [[16, 8], [8, 6], [8, 4]]``.
+
+Every choice is checked by its format before any trial runs (width 0,
+``frac_width > width``...), for every combination of one operand's choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from carve.errors import CarveError, unknown_name_message
+from carve.quant.catalog import FORMATS
+from carve.quant.layers import QUANTIZABLE_OPS
+from carve.quant.node_config import OPERANDS, parse_node_config
+from carve.search.quantize_adapter import QuantizedModels, build_graph, graph_costs, pass_args
+from carve.search.spaces.base import Param, SpaceContext, choice_list, products
+from carve.search.spec import SearchSpec
+
+SETUP_KEYS = ("by", "granularity")
+WHERE = "[search.search_space"
+
+
+def _split_keys(config: Mapping[str, Any], where: str) -> dict[str, tuple[Any, ...]]:
+    """Seed config -> ``{key or "a,b": choices}`` with tied keys' choices as tuples."""
+    out = {}
+    for key, value in config.items():
+        choices = choice_list(value, f"{where} {key}")
+        parts = [part.strip() for part in str(key).split(",")]
+        if len(parts) > 1:
+            for choice in choices:
+                if not isinstance(choice, tuple) or len(choice) != len(parts):
+                    raise CarveError(
+                        f"{where} {key}: each choice must list {len(parts)} values "
+                        f"({', '.join(parts)}), got {choice!r}"
+                    )
+        out[",".join(parts)] = choices
+    return out
+
+
+def _expand(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Sampled ``{key or "a,b": value}`` -> a plain config dict."""
+    config = {}
+    for key, value in values.items():
+        if "," in key:
+            config.update(zip(key.split(","), value))
+        else:
+            config[key] = value
+    return config
+
+
+def _check_choices(choices: dict[str, tuple[Any, ...]], where: str) -> None:
+    """Every format name known, every key valid, every operand combination accepted."""
+    names = choices.get("name", (None,))
+    for name in names:
+        if name is not None and name not in FORMATS:
+            raise CarveError(f"{where} name: " + unknown_name_message("format", name, FORMATS))
+    flat = {}
+    for key, values in choices.items():
+        for part_index, part in enumerate(key.split(",")):
+            column = tuple(v[part_index] if "," in key else v for v in values)
+            flat[part] = tuple(dict.fromkeys(column))  # distinct, in order
+    for name in names:
+        if name is None:
+            continue
+        for operand in OPERANDS:
+            keys = {k: v for k, v in flat.items() if k.startswith(f"{operand}_")}
+            for combination in products(keys, where) if keys else ():
+                try:
+                    parse_node_config({"name": name, **combination})
+                except CarveError as error:
+                    shown = ", ".join(f"{k}={v!r}" for k, v in combination.items())
+                    raise CarveError(f"{where}: {name} rejects {shown}: {error}") from None
+        sample = {key: values[0] for key, values in flat.items()} | {"name": name}
+        parse_node_config(sample, f"{where} ")  # unknown keys
+
+
+class MixedPrecisionSpace:
+    """Per-node quantization choices over one trained model (see the module docstring)."""
+
+    def __init__(self, spec: SearchSpec, context: SpaceContext) -> None:
+        setup = dict(spec.space_setup)
+        unknown = sorted(set(setup) - set(SETUP_KEYS))
+        if unknown:
+            raise CarveError(
+                f"{WHERE}.setup]: unknown key(s) {', '.join(unknown)}; "
+                f"accepted: {', '.join(SETUP_KEYS)}"
+            )
+        self.by = setup.get("by", "name")
+        if self.by not in ("name", "type"):
+            raise CarveError(
+                f"{WHERE}.setup] by: {self.by!r} is not accepted; accepted: name, type"
+            )
+        self.granularity = setup.get("granularity", "node")
+        if self.granularity not in ("node", "type"):
+            raise CarveError(
+                f"{WHERE}.setup] granularity: {self.granularity!r} is not accepted; "
+                "accepted: node, type"
+            )
+        graph = context.extras.get("graph") or build_graph(context.model, context.dataset.train.x)
+        self.models = QuantizedModels(graph)
+        self.seeds = self._parse_seeds(spec.seed)
+        self.node_keys = {}  # node -> (param prefix, seed key)
+        params: dict[str, Param] = {}
+        for node, op in self.models.nodes.items():
+            key = node if self.by == "name" else op
+            key = key if key in self.seeds else "default"
+            if key not in self.seeds or self.seeds[key]["name"] == (None,):
+                continue  # stays in float: nothing to choose
+            prefix = op if self.granularity == "type" and key != "default" else node
+            self.node_keys[node] = (prefix, key)
+            for name, choices in self.seeds[key].items():
+                params.setdefault(f"{prefix}/{name}", Param(f"{prefix}/{name}", choices))
+        self.params = list(params.values())
+        first = self.node_configs({p.name: p.choices[0] for p in self.params})
+        for node, config in first.items():  # each op's required keys, before any trial
+            if config is not None:
+                try:
+                    self.models.check(node, config)
+                except CarveError as error:
+                    key = self.node_keys[node][1]
+                    raise CarveError(f"{WHERE}.seed.{key}.config] node {node}: {error}") from None
+
+    def _parse_seeds(self, seed: Mapping[str, Any]) -> dict[str, dict[str, tuple]]:
+        known = {"default", *self.models.nodes, *QUANTIZABLE_OPS}
+        if not seed:
+            raise CarveError(f"{WHERE}.seed] is empty: give seed.<default|op|node>.config choices")
+        seeds = {}
+        for key, entry in seed.items():
+            where = f"{WHERE}.seed.{key}"
+            if key not in known:
+                raise CarveError(
+                    f"{where}]: "
+                    + unknown_name_message(
+                        "node or op", key, sorted(set(self.models.nodes) | set(QUANTIZABLE_OPS))
+                    )
+                )
+            if not isinstance(entry, Mapping) or set(entry) != {"config"}:
+                raise CarveError(f"{where}] must hold exactly one table, config; got {entry!r}")
+            choices = _split_keys(entry["config"], f"{where}.config]")
+            if "name" not in choices:
+                raise CarveError(f'{where}.config]: needs name = [format names or "NA"]')
+            _check_choices(choices, f"{where}.config]")
+            applies = (
+                key == "default" or key in self.models.nodes
+                if self.by == "name"
+                else key == "default" or key in self.models.nodes.values()
+            )
+            if applies:  # MASE files carry seeds for the other mode; they are ignored
+                seeds[key] = choices
+        return seeds
+
+    def node_configs(self, values: Mapping[str, Any]) -> dict[str, dict | None]:
+        """``{node: config or None}`` from ``{param name: value}``."""
+        configs: dict[str, dict | None] = {}
+        for node in self.models.nodes:
+            if node not in self.node_keys:
+                configs[node] = None
+                continue
+            prefix, key = self.node_keys[node]
+            chosen = {name: values[f"{prefix}/{name}"] for name in self.seeds[key]}
+            config = _expand(chosen)
+            configs[node] = config if config.get("name") is not None else None
+        return configs
+
+    def candidate(self, values: Mapping[str, Any]) -> QuantizationCandidate:
+        return QuantizationCandidate(self.models, self.node_configs(values))
+
+
+class QuantizationCandidate:
+    """A node -> config assignment over the space's base graph."""
+
+    def __init__(self, models: QuantizedModels, node_configs: dict[str, dict | None]) -> None:
+        self.models = models
+        self.node_configs = node_configs
+        self._graph = None
+
+    def model(self, trainable: bool):
+        if trainable:
+            self._graph = self.models.trainable(self.node_configs)
+        else:
+            self._graph = self.models.inference(self.node_configs)
+        return self._graph.model
+
+    def costs(self) -> dict[str, float]:
+        graph = self._graph if self._graph is not None else self.models.inference(self.node_configs)
+        return graph_costs(graph)
+
+    def config_tables(self) -> dict[str, Any]:
+        return {"passes": {"quantize": pass_args(self.node_configs)}}

@@ -1,0 +1,80 @@
+"""Where a search's trials live: Optuna storages, opened with one clear error if unreachable.
+
+* default (``None``): SQLite ``study.db`` in the search folder (embedded,
+  nothing to start; WAL journal, so readers and a few local writers coexist);
+* ``sqlite:///path``, ``postgresql://user@host:port/db``, ``mysql://...``:
+  Optuna's RDB storage (PostgreSQL for many machines);
+* ``journal`` or ``journal:PATH``: Optuna's append-only journal file
+  (``study.journal`` in the search folder by default), for several local processes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from carve.errors import CarveError
+
+ACCEPTED = "sqlite:///PATH, postgresql://USER@HOST:PORT/DB, mysql://..., journal, journal:PATH"
+
+
+def default_url(folder: Path) -> str:
+    return f"sqlite:///{Path(folder).resolve() / 'study.db'}"
+
+
+def _sqlite_pragmas(storage: Any, path: str) -> None:
+    """WAL journal (survives kill -9; concurrent readers) with per-commit sync relaxed."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+
+    def on_connect(connection, record) -> None:
+        connection.execute("PRAGMA synchronous=NORMAL")
+
+    event.listen(storage.engine, "connect", on_connect)
+    storage.engine.dispose()  # later connections get the pragma
+
+
+def open_storage(url: str | None, folder: Path) -> Any:
+    """An Optuna storage for ``url`` (None: SQLite in ``folder``); CarveError if unreachable."""
+    import optuna
+
+    url = url or default_url(folder)
+    if url == "journal" or url.startswith("journal:"):
+        path = Path(url[len("journal:") :] or folder / "study.journal")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            backend = optuna.storages.journal.JournalFileBackend(str(path))
+        except OSError as error:
+            raise CarveError(f"--storage {url!r}: cannot open the journal file: {error}") from None
+        return optuna.storages.JournalStorage(backend)
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme not in ("sqlite", "postgresql", "mysql"):
+        raise CarveError(f"--storage {url!r} is not accepted; accepted: {ACCEPTED}")
+    engine: dict[str, Any] = {}
+    if scheme == "postgresql":
+        engine = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
+    elif scheme == "sqlite":
+        engine = {"connect_args": {"timeout": 60}}
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine)
+    except Exception as error:  # driver/connection errors differ per database
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CarveError(f"--storage {_redact(url)}: cannot reach the database: {reason}") from None
+    if scheme == "sqlite":
+        _sqlite_pragmas(storage, url.removeprefix("sqlite:///"))
+    return storage
+
+
+def _redact(url: str) -> str:
+    """The URL without its password."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url

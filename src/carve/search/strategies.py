@@ -1,0 +1,61 @@
+"""Search strategies: Optuna's samplers, built from a space's parameters.
+
+Each strategy is ``make(params, spec, constraints_func) -> optuna sampler``
+(registered in :data:`carve.search.registry.STRATEGIES`). Parameters are
+suggested as choice indices (``suggest_int(name, 0, len - 1)``, as MASE did),
+so every sampler, QMC included, sees numbers, and neighbouring choices are
+neighbours for TPE. ``constraints_func`` is passed to the samplers that use
+constraints (TPE, NSGA-II, NSGA-III).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+
+from carve.search.spaces.base import Param
+from carve.search.spec import SearchSpec
+
+
+def index_space(params: list[Param]) -> dict[str, list[int]]:
+    """``{name: [0 .. len - 1]}`` of the sampled (non-fixed) parameters."""
+    return {p.name: list(range(len(p.choices))) for p in params if not p.fixed}
+
+
+def grid_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):
+    return optuna.samplers.GridSampler(index_space(params), seed=spec.sampler_seed)
+
+
+def random_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):
+    return optuna.samplers.RandomSampler(seed=spec.sampler_seed)
+
+
+def tpe_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):
+    return optuna.samplers.TPESampler(seed=spec.sampler_seed, constraints_func=constraints)
+
+
+def nsgaii_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):
+    return optuna.samplers.NSGAIISampler(seed=spec.sampler_seed, constraints_func=constraints)
+
+
+def nsgaiii_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):
+    return optuna.samplers.NSGAIIISampler(seed=spec.sampler_seed, constraints_func=constraints)
+
+
+def qmc_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):
+    return optuna.samplers.QMCSampler(
+        seed=spec.sampler_seed, scramble=True, warn_independent_sampling=False
+    )
+
+
+def make_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None) -> Any:
+    """The sampler ``spec`` names (Optuna's "experimental" notices silenced: they are stable)."""
+    import warnings
+
+    from carve.search.registry import STRATEGIES
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return STRATEGIES[spec.sampler](params, spec, constraints)

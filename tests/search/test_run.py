@@ -1,0 +1,212 @@
+"""Whole searches: grid covers the space once, outputs, best config reproduces, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import optuna
+import pytest
+
+from carve.cli.main import main
+from carve.config.toml_io import load_toml
+from carve.errors import CarveError
+from carve.search.run import run_search
+
+
+def test_lab3_grid_runs_every_point_once_and_writes_outputs(lab3):
+    outcome = lab3
+    frame = outcome.frame
+    assert outcome.grid_size == 16 and len(frame) == 16
+    pairs = set(
+        zip(
+            frame["linear/data_in_width,data_in_frac_width"],
+            frame["linear/weight_width,weight_frac_width"],
+        )
+    )
+    assert len(pairs) == 16  # every (input, weight) pair exactly once
+    folder = outcome.folder
+    assert folder.name == "search_0"
+    for name in (
+        "results.csv",
+        "results.md",
+        "best.json",
+        "pareto.csv",
+        "pareto.md",
+        "pareto.png",
+        "history.png",
+        "best_transform.toml",
+        "study.db",
+    ):
+        assert (folder / name).is_file(), name
+    # best first: the Pareto front leads and no trial dominates a front member
+    best = frame[frame["best"]]
+    assert list(frame["best"][: len(best)]) == [True] * len(best)
+    for _, row in best.iterrows():
+        assert not (
+            (frame["accuracy"] >= row["accuracy"])
+            & (frame["average_bitwidth"] <= row["average_bitwidth"])
+            & (
+                (frame["accuracy"] > row["accuracy"])
+                | (frame["average_bitwidth"] < row["average_bitwidth"])
+            )
+        ).any()
+    # 16-bit inputs and weights: 16 bits on average; (4, 2) both: 4 bits
+    assert sorted(set(frame["average_bitwidth"]))[0] == 4.0
+    assert frame["average_bitwidth"].max() == 16.0
+    stored = json.loads((folder / "best.json").read_text())
+    assert set(stored["0"]) == {
+        "number",
+        "value",
+        "software_metrics",
+        "hardware_metrics",
+        "scaled_metrics",
+        "sampled_config",
+    }
+    assert len(stored) == len(best)
+
+
+def test_best_transform_toml_reproduces_the_best_trial_exactly(lab3):
+    from carve.data import get_dataset
+    from carve.data.base import Split
+    from carve.passes import quantize_transform_pass
+    from carve.search.quantize_adapter import build_graph
+    from carve.search.setup import load_model_for
+    from carve.train import evaluate
+
+    outcome = lab3
+    best = json.loads((outcome.folder / "best.json").read_text())["0"]
+    written = load_toml(outcome.folder / "best_transform.toml")
+    assert written["load_name"].endswith("best.ckpt") and written["data_size"] == 3000
+    from carve.config import CarveConfig
+
+    config = CarveConfig.from_dict(written)
+    data = get_dataset("jsc-synth", size=config.data_size)
+    graph = build_graph(load_model_for(config, data), data.train.x)
+    quantized, _ = quantize_transform_pass(graph, written["passes"]["quantize"])
+    rows = Split(data.val.x[:256], data.val.y[:256])
+    metrics = evaluate(quantized.model, rows)
+    assert metrics["acc"] == best["software_metrics"]["accuracy"]
+    assert metrics["loss"] == best["software_metrics"]["loss"]
+    # and carve transform accepts the file as written
+    assert (
+        main(
+            [
+                "transform",
+                "--config",
+                str(outcome.folder / "best_transform.toml"),
+                "--project-dir",
+                str(outcome.folder / "t"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+
+
+def test_a_search_never_reuses_a_folder(toy_config, by_type):
+    by_type["strategy"]["setup"]["n_trials"] = 3
+    first = run_search(toy_config, by_type, progress=False)
+    second = run_search(toy_config, by_type, progress=False)
+    assert (first.folder.name, second.folder.name) == ("search_0", "search_1")
+    assert len(first.frame) == len(second.frame) == 3
+    # same sampler seed, same choices, same results: trials do not depend on the process state
+    columns = ["accuracy", "loss", "average_bitwidth"]
+    assert first.frame.sort_values("number")[columns].equals(
+        second.frame.sort_values("number")[columns]
+    )
+
+
+def test_grid_refuses_a_budget_it_cannot_finish(toy_config, lab3_grid, tmp_path):
+    lab3_grid["strategy"]["setup"]["n_trials"] = 5
+    with pytest.raises(CarveError, match="grid search: the space has 16 points but n_trials = 5"):
+        run_search(toy_config, lab3_grid, progress=False)
+    assert not (tmp_path / "p").exists()  # nothing written
+    lab3_grid["strategy"]["setup"]["allow_partial_grid"] = True
+    assert len(run_search(toy_config, lab3_grid, progress=False).frame) == 5
+
+
+def test_unreachable_storage_is_one_line_before_any_output(toy_config, by_type, tmp_path):
+    with pytest.raises(CarveError) as error:
+        run_search(
+            toy_config,
+            by_type,
+            storage="postgresql://carve:secret@127.0.0.1:1/none",
+            progress=False,
+        )
+    text = str(error.value)
+    assert text.startswith("--storage postgresql://carve:***@127.0.0.1:1/none: cannot reach")
+    assert "secret" not in text and "\n" not in text
+    with pytest.raises(CarveError, match="--storage 'redis://x' is not accepted; accepted: "):
+        run_search(toy_config, by_type, storage="redis://x", progress=False)
+    assert not (tmp_path / "p").exists()
+
+
+def test_every_sampler_runs_through_optuna(toy_config, by_type):
+    from carve.search.engine import Budget, optimize
+    from carve.search.setup import prepare
+    from carve.search.spec import parse_search_table
+
+    kinds = {
+        "random": "RandomSampler",
+        "tpe": "TPESampler",
+        "nsgaii": "NSGAIISampler",
+        "nsgaiii": "NSGAIIISampler",
+        "qmc": "QMCSampler",
+    }
+    setup = prepare(toy_config, parse_search_table(by_type))
+    for sampler, kind in kinds.items():
+        setup.spec = parse_search_table(by_type | {"strategy": {"setup": {"sampler": sampler}}})
+        study = optuna.create_study(directions=setup.spec.directions)
+        optimize(study, setup, Budget(4))
+        assert type(study.sampler).__name__ == kind
+        trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+        assert len(trials) == 4 and all(len(t.values) == 2 for t in trials)
+
+
+def test_single_objective_with_constraint(toy_config, by_type):
+    by_type["strategy"] |= {
+        "setup": {
+            "sampler": "tpe",
+            "n_trials": 6,
+            "sum_scaled_metrics": True,
+            "direction": "maximize",
+        },
+        "metrics": {"accuracy": {"scale": 1.0}, "average_bitwidth": {"scale": -0.01}},
+        "constraints": ["average_bitwidth <= 6"],
+    }
+    frame = run_search(toy_config, by_type, progress=False).frame
+    expected = frame["accuracy"] - 0.01 * frame["average_bitwidth"]
+    assert (frame["value"] - expected).abs().max() < 1e-12
+    best = frame[frame["best"]].iloc[0]
+    assert best["average_bitwidth"] <= 6 and best["feasible"]
+    feasible = frame[frame["feasible"]]
+    assert best["value"] == feasible["value"].max()
+    assert (frame["feasible"] == (frame["average_bitwidth"] <= 6)).all()
+
+
+def test_cli_bad_sampler_is_one_line_exit_2(toy_checkpoint, tmp_path, capsys):
+    config = tmp_path / "s.toml"
+    config.write_text(
+        'model = "jsc-toy"\ndataset = "jsc-synth"\ndata_size = 3000\n'
+        '[search.strategy.setup]\nsampler = "grid"\n'
+    )
+    code = main(
+        [
+            "search",
+            "--config",
+            str(config),
+            "--load",
+            toy_checkpoint,
+            "--sampler",
+            "bayes",
+            "--project-dir",
+            str(tmp_path / "o"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        "carve: error: [search.strategy.setup] sampler: unknown search strategy "
+        "'bayes'; Known search strategys: grid, nsgaii, nsgaiii, qmc, random, tpe\n"
+    )
+    assert not (tmp_path / "o").exists()
