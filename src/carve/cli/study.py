@@ -102,15 +102,19 @@ def build_spec(args: argparse.Namespace, config):
 def _results_table(outcome, keys):
     from rich.table import Table
 
-    from carve.study.report import format_value, title
+    from carve.study.report import format_value, shows_parameters, title
 
+    sizes = shows_parameters(outcome.rows, keys)
     table = Table(title="Study results (mean ± std over seeds)", title_justify="left")
     for key in keys:
         table.add_column(title(key), justify="right")
+    if sizes:
+        table.add_column("Parameters", justify="right")
     for name in ("Test Accuracy", "Test Loss", "Train Time / Run (s)", "Seeds"):
         table.add_column(name, justify="right")
     for row in outcome.rows:
         cells = [format_value(row[k]) for k in keys]
+        cells += [f"{row['parameters']:,}"] if sizes else []
         for metric in ("test_acc", "test_loss"):
             cells.append(f"{row[f'{metric}_mean']:.4f} ± {row[f'{metric}_std']:.4f}")
         cells += [f"{row['train_seconds_mean']:.1f}", str(row["seeds"])]
@@ -122,9 +126,11 @@ def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, prepare_config, print_header
     from carve.study.runner import run_study
     from carve.study.store import StudyStore
+    from carve.study.validate import validate_runs
 
     config = prepare_config(args)
     spec, root, ensemble = build_spec(args, config)
+    validate_runs(spec)  # every run's settings, before any output
     StudyStore(root, spec).check()  # a directory holding another study fails before any output
     console = make_console()
     varied = {v.key: "varied: " + ", ".join(map(str, v.values)) for v in spec.vary}

@@ -65,7 +65,7 @@ def run(
     seeds: int = 1,
     study_dir: str | Path | None = None,
     ensemble: bool = True,
-    progress: bool = False,
+    progress: bool | None = None,
     records: bool = False,
     **overrides: Any,
 ):
@@ -74,7 +74,8 @@ def run(
     ``vary`` maps flags (``batch_size`` or ``batch-size``) to a list of values or a
     string (``"64,128"``, ``"1..10"``); ``overrides`` are config options for every
     run (``max_epochs=10``, ``data_size=20000``...). Files go to ``study_dir``
-    (default :func:`default_study_dir`).
+    (default :func:`default_study_dir`). ``progress`` (bars per run and epoch)
+    defaults to on in a terminal or notebook and off when output is captured.
     """
     from carve.config import CarveConfig
     from carve.study.runner import run_study
@@ -82,11 +83,11 @@ def run(
     base = CarveConfig(model=model, dataset=dataset, **overrides)
     spec = StudySpec(base, vary_specs(vary), seeds)
     root = study_dir or default_study_dir(spec)
-    console = None
-    if progress:
-        from rich.console import Console
+    from rich.console import Console
 
-        console = Console()
+    console = Console()
+    if progress is None:
+        progress = console.is_terminal or console.is_jupyter
     outcome = run_study(spec, root, ensemble=ensemble, console=console, progress=progress)
     if records:
         return outcome.records

@@ -68,6 +68,7 @@ def _record(run: Run, config: CarveConfig, result, dataset, mode: str) -> dict[s
         "run": run.name,
         "values": dict(run.values),
         "seed": run.seed,
+        "parameters": sum(p.numel() for p in result.model.parameters()),
         **_test_metrics(result, config, dataset),
         **result.final,
         "best_val_loss": result.best_val_loss,
@@ -168,10 +169,11 @@ def run_study(
     """
     from carve.study.plots import write_plots
     from carve.study.report import summarize, write_tables
+    from carve.study.validate import validate_runs
     from carve.train.ensemble import ensemble_supported
 
     runs = spec.runs()
-    configs = {run: spec.config_for(run) for run in runs}  # validates every run first
+    configs = validate_runs(spec)  # every run checked before any trains or anything is written
     store = StudyStore(root, spec)
     store.open()
     pending = [run for run in runs if not store.is_done(run)]
