@@ -69,7 +69,7 @@ def test_python_study_shows_progress_only_where_someone_watches(tmp_path, monkey
 
     seen = {}
 
-    def fake_run_study(spec, root, *, ensemble, console, progress):
+    def fake_run_study(spec, root, *, ensemble, console, progress, **options):
         seen["progress"] = progress
         raise KeyboardInterrupt
 

@@ -46,6 +46,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "_3... when that holds another study; <project-dir>/<project> when --project is given)",
     )  # fmt: skip
     parser.add_argument(
+        "--plot-format", default="png", metavar="FORMATS",
+        help="plot files to write besides PNG: png,svg,pdf (comma-separated; default png)",
+    )  # fmt: skip
+    parser.add_argument(
         "--sequential", action="store_true",
         help="train runs one by one instead of as vectorised ensembles (same results, slower)",
     )  # fmt: skip
@@ -124,6 +128,7 @@ def _results_table(outcome, keys):
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, prepare_config, print_header
+    from carve.study.plots import check_formats
     from carve.study.runner import run_study
     from carve.study.store import StudyStore
     from carve.study.validate import validate_runs
@@ -131,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     config = prepare_config(args)
     spec, root, ensemble = build_spec(args, config)
     validate_runs(spec)  # every run's settings, before any output
+    formats = check_formats(args.plot_format)
     StudyStore(root, spec).check()  # a directory holding another study fails before any output
     console = make_console()
     varied = {v.key: "varied: " + ", ".join(map(str, v.values)) for v in spec.vary}
@@ -146,7 +152,8 @@ def run(args: argparse.Namespace) -> int:
         f"{'vectorised ensembles' if ensemble else 'one run at a time'}",
         soft_wrap=True,
     )
-    outcome = run_study(spec, root, ensemble=ensemble, console=console, progress=config.progress)
+    outcome = run_study(spec, root, ensemble=ensemble, console=console, progress=config.progress,
+                        plot_formats=formats)  # fmt: skip
     if outcome.rows:
         console.print(_results_table(outcome, spec.keys))
     for path in outcome.files:

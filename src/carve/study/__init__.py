@@ -67,6 +67,7 @@ def run(
     ensemble: bool = True,
     progress: bool | None = None,
     records: bool = False,
+    plot_formats: tuple[str, ...] | str = ("png",),
     **overrides: Any,
 ):
     """Run (or resume) a study and return its table (pandas DataFrame) or per-run records.
@@ -75,7 +76,8 @@ def run(
     string (``"64,128"``, ``"1..10"``); ``overrides`` are config options for every
     run (``max_epochs=10``, ``data_size=20000``...). Files go to ``study_dir``
     (default :func:`default_study_dir`). ``progress`` (bars per run and epoch)
-    defaults to on in a terminal or notebook and off when output is captured.
+    defaults to on in a terminal or notebook and off when output is captured;
+    ``plot_formats`` adds ``"svg"``/``"pdf"`` copies of the PNG plots.
     """
     from carve.config import CarveConfig
     from carve.study.runner import run_study
@@ -88,7 +90,8 @@ def run(
     console = Console()
     if progress is None:
         progress = console.is_terminal or console.is_jupyter
-    outcome = run_study(spec, root, ensemble=ensemble, console=console, progress=progress)
+    outcome = run_study(spec, root, ensemble=ensemble, console=console, progress=progress,
+                        plot_formats=plot_formats)  # fmt: skip
     if records:
         return outcome.records
     import pandas as pd

@@ -160,6 +160,7 @@ def run_study(
     console=None,
     progress: bool = True,
     datasets: dict | None = None,
+    plot_formats: tuple[str, ...] = ("png",),
 ) -> StudyOutcome:
     """Run the pending runs of ``spec`` in ``root`` and (re)write its tables and plots.
 
@@ -167,11 +168,12 @@ def run_study(
     that holds another study is refused. A Ctrl-C stops after saving the runs
     already finished (``outcome.interrupted``); rerunning continues.
     """
-    from carve.study.plots import write_plots
+    from carve.study.plots import PlotStyle, check_formats, study_caption, write_plots
     from carve.study.report import summarize, write_tables
     from carve.study.validate import validate_runs
     from carve.train.ensemble import ensemble_supported
 
+    style = PlotStyle(study_caption(spec), check_formats(plot_formats))
     runs = spec.runs()
     configs = validate_runs(spec)  # every run checked before any trains or anything is written
     store = StudyStore(root, spec)
@@ -208,5 +210,5 @@ def run_study(
     files: list[Path] = []
     if records:
         files = write_tables(store.root, rows, spec.keys)
-        files += write_plots(store.root, records, rows, spec.keys)
+        files += write_plots(store.root, records, rows, spec.keys, style)
     return StudyOutcome(store.root, records, rows, files, interrupted, trained)
