@@ -43,8 +43,16 @@ def run(args: argparse.Namespace) -> int:
     if config.load_name is not None:
         model = load_model(config.load_name, config.load_type, model)  # graph: its module
         console.print(f"Loaded weights from {config.load_name}")
+    hooks = []
+    if "prune" in config.tables:  # gradual pruning: [prune] + [prune.schedule]
+        from carve.passes.transforms.prune.schedule import prune_for_training
+
+        model, pruning = prune_for_training(model, config.tables["prune"], config.model,
+                                            dataset, config.max_epochs)  # fmt: skip
+        hooks.append(pruning)
     console.print(model_summary_table(model))
-    result = train(config, dataset=dataset, model=model, console=console, resume=args.resume)
+    result = train(config, dataset=dataset, model=model, console=console, resume=args.resume,
+                   epoch_hooks=hooks)  # fmt: skip
     if result.interrupted:
         console.print(
             f"Interrupted. {result.last_checkpoint} holds the last completed epoch; "
@@ -53,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     console.print(metrics_table("Final metrics", result.final))
+    for hook in hooks:
+        steps = ", ".join(f"epoch {e + 1}: {s:.1%}" for e, s in hook.history
+                          if isinstance(s, float))  # fmt: skip
+        console.print(f"Gradual pruning, weight sparsity targets: {steps or 'per node'}")
     from carve.pipeline.qat import save_trained_graph
 
     graph_dir = save_trained_graph(result.model, result.output_dir)

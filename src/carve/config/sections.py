@@ -27,7 +27,7 @@ SECTIONS: dict[str, str] = {
     "study": "carve study: seeds, vary, ensemble",
     "transform": 'MASE\'s transform settings (style = "graph"), read by carve transform',
     "export": "carve export: target formats and their options",
-    "prune": "pruning: sparsity schedule and method",
+    "prune": "carve train: gradual pruning ([prune.weight] pass_args, [prune.schedule])",
 }
 
 

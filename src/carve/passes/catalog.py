@@ -17,6 +17,8 @@ _I = "carve.passes.interface"
 _T = "carve.passes.transforms"
 _Q = "carve.passes.analysis.quantization"
 _P = "carve.pipeline"
+_PR = "carve.passes.transforms.prune.prune"
+_PA = "carve.passes.analysis.pruning"
 
 PASS_CATALOG: list[tuple] = [
     ("init_metadata", f"{_A}.init_metadata:init_metadata_analysis_pass", "analysis",
@@ -66,4 +68,21 @@ PASS_CATALOG: list[tuple] = [
     ("verify_quantization", f"{_Q}.verify:verify_quantization_analysis_pass", "analysis",
      "prove weights/activations lie on the format grid; integer-only reference run",
      PassNeeds(test_inputs="inputs", test_labels="labels", output=("save_dir", "verify"))),
+    ("prune", f"{_PR}:prune_transform_pass", "transform",
+     "mask weights (parametrize) / activations (pre-hooks): local|global, element|channel|kernel",
+     PassNeeds(replayable=True)),
+    ("prune_detach_hook", f"{_PR}:prune_detach_hook_transform_pass", "transform",
+     "bake pruning masks into the weights, remove activation hooks",
+     PassNeeds(replayable=True)),
+    ("add_pruning_metadata", f"{_PA}.measure:add_pruning_metadata_analysis_pass", "analysis",
+     "measured weight/activation sparsity of each prunable node into metadata",
+     PassNeeds(input_batch="dummy_in")),
+    ("add_natural_sparsity", f"{_PA}.measure:add_natural_sparsity_metadata_analysis_pass",
+     "analysis", "density (non-zero fraction) of weights and inputs of Linear/Conv nodes",
+     PassNeeds(input_batch="dummy_in")),
+    ("hook_inspection", f"{_PA}.hooks:hook_inspection_analysis_pass", "analysis",
+     "forward / pre-forward / backward hooks on the graph's modules"),
+    ("report_sparsity", f"{_PA}.report:report_sparsity_analysis_pass", "analysis",
+     "per-node sparsity, non-zero MACs/BitOPs and sparse storage: table, CSV, bar plot",
+     PassNeeds(input_batch="dummy_in", output=("save_dir", "sparsity"))),
 ]  # fmt: skip

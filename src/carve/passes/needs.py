@@ -28,6 +28,8 @@ class PassNeeds:
 
     # key that receives an iterable of {input name: batch} from the training split
     train_batches: str | None = None
+    # key that receives one {input name: batch} of the training split (a dummy_in)
+    input_batch: str | None = None
     # keys that receive the test split's inputs and labels
     test_inputs: str | None = None
     test_labels: str | None = None

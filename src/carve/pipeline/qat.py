@@ -57,8 +57,13 @@ def save_trained_graph(model: Any, software_dir: str | Path | None) -> Path | No
 
 def _check_same_shapes(model: Any, loaded: Any, path: Path) -> None:
     """The saved graph must be the model the command names (same tensors and shapes)."""
-    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in loaded.state_dict().items()}
+    from carve.passes.transforms.prune.masks import plain_state_key
+
+    def shapes(module: Any) -> dict:  # pruning masks are extra tensors of the same layers
+        items = ((plain_state_key(k), tuple(v.shape)) for k, v in module.state_dict().items())
+        return {k: shape for k, shape in items if k is not None}
+
+    expected, found = shapes(model), shapes(loaded)
     if expected != found:
         different = sorted(set(expected.items()) ^ set(found.items()))[:4]
         raise CarveError(

@@ -62,6 +62,8 @@ def fill_needs(name: str, needs: PassNeeds, args: dict, ctx: PipelineContext, gr
     supplied: dict[str, Any] = {}
     if needs.train_batches and ctx.train_x is not None:
         supplied[needs.train_batches] = _train_batches(graph, ctx)
+    if needs.input_batch and ctx.train_x is not None:
+        supplied[needs.input_batch] = {_input_name(graph): ctx.train_x[: ctx.batch_size]}
     if needs.test_inputs and ctx.test_x is not None:
         supplied[needs.test_inputs] = ctx.test_x
         if needs.test_labels:

@@ -9,6 +9,7 @@ step; training accuracy is computed once per epoch from the kept logits.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,7 @@ class _Run:
         self.tensorboard_version: int | None = None
         self.tensorboard: TensorBoardLog | None = None
         self.saved_last = False
+        self.epoch_hooks: Sequence[Callable[[int, Any], None]] = ()
 
     # -- files -----------------------------------------------------------------------------
     @property
@@ -227,6 +229,8 @@ class _Run:
         try:
             with EpochProgress(self.console, config.max_epochs, live=self.progress) as progress:
                 while self.epoch < config.max_epochs:
+                    for hook in self.epoch_hooks:  # e.g. gradual pruning's mask update
+                        hook(self.epoch, self.model)
                     record, stopped = self.train_epoch(progress)
                     improved = self.record.add(record)
                     if self.tensorboard is not None:
@@ -269,6 +273,7 @@ def train(
     resume: bool = False,
     console=None,
     progress: bool | None = None,
+    epoch_hooks: Sequence[Callable[[int, Any], None]] = (),
 ) -> TrainResult:
     """Train ``config.model`` on ``config.dataset`` and return the per-epoch history.
 
@@ -281,7 +286,8 @@ def train(
     metrics of an uninterrupted run. ``console`` (a ``rich.console.Console``)
     receives the live progress (``progress=False``: one line per epoch).
     A Ctrl-C ends training cleanly with ``result.interrupted`` set and
-    ``last.ckpt`` holding the last completed epoch.
+    ``last.ckpt`` holding the last completed epoch. ``epoch_hooks`` are called
+    as ``hook(epoch, model)`` before each epoch (0-based; also after a resume).
     """
     if dataset is None:
         dataset = load_dataset(config)
@@ -297,6 +303,7 @@ def train(
     apply_num_threads(config.num_threads, sum(p.numel() for p in model.parameters()))
     run = _Run(config, _on_device(dataset, config), model, output_dir, console,
                config.progress if progress is None else progress)  # fmt: skip
+    run.epoch_hooks = tuple(epoch_hooks)
     if resume:
         if output_dir is None:
             raise CarveError("resume needs the run's output folder (write_files=True)")

@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from carve.ir.metadata import get_common, storage_bits
+from carve.ir.metadata import get_common
+from carve.passes.analysis.pruning.storage import stored_bits
 from carve.passes.utils import parse_pass_args
 
 COUNTED_OPS = ("linear", "conv1d", "conv2d")
@@ -28,7 +29,7 @@ def _average(entries: list[dict]) -> float | None:
     sizes = [math.prod(e["shape"]) for e in entries]
     if not sum(sizes):
         return None
-    return sum(size * storage_bits(e) for size, e in zip(sizes, entries)) / sum(sizes)
+    return sum(stored_bits(e, size) for size, e in zip(sizes, entries)) / sum(sizes)
 
 
 def calculate_avg_bits_mg_analysis_pass(graph, pass_args=None):

@@ -96,6 +96,16 @@ def graph_inputs(graph, provided: dict[str, Any], pass_name: str, what: str) -> 
     return inputs
 
 
+def own_parameters(module: torch.nn.Module) -> list[tuple[str, torch.Tensor]]:
+    """A module's own parameters by name; a parametrized one (pruning mask) as its
+    effective value under its plain name (``weight``, not ``parametrizations...``)."""
+    from torch.nn.utils import parametrize
+
+    names = list(module.parametrizations) if parametrize.is_parametrized(module) else []
+    own = [(name, getattr(module, name)) for name in names]
+    return own + list(module.named_parameters(recurse=False))
+
+
 class _Recorder(fx.Interpreter):
     """Runs the graph and fills ``common`` for each node as it executes."""
 
@@ -115,7 +125,7 @@ class _Recorder(fx.Interpreter):
             else:
                 args[name] = source
         if module is not None:
-            for name, parameter in module.named_parameters(recurse=False):
+            for name, parameter in own_parameters(module):
                 args[name] = tensor_entry(parameter, self.add_value) | {"from": None}
         common["args"] = args
         result = super().run_node(node)

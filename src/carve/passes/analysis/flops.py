@@ -17,6 +17,10 @@ Counting rules (for the dummy input of ``add_common_metadata``, batch included):
   storage bits.
 * BitOPs = MACs x weight bits x activation bits, bits read from metadata
   (``storage_bits`` when quantized, else the precision width; 32/32 for float).
+* Sparsity: when a weight entry records ``sparsity`` (pruning, measured
+  zeros), MACs count only the multiplications by non-zero weights and
+  ``weight_bits`` the sparse storage (:mod:`carve.passes.analysis.pruning.storage`
+  states the assumption); ``dense_macs`` keeps the dense count.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from carve.ir.metadata import get_common, storage_bits
+from carve.passes.analysis.pruning.storage import nonzero_fraction, stored_bits
 from carve.passes.utils import parse_pass_args, render_table, write_text_atomic
 
 
@@ -94,20 +99,22 @@ def node_costs(node) -> dict[str, Any]:
     common = get_common(node)
     op, mase_type = common.get("mase_op", node.op), common.get("mase_type", node.op)
     args, results = common.get("args", {}), common.get("results", {})
-    macs = MAC_RULES[op](args, results) if op in MAC_RULES else 0
+    dense_macs = MAC_RULES[op](args, results) if op in MAC_RULES else 0
+    macs = round(dense_macs * nonzero_fraction(args.get("weight")))
     weights = [e for k, e in args.items() if _is_parameter(k, e)]
     parameters = sum(_numel(e) for e in weights)
-    weight_bits = sum(_numel(e) * storage_bits(e) for e in weights)
+    weight_bits = sum(stored_bits(e, _numel(e)) for e in weights)
     activation_bits = sum(
         _numel(v) * storage_bits(v)
         for k, v in args.items()
         if k.startswith("data_in_") and isinstance(v, dict) and mase_type not in _NO_COMPUTE
     )
     w_bits, a_bits = _weight_and_activation_bits(args)
-    other = 0 if macs or mase_type in _NO_COMPUTE else _out(results)
+    other = 0 if dense_macs or mase_type in _NO_COMPUTE else _out(results)
     return {
         "mase_op": op,
         "macs": macs,
+        "dense_macs": dense_macs,
         "flops": 2 * macs,
         "other_ops": other,
         "parameters": parameters,

@@ -125,12 +125,15 @@ def copy_float_module(cls: type, module: nn.Module) -> nn.Module:
     Every attribute is carried over (weight, bias - conv bias included -,
     running statistics, stride, padding...), so no per-layer list of
     constructor arguments can forget one. Parameters are shared, not cloned:
-    the quantize pass works on its own copy of the graph.
+    the quantize pass works on its own copy of the graph. Parametrizations
+    (pruning masks) move to the new layer.
     """
+    from carve.passes.transforms.prune.masks import carry_parametrizations
+
     new = cls.__new__(cls)
     for key, value in vars(module).items():
         new.__dict__[key] = copy.copy(value) if isinstance(value, dict) else value
-    return new
+    return carry_parametrizations(module, new)  # a pruned layer stays pruned
 
 
 def _camel(format_name: str) -> str:

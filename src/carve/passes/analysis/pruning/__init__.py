@@ -1,0 +1,1 @@
+"""Sparsity analysis: measured and natural sparsity, hooks, sparse cost and reports."""

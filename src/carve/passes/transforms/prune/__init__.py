@@ -1,0 +1,1 @@
+"""Pruning: the prune/detach passes, mask selection, masks on modules, gradual schedules."""
