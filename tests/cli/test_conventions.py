@@ -121,3 +121,30 @@ def test_wording_plural_doubled_message_and_minifloat_width():
         "minifloat: width=4 is too narrow for exponent_width=4: width counts 1 sign bit, the "
         "exponent bits and at least 1 mantissa bit, so it must be >= 6 (or exponent_width <= 2)"
     )
+
+
+def test_info_never_cuts_names_on_a_narrow_terminal(capsys, monkeypatch):
+    from carve.passes.registry import PASSES
+
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run(capsys, "--info", "passes")
+    assert code == 0
+    words = set(out.replace("│", " ").split())
+    assert all(name in words for name in PASSES.names())
+    assert "…" not in "".join(line.split("│")[1] for line in out.splitlines() if "│" in line)
+
+
+def test_paths_are_printed_whole(tmp_path, capsys, monkeypatch):
+    from rich.console import Console
+    from rich.table import Table
+
+    from carve.cli.common import print_unwrapped
+
+    monkeypatch.setenv("COLUMNS", "80")
+    path = str(tmp_path / ("a-rather-long-folder-name-" * 4) / "best.ckpt")
+    table = Table()
+    table.add_column("Name", no_wrap=True)
+    table.add_column("Effective", no_wrap=True)
+    table.add_row("load_name", path)
+    print_unwrapped(Console(), table)
+    assert path in capsys.readouterr().out

@@ -28,6 +28,29 @@ def make_console():
     return console
 
 
+def print_unwrapped(console, renderable) -> None:
+    """Print a table whose ``no_wrap`` columns (names, paths) never wrap or get cut.
+
+    Rich fits a table to the console by wrapping, then truncating, cells; a
+    name or path cut in two cannot be copied. The table is printed at least
+    as wide as those columns need (a narrow terminal wraps the long lines
+    instead, which copies back whole).
+    """
+    from rich.cells import cell_len
+
+    needed = 1
+    for column in renderable.columns:
+        texts = [str(column.header), *(str(cell) for cell in column.cells)]
+        longest = max(cell_len(line) for text in texts for line in text.splitlines() or [""])
+        needed += (longest if column.no_wrap else column.min_width or 12) + 3
+    width = console.width
+    console.width = max(width, needed)  # print() clamps its width= to the console's
+    try:
+        console.print(renderable, crop=False)
+    finally:
+        console.width = width
+
+
 def prepare_config(
     args: argparse.Namespace, require: tuple[str, ...] = ("model", "dataset")
 ) -> CarveConfig:
@@ -117,7 +140,8 @@ def print_header(
     omit: tuple[str, ...] = (),
 ):
     """The config table (resolved values in Effective), then the project folder, as MASE."""
-    console.print(config_table(config, {**resolved_values(config), **(effective or {})}, omit))
+    table = config_table(config, {**resolved_values(config), **(effective or {})}, omit)
+    print_unwrapped(console, table)
     if project_line and config.project is not None:
         console.print(f"{project_line} {project_path(config)}", soft_wrap=True)
 

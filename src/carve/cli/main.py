@@ -70,6 +70,8 @@ def _print_info(section: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from carve.cli.common import print_unwrapped
+
     console = Console()
     for name in INFO_SECTIONS if section == "all" else [section]:
         module, function = INFO_SECTIONS[name]
@@ -83,11 +85,12 @@ def _print_info(section: str) -> None:
                 f"({type(error).__name__}: {error})"
             ) from error
         table = Table(title=title, title_justify="left")
-        for column in columns:
-            table.add_column(column)
+        for index, column in enumerate(columns):  # names users type are never cut
+            name = index == 0 or column.startswith("Function")
+            table.add_column(column, no_wrap=name, min_width=None if name else 12)
         for row in rows:
             table.add_row(*(str(cell) for cell in row))
-        console.print(table)
+        print_unwrapped(console, table)
 
 
 def action_parser(name: str) -> CarveArgumentParser:

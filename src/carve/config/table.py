@@ -54,7 +54,7 @@ def config_table(
     columns, rows = config_rows(config, effective, omit)
     table = Table(title="Configuration", title_justify="left")
     for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=column == "Name")
+        table.add_column(column, no_wrap=True)  # paths and names stay whole
     for row, name in zip(rows, [name for name in OPTIONS if name not in omit]):
         changed = getattr(config, name) != OPTIONS[name].default
         table.add_row(*row, style="bold" if changed else "dim")

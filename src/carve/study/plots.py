@@ -85,14 +85,23 @@ def check_formats(formats: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(["png", *items]))
 
 
-def _save(figure, base: Path, style: PlotStyle) -> list[Path]:
-    """``base.<fmt>`` for each format, written atomically (a kill leaves the old file)."""
+def _save(figure, base: Path, style: PlotStyle = PlotStyle()) -> list[Path]:
+    """``base.<fmt>`` for each format, written atomically (a kill leaves the old file).
+
+    A ``base`` ending in ``.png``/``.svg``/``.pdf`` is written in that format first.
+    """
+    base = Path(base)
+    formats = style.formats
+    if base.suffix.lstrip(".").lower() in FORMATS:
+        first = base.suffix.lstrip(".").lower()
+        base = base.with_suffix("")
+        formats = tuple(dict.fromkeys([first, *(f for f in formats if f != "png")]))
     if style.caption:
         figure.text(0.01, 0.01, style.caption, fontsize=7, color="#444444", ha="left", va="bottom")
     figure.tight_layout(rect=(0, 0.05 if style.caption else 0, 1, 1))
     paths = []
-    for fmt in style.formats:
-        path = base.with_suffix(f".{fmt}")
+    for fmt in formats:
+        path = base.with_name(f"{base.name}.{fmt}")
         atomic_write(path, lambda file, fmt=fmt: figure.savefig(file, dpi=DPI, format=fmt,
                                                                 bbox_inches="tight"))  # fmt: skip
         paths.append(path)
