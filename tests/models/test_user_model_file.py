@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from carve.cli.main import main
@@ -25,23 +27,7 @@ def build(info):
     )
 """
 
-CONFIG = """
-model = "readme-seq-mlp"
-dataset = "jsc-synth"
-[passes.quantize]
-by = "type"
-[passes.quantize.default.config]
-name = "NA"
-[passes.quantize.linear.config]
-name = "integer"
-data_in_width = 8
-data_in_frac_width = 4
-weight_width = 8
-weight_frac_width = 4
-bias_width = 8
-bias_frac_width = 4
-[passes.verify_quantization]
-"""
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "jsc_tiny_by_type.toml"
 
 INTEGER = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
            "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
@@ -60,11 +46,10 @@ def test_sequential_input_is_bound_under_any_single_name():
 def test_model_file_works_with_info_and_transform(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     (tmp_path / "my_model.py").write_text(MODEL_FILE)
-    (tmp_path / "q.toml").write_text(CONFIG)
     assert main(["--info", "models", "--model-file", str(tmp_path / "my_model.py")]) == 0
     assert "readme-seq-mlp" in capsys.readouterr().out
-    code = main(["transform", "--config", str(tmp_path / "q.toml"), "--model-file",
-                 str(tmp_path / "my_model.py"), "--project-dir", str(tmp_path),
+    code = main(["transform", "readme-seq-mlp", "jsc-synth", "--config", str(CONFIG),
+                 "--model-file", str(tmp_path / "my_model.py"), "--project-dir", str(tmp_path),
                  "--project", "p", "--data-size", "1000", "--no-progress"])  # fmt: skip
     out = capsys.readouterr()
     assert code == 0, out.err

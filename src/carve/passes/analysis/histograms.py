@@ -35,6 +35,14 @@ class HistogramPlotArgs:
     bins: int = 64
 
 
+def _draw(graph: Any, panels: list, save_path: str, title: str, xlabel: str, empty: str):
+    """``(graph, info)`` after drawing ``panels``; no panel at all is a CarveError ``empty``."""
+    if not panels:
+        raise CarveError(empty)
+    _grid(panels, Path(save_path), title, xlabel)
+    return graph, {"file": str(save_path), "panels": [p[0] for p in panels]}
+
+
 def _grid(panels: list[tuple[str, Any, Any]], path: Path, title: str, xlabel: str) -> None:
     """One bar histogram per panel ``(title, counts, edges)`` on a grid, saved atomically."""
     import matplotlib
@@ -76,14 +84,9 @@ def plot_profile_histograms_analysis_pass(graph: Any, pass_args: Any = None) -> 
                 if found and found["count"]:
                     name = f"{node.name}.{operand} ({found['count']:,} values)"
                     panels.append((name, found["counts"], found["edges"]))
-    if not panels:
-        raise CarveError(
-            "plot_profile_histograms_analysis_pass: no histogram statistic in the graph; run "
-            'profile_statistics_analysis_pass with {"histogram": {"bins": 64}} first'
-        )
-    path = Path(args.save_path)
-    _grid(panels, path, "Values seen by each profiled node", "value")
-    return graph, {"file": str(path), "panels": [p[0] for p in panels]}
+    empty = ("plot_profile_histograms_analysis_pass: no histogram statistic in the graph; run "
+             'profile_statistics_analysis_pass with {"histogram": {"bins": 64}} first')  # fmt: skip
+    return _draw(graph, panels, args.save_path, "Values seen by each profiled node", "value", empty)
 
 
 def plot_quantization_error_analysis_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
@@ -113,11 +116,6 @@ def plot_quantization_error_analysis_pass(graph: Any, pass_args: Any = None) -> 
             title = (f"{node.name}.{name}: {quantizer.type} {precision}, "
                      f"max |err| {np.abs(error).max():.3g}")  # fmt: skip
             panels.append((title, counts.tolist(), edges.tolist()))
-    if not panels:
-        raise CarveError(
-            "plot_quantization_error_analysis_pass: the graph has no quantized parameter "
-            "(run quantize_transform_pass)"
-        )
-    path = Path(args.save_path)
-    _grid(panels, path, "Quantization error per layer: quantize(w) - w", "error")
-    return graph, {"file": str(path), "panels": [p[0] for p in panels]}
+    return _draw(graph, panels, args.save_path, "Quantization error per layer: quantize(w) - w",
+                 "error", "plot_quantization_error_analysis_pass: the graph has no quantized "
+                 "parameter (run quantize_transform_pass)")  # fmt: skip
