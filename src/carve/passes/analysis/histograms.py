@@ -49,6 +49,7 @@ def _grid(panels: list[tuple[str, Any, Any]], path: Path, title: str, xlabel: st
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     columns = min(3, len(panels))
     rows = math.ceil(len(panels) / columns)
@@ -60,6 +61,7 @@ def _grid(panels: list[tuple[str, Any, Any]], path: Path, title: str, xlabel: st
         axis.set_xlabel(xlabel, fontsize=8)
         axis.set_ylabel("count", fontsize=8)
         axis.tick_params(labelsize=7)
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts
         axis.grid(alpha=0.3)
     for axis in list(axes.flat)[len(panels) :]:
         axis.set_visible(False)
