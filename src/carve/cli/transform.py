@@ -5,9 +5,11 @@ saved by carve) becomes a MaseGraph with common and software metadata, every
 ``[passes.<name>]`` table runs in file order (quantize, profile_statistics,
 report_graph, verify_quantization, save_mase_graph...), the test-split
 accuracy is printed before and after, and the transformed graph is saved to
-``<project_dir>/<project>/software/transform/transformed_ckpt/`` (reload it
-with ``carve test/train --load <that folder>``). Quantization summaries go to
-``software/transform/quantize/``. The work is :func:`carve.pipeline.run_transform`;
+``<project_dir>/<project>/software/transform/version_N/transformed_ckpt/``
+(reload it with ``carve test/train --load <that folder>``; ``transform/latest``
+points at the newest, and no transform replaces another). Quantization
+summaries go to ``transform/version_N/quantize/``. Without ``--load`` the
+model is untrained: a loud warning says so. The work is :func:`carve.pipeline.run_transform`;
 this module only prints.
 """
 
@@ -29,14 +31,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, metrics_table, prepare_config, print_header
-    from carve.pipeline.saved_graph import save_graph
-    from carve.pipeline.transform import SAVED_FOLDER, run_transform, transform_passes
+    from carve.compat.load import write_mase_files
+    from carve.compat.vocabulary import accept_transform_table
+    from carve.pipeline.transform import run_transform, transform_passes
 
     config = prepare_config(args)
     transform_passes(config)  # no [passes.*] tables: one-line error before any output
+    accept_transform_table(config.tables.get("transform"), config.config or "the config")
     console = make_console()
     print_header(config, console)
-    result = run_transform(config, save=False)  # saved below, once verification passed
+    if config.load_name is None:
+        console.print(
+            f"[bold red]WARNING: no --load given: transforming an UNTRAINED {config.model} "
+            "(random initial weights).[/] Pass --load .../best.ckpt to transform a trained model.",
+            soft_wrap=True,
+        )
+
+    def verified(results) -> bool:  # a graph whose verification failed is not saved
+        return args.verify_warn_only or all(r.info["ok"] for r in results if _is_verify(r))
+
+    result = run_transform(config, save_if=verified)
+    if result.saved_dir is not None:  # state_dict.pt, node_meta_param.toml: MASE's names
+        write_mase_files(result.graph, result.saved_dir)
     for pass_result in result.results:
         _print_result(console, pass_result.name, pass_result.info)
     before, after = result.before, result.after
@@ -45,16 +61,19 @@ def run(args: argparse.Namespace) -> int:
         {"accuracy before": before["acc"], "accuracy after": after["acc"],
          "loss before": before["loss"], "loss after": after["loss"]},
     ))  # fmt: skip
-    failed = [r.name for r in result.results if r.name.startswith("verify") and not r.info["ok"]]
+    failed = [r.name for r in result.results if _is_verify(r) and not r.info["ok"]]
     if failed and not args.verify_warn_only:
         import sys
 
         print(f"carve: verification failed ({', '.join(failed)}); the transformed graph was "
               "not saved (--verify-warn-only saves it anyway)", file=sys.stderr)  # fmt: skip
         return 1
-    saved = save_graph(result.graph, result.out_dir / SAVED_FOLDER)
-    console.print(f"Transformed graph saved to {saved}", soft_wrap=True)
+    console.print(f"Transformed graph saved to {result.saved_dir}", soft_wrap=True)
     return 0
+
+
+def _is_verify(result) -> bool:
+    return result.name.startswith("verify") and "ok" in result.info
 
 
 def _print_result(console, name: str, info: dict) -> None:

@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from carve.compat.vocabulary import accept_run_keys, add_mase_flags, mase_flag_values
 from carve.config.options import OPTIONS, CarveConfig, Provenance, check_value
 from carve.config.sections import check_sections
 from carve.config.toml_io import load_toml
@@ -72,6 +73,7 @@ def add_common_flags(
             metavar=name.upper() if not meta["choices"] else None,
             help=help_text,
         )
+    add_mase_flags(parser)  # MASE's flags carve accepts (carve.compat.vocabulary)
 
 
 def _nullable(convert):
@@ -86,7 +88,7 @@ def read_config_file(path: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """(option values, pass-through tables) of a TOML config; unknown scalar keys fail."""
     if path is None:
         return {}, {}
-    data = load_toml(path)
+    data = accept_run_keys(load_toml(path), str(path))  # MASE-only keys: applied or noted
     tables = {k: v for k, v in data.items() if k not in OPTIONS and isinstance(v, dict)}
     unknown = sorted(k for k in data if k not in OPTIONS and k not in tables)
     if unknown:
@@ -122,6 +124,7 @@ def resolve_config(
         for name in OPTIONS
         if hasattr(args, name)
     }
+    accept_run_keys(mase_flag_values(args), "the command line")
     values = {**file_values, **cli_values}
     for name in require:
         if values.get(name) is None:
@@ -129,6 +132,8 @@ def resolve_config(
                 f"no {name} given: pass it on the command line "
                 f"(carve ACTION MODEL DATASET) or set {name} = ... in the --config file"
             )
+    if values.get("project") is not None:
+        check_project_name(values["project"])
     config = CarveConfig(**values, config=config_path, tables=tables)
     config.provenance = Provenance(config_path, file_values, cli_values)
     return with_default_project(config)
@@ -141,10 +146,38 @@ def with_default_project(config: CarveConfig) -> CarveConfig:
     return config
 
 
+def check_project_name(name: str) -> str:
+    """A project name is one folder name inside ``--project-dir``: refuse anything else.
+
+    >>> check_project_name("lab1")
+    'lab1'
+    >>> check_project_name("../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    carve.errors.CarveError: project name '../x' must be one folder name inside --project-dir ...
+    """
+    if not name.strip():
+        raise CarveError(
+            "project name is empty: pass --project NAME (one folder name inside --project-dir) "
+            "or leave it out for the default <model>_<task>_<dataset>_<date>"
+        )
+    if (
+        "/" in name
+        or "\\" in name
+        or "\0" in name
+        or name in (".", "..")
+        or Path(name).is_absolute()
+    ):
+        raise CarveError(
+            f"project name {name!r} must be one folder name inside --project-dir "
+            "(no '/', not '..' or '.'); e.g. --project lab1"
+        )
+    return name
+
+
 def project_path(config: CarveConfig) -> Path:
     """``<project_dir>/<project>``: the run's output folder."""
     if config.project is not None:
-        return Path(config.project_dir) / config.project
+        return Path(config.project_dir) / check_project_name(config.project)
     if config.model and config.dataset:  # a config built in Python, not by resolve_config
         return Path(config.project_dir) / default_project(config.model, config.task, config.dataset)
     raise CarveError("no project name: pass --project or give a model and a dataset")
