@@ -25,7 +25,7 @@ def run(capsys, *argv) -> tuple[int, str, str]:
     [
         (["train", "jsc-tiny", "--batchsize", "64"], "--batchsize; did you mean --batch-size?"),
         (["train", "jsc-tiny", "jsc-synth", "--lr", "1e-3"], "--lr; did you mean --learning-rate?"),
-        (["study", "--max", "3"], "--max; did you mean --max-epochs or --max-steps?"),
+        (["train", "--max", "3"], "--max; did you mean --max-epochs or --max-steps"),
         (["--infoo"], "--infoo; did you mean --info?"),
     ],
 )  # fmt: skip

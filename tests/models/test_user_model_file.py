@@ -54,4 +54,4 @@ def test_model_file_works_with_info_and_transform(tmp_path, capsys, monkeypatch)
     out = capsys.readouterr()
     assert code == 0, out.err
     assert "Verification passed" in out.out
-    assert (tmp_path / "p" / "software" / "transform" / "transformed_ckpt").is_dir()
+    assert (tmp_path / "p/software/transform/latest/transformed_ckpt/recipe.json").is_file()
