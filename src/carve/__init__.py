@@ -6,8 +6,7 @@ Heavy parts (torch, the graph IR, passes) load lazily, so ``import carve`` and
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from carve.registry import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -19,7 +18,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'carve' has no attribute {name!r}")
+__getattr__, _ = lazy_attributes("carve", _LAZY)

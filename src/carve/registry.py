@@ -106,3 +106,21 @@ class _Lazy:
     def load(self) -> Any:
         module, _, attr = self.target.partition(":")
         return getattr(import_module(module), attr)
+
+
+def lazy_attributes(package: str, exports: dict[str, str]) -> tuple[Callable, Callable]:
+    """``__getattr__`` and ``__dir__`` for ``package`` whose ``exports`` load on first use.
+
+    ``exports`` maps a public name to the module defining it, so importing the
+    package imports none of them (no torch at ``import carve``).
+    """
+
+    def get(name: str) -> Any:
+        if name in exports:
+            return getattr(import_module(exports[name]), name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def names() -> list[str]:
+        return sorted([*vars(import_module(package)), *exports])
+
+    return get, names

@@ -148,3 +148,26 @@ def test_layers_that_could_overflow_int64_run_as_float():
     reference = info["integer_reference"]
     assert "seq_blocks_2" in reference["float_quantized_layers"]
     assert "seq_blocks_2" not in reference["integer_layers"]
+
+
+def test_layer_evidence_is_merged_across_batches_in_any_order():
+    # large rows make float32 accumulation inexact; zero rows are exact: the verdict must
+    # rest on every batch, not on the last one, and not depend on the order of the rows
+    qmg = quantized("jsc-s-logits", config(data=(16, 10), weight=(16, 12), bias=(16, 10)))
+    large, small = INPUTS[:64] * 8, torch.zeros(64, 16)
+
+    def reference(rows):
+        _, info = verify_quantization_analysis_pass(qmg, {"inputs": rows, "batch_size": 64})
+        return info, {c["node"]: c for c in info["integer_reference"]["layers"]}
+
+    alone, by_node = reference(large)
+    forward, merged = reference(torch.cat([large, small]))
+    backward, merged_reversed = reference(torch.cat([small, large]))
+    assert merged == merged_reversed
+    assert forward["ok"] == backward["ok"] == alone["ok"]
+    assert forward["integer_reference"]["all_layers_exact"] is False
+    assert backward["integer_reference"] == forward["integer_reference"]
+    for node, check in by_node.items():  # the large batch's evidence survives the zero batch
+        assert merged[node]["max_sum"] == check["max_sum"]
+        assert merged[node]["exact"] == check["exact"]
+        assert merged[node]["max_diff"] == check["max_diff"]

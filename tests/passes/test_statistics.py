@@ -67,8 +67,10 @@ def test_range_min_max(dims, abs_):
 
 @pytest.mark.parametrize("dims", DIMS)
 @pytest.mark.parametrize("abs_", [False, True])
-def test_range_n_sigma(dims, abs_):
-    result = _run("range_n_sigma", {"dims": dims, "abs": abs_, "num_sigma": 2})
+@pytest.mark.parametrize("var_mode", ["online", "precise"])
+def test_range_n_sigma(dims, abs_, var_mode):
+    result = _run("range_n_sigma", {"dims": dims, "abs": abs_, "num_sigma": 2,
+                                    "var_mode": var_mode})  # fmt: skip
     data, axes = _numpy_view(dims, abs_)
     mean, std = data.mean(axis=axes), data.std(axis=axes, ddof=1)
     np.testing.assert_allclose(result["min"], mean - 2 * std, rtol=1e-9, atol=1e-12)
@@ -221,3 +223,19 @@ def test_online_merge_equals_precise_for_any_chunking(chunks, dims, seed):
         assert a["variance"] == "NA"
     else:
         np.testing.assert_allclose(a["variance"], b["variance"], rtol=1e-7, atol=1e-12)
+
+
+def test_range_n_sigma_var_mode_is_honoured():
+    # precise: one torch.var over every value (bit for bit); online: merged chunk moments
+    data = torch.from_numpy(SAMPLES).float()
+    exact = data.double().reshape(-1)
+    sigma = float(exact.var().sqrt())
+    precise = _run("range_n_sigma", {"var_mode": "precise", "num_sigma": 1})
+    assert precise["max"] == float(exact.mean() + sigma)
+    assert precise["min"] == float(exact.mean() - sigma)
+    online = make_stat("range_n_sigma", {"var_mode": "online"})
+    stored = make_stat("range_n_sigma", {"var_mode": "precise"})
+    assert type(online._moments).__name__ == "VarianceOnline"
+    assert type(stored._moments).__name__ == "VariancePrecise"
+    with pytest.raises(CarveError, match="var_mode"):
+        make_stat("range_n_sigma", {"var_mode": "exact"})

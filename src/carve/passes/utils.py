@@ -137,6 +137,15 @@ def type_name(hint: Any) -> str:
     return getattr(hint, "__name__", None) if origin is None else str(hint).replace("typing.", "")
 
 
+def require_graph(graph: Any, pass_name: str) -> None:
+    """``graph`` must be a MaseGraph (anything with ``model`` and ``nodes``); else a CarveError."""
+    if not (hasattr(graph, "model") and hasattr(graph, "nodes")):
+        raise CarveError(
+            f"{pass_name}: the first argument must be a MaseGraph, got {type(graph).__name__}; "
+            "build one with MaseGraph(model) or MaseGraph.from_registered(name)"
+        )
+
+
 def choice(value: str, accepted: Iterable[str], what: str) -> str:
     """``value`` if it is in ``accepted``, else a CarveError naming both."""
     accepted = list(accepted)

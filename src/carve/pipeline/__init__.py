@@ -24,8 +24,7 @@ False
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from carve.registry import lazy_attributes
 
 _EXPORTS = {
     "build_graph": "carve.pipeline.transform",
@@ -43,14 +42,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'carve.pipeline' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_attributes("carve.pipeline", _EXPORTS)
 
 
 __all__ = sorted(_EXPORTS)

@@ -224,3 +224,13 @@ def test_ternary_na_statistics_come_from_the_profile(make_graph):
     assert layer.w_quantizer.spec.max == pytest.approx(float(weight.abs().max()), rel=1e-5)
     assert layer.w_quantizer.spec.median is None  # range_quantile was not profiled
     assert layer.x_quantizer.spec.mean is not None
+
+
+@pytest.mark.parametrize("graph", [None, "jsc-tiny", 3])
+def test_a_graph_that_is_not_a_mase_graph_is_a_clear_error(graph):
+    with pytest.raises(
+        CarveError,
+        match=r"^quantize_transform_pass: the first argument must be a "
+        rf"MaseGraph, got {type(graph).__name__}; build one",
+    ):
+        quantize_transform_pass(graph, {"by": "type", "linear": {"config": INT8}})

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from carve.ir.metadata import get_common
 from carve.passes.analysis.pruning.storage import stored_bits
 from carve.passes.utils import parse_pass_args
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 COUNTED_OPS = ("linear", "conv1d", "conv2d")
 
@@ -32,7 +36,9 @@ def _average(entries: list[dict]) -> float | None:
     return sum(stored_bits(e, size) for size, e in zip(sizes, entries)) / sum(sizes)
 
 
-def calculate_avg_bits_mg_analysis_pass(graph, pass_args=None):
+def calculate_avg_bits_mg_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """``{"data_avg_bit": float, "w_avg_bit": float}`` (None when no counted op exists)."""
     parse_pass_args(AvgBitsArgs, pass_args, "calculate_avg_bits_mg_analysis_pass")
     data, weights = [], []

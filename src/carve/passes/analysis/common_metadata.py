@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import fx
@@ -21,6 +21,9 @@ from carve.ir.arguments import node_arguments, target_name
 from carve.ir.metadata import get_mase, tensor_entry, value_entry
 from carve.ir.ops import classify_function, classify_module
 from carve.passes.utils import parse_pass_args
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 @dataclass
@@ -120,7 +123,9 @@ class _Recorder(fx.Interpreter):
         return result
 
 
-def add_common_metadata_analysis_pass(graph, pass_args=None):
+def add_common_metadata_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Fill ``common`` metadata of every node by running the graph on ``dummy_in``.
 
     >>> import torch

@@ -28,11 +28,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carve.ir.metadata import get_common, storage_bits
 from carve.passes.analysis.pruning.storage import nonzero_fraction, stored_bits
 from carve.passes.utils import parse_pass_args, render_table, write_text_atomic
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 @dataclass
@@ -124,7 +127,7 @@ def node_costs(node) -> dict[str, Any]:
     }
 
 
-def flops_analysis_pass(graph, pass_args=None):
+def flops_analysis_pass(graph: MaseGraph, pass_args: dict | None = None) -> tuple[MaseGraph, dict]:
     """Per-node and total costs; info = ``{"nodes": {name: costs}, "total": costs}``.
 
     >>> import torch

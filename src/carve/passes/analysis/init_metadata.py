@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from carve.ir.metadata import MaseMetadata
 from carve.passes.utils import parse_pass_args
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 @dataclass
@@ -13,7 +17,9 @@ class InitMetadataArgs:
     """No arguments (MASE's pass takes none)."""
 
 
-def init_metadata_analysis_pass(graph, pass_args=None):
+def init_metadata_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Attach empty ``node.meta["mase"]`` to every node and ``graph.meta["mase"]``.
 
     >>> from carve.ir import MaseGraph

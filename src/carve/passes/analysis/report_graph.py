@@ -8,8 +8,12 @@ lists the modules actually called.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from carve.passes.utils import parse_pass_args, write_text_atomic
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 FX_OPS = ("placeholder", "get_attr", "call_function", "call_method", "call_module", "output")
 
@@ -34,7 +38,9 @@ def graph_report(graph) -> str:
     return f"{listing}\nNetwork overview:\n{counts}\nLayer types:\n{layers}\n"
 
 
-def report_graph_analysis_pass(graph, pass_args=None):
+def report_graph_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Print (and optionally save) the graph report; info has ``text`` and ``op_counts``.
 
     >>> from carve.ir import MaseGraph

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import pprint
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from carve.errors import CarveError
 from carve.ir.metadata import get_mase
 from carve.passes.utils import parse_pass_args, render_table, write_text_atomic
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 META_KINDS = ("all", "common", "hardware", "software")
 _META_COLUMNS = {"common": "Common Param", "hardware": "Hardware Param",
@@ -56,7 +59,9 @@ def _emit(title: str, columns: list[str], rows: list, save_path: str | None) -> 
     return text
 
 
-def report_node_type_analysis_pass(graph, pass_args=None):
+def report_node_type_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Table: Node name, Fx Node op, Mase type, Mase op, Value type (of ``data_in_0``)."""
     parse_pass_args(NoArgs, pass_args, "report_node_type_analysis_pass")
     rows = []
@@ -82,7 +87,9 @@ def _describe(entry: Any) -> str:
     return repr(entry)
 
 
-def report_node_shape_analysis_pass(graph, pass_args=None):
+def report_node_shape_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Table: per node, ``in:`` argument shapes (values for constants) and ``out:`` shapes."""
     parse_pass_args(NoArgs, pass_args, "report_node_shape_analysis_pass")
     rows = []
@@ -106,7 +113,9 @@ def summarise_values(data: Any) -> Any:
     return data
 
 
-def report_node_meta_param_analysis_pass(graph, pass_args=None):
+def report_node_meta_param_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Table of each node's metadata kinds in ``which`` (MASE: ``{"which": ("software",)}``)."""
     args = parse_pass_args(
         ReportNodeMetaParamArgs, pass_args, "report_node_meta_param_analysis_pass"

@@ -10,12 +10,16 @@ output node an argument slot only, ``size`` no result.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from torch import fx
 
 from carve.ir.arguments import node_arguments
 from carve.ir.metadata import get_mase
 from carve.passes.utils import parse_pass_args
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 @dataclass
@@ -34,7 +38,9 @@ def software_arg_names(node: fx.Node, module=None) -> list[str]:
     return names
 
 
-def add_software_metadata_analysis_pass(graph, pass_args=None):
+def add_software_metadata_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Give each node ``software = {"args": {name: {"stat": {}}}, "results": {...}}``."""
     parse_pass_args(AddSoftwareMetadataArgs, pass_args, "add_software_metadata_analysis_pass")
     modules = dict(graph.model.named_modules())

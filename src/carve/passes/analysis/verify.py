@@ -13,7 +13,7 @@ it failed on every real graph.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import fx
 
@@ -21,6 +21,9 @@ from carve.errors import CarveError
 from carve.ir.arguments import node_arguments
 from carve.ir.ops import MASE_TYPES
 from carve.passes.utils import parse_pass_args
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 _ENTRY_KEYS = ("type", "precision", "shape", "torch_dtype")
 _SHOWN = 20
@@ -115,7 +118,9 @@ def _finish(graph, problems: list[str], info: dict, raise_on_error: bool, what: 
     return graph, info
 
 
-def verify_common_metadata_analysis_pass(graph, pass_args=None):
+def verify_common_metadata_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Check common metadata; info = ``{"problems", "nodes", "edges"}``."""
     args = parse_pass_args(VerifyArgs, pass_args, "verify_common_metadata_analysis_pass")
     problems, edges = common_problems(graph)
@@ -123,14 +128,18 @@ def verify_common_metadata_analysis_pass(graph, pass_args=None):
     return _finish(graph, problems, info, args.raise_on_error, "metadata verification")
 
 
-def verify_software_metadata_analysis_pass(graph, pass_args=None):
+def verify_software_metadata_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Check software metadata slots; info = ``{"problems"}``."""
     args = parse_pass_args(VerifyArgs, pass_args, "verify_software_metadata_analysis_pass")
     return _finish(graph, software_problems(graph), {}, args.raise_on_error,
                    "software metadata verification")  # fmt: skip
 
 
-def verify_metadata_analysis_pass(graph, pass_args=None):
+def verify_metadata_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Both checks (software only where ``add_software_metadata`` ran)."""
     args = parse_pass_args(VerifyArgs, pass_args, "verify_metadata_analysis_pass")
     problems, edges = common_problems(graph)

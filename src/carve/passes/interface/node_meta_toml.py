@@ -23,13 +23,16 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from carve.errors import CarveError
 from carve.ir.metadata import MaseMetadata
 from carve.passes.utils import parse_pass_args, write_text_atomic
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 _DTYPES = {str(d): d for d in vars(torch).values() if isinstance(d, torch.dtype)}
 
@@ -98,7 +101,9 @@ def _args(pass_args: Any, name: str) -> TomlPathArgs:
     return parse_pass_args(TomlPathArgs, pass_args, name)
 
 
-def save_node_meta_param_interface_pass(graph, pass_args=None):
+def save_node_meta_param_interface_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Write every node's metadata parameters to ``toml_path``."""
     args = _args(pass_args, "save_node_meta_param_interface_pass")
     nodes = {n.name: n.meta["mase"].parameters for n in graph.nodes if "mase" in n.meta}
@@ -106,7 +111,9 @@ def save_node_meta_param_interface_pass(graph, pass_args=None):
     return graph, {"toml_path": args.toml_path}
 
 
-def load_node_meta_param_interface_pass(graph, pass_args=None):
+def load_node_meta_param_interface_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Replace each node's metadata parameters by those saved in ``toml_path``."""
     args = _args(pass_args, "load_node_meta_param_interface_pass")
     try:

@@ -29,7 +29,7 @@ received (None when left in float).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import fx
 
@@ -48,6 +48,7 @@ from carve.passes.transforms.quantize_args import (
     parse_quantize_args,
     skipped,
 )
+from carve.passes.utils import require_graph
 from carve.quant.layers import (
     QUANTIZED_OPS,
     QuantizedFunction,
@@ -55,6 +56,9 @@ from carve.quant.layers import (
     quantized_module,
 )
 from carve.quant.node_config import METADATA_KEY, NodeQuantConfig
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 def quantizable_op(node: fx.Node, modules: dict) -> str | None:
@@ -79,6 +83,17 @@ def quantizable_op(node: fx.Node, modules: dict) -> str | None:
     if node.op == "call_method":
         return op if node.target == op else None
     return op if node.target in entry.fx_targets else None
+
+
+def quantizable_nodes(graph: MaseGraph, modules: dict | None = None) -> dict[str, str]:
+    """``{node name: mase_op}`` of every node the pass can quantize, in graph order."""
+    modules = dict(graph.model.named_modules()) if modules is None else modules
+    found = {}
+    for node in graph.nodes:
+        op = quantizable_op(node, modules)
+        if op is not None:
+            found[node.name] = op
+    return found
 
 
 def _check_keys_match(args: QuantizeArgs, names: dict[str, str]) -> None:
@@ -129,17 +144,16 @@ def _replace(graph: Any, node: fx.Node, op: str, config: NodeQuantConfig, module
     return node
 
 
-def quantize_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
+def quantize_transform_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Quantize ``graph`` (a copy unless ``in_place``) as ``pass_args`` says; see the module doc."""
+    require_graph(graph, PASS)
     args = parse_quantize_args(pass_args if pass_args is not None else {})
     if not args.in_place:
         graph = copy_mase_graph(graph)
     modules = dict(graph.model.named_modules())
-    names = {}
-    for node in graph.nodes:
-        op = quantizable_op(node, modules)
-        if op is not None:
-            names[node.name] = op
+    names = quantizable_nodes(graph, modules)
     _check_keys_match(args, names)
 
     plan = []

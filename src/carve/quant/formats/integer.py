@@ -28,6 +28,17 @@ from carve.quant.spec import check_bool, check_choice, check_int, set_field
 
 MAX_WIDTH = 32
 ROUNDINGS = ("nearest_even", "floor")
+FLOAT32_SIGNIFICAND = 24  # bits: float32 holds every integer up to 2**24
+
+
+def float32_floor(value: int) -> int:
+    """The largest integer <= ``value`` (>= 0) that float32 represents exactly.
+
+    >>> float32_floor(2**31 - 1), float32_floor(2**24 + 1), float32_floor(5)
+    (2147483520, 16777216, 5)
+    """
+    drop = max(value.bit_length() - FLOAT32_SIGNIFICAND, 0)
+    return (value >> drop) << drop
 
 
 @dataclass(frozen=True)
@@ -77,9 +88,12 @@ class IntegerFormat(NumberFormat):
     spec_cls = IntegerSpec
 
     def encode(self, x: Tensor, spec: IntegerSpec) -> Encoded:
-        codes = fixed_point_significand(
-            x, spec.frac_width, spec.int_min, spec.int_max, spec.rounding
-        )
+        int_min, int_max = spec.int_min, spec.int_max
+        if x.dtype != torch.float64 and spec.width > FLOAT32_SIGNIFICAND:
+            # float32 cannot hold the extreme codes of a wide format: saturate to the
+            # extreme codes it can hold, so no value lands one code past the range
+            int_min, int_max = -float32_floor(-int_min), float32_floor(int_max)
+        codes = fixed_point_significand(x, spec.frac_width, int_min, int_max, spec.rounding)
         return Encoded(codes, exponent=torch.scalar_tensor(-spec.frac_width, dtype=torch.int64))
 
     def _fake_quantize(self, x: Tensor, spec: IntegerSpec) -> Tensor:
@@ -90,7 +104,7 @@ class IntegerFormat(NumberFormat):
         the codes tensor instead of a new one: evaluation allocates one tensor
         per quantizer. Anything else takes the generic encode/decode.
         """
-        if x.dtype != torch.float32 or spec.width > 24:
+        if x.dtype != torch.float32 or spec.width > FLOAT32_SIGNIFICAND:
             return super()._fake_quantize(x, spec)
         codes = fixed_point_significand(
             x, spec.frac_width, spec.int_min, spec.int_max, spec.rounding

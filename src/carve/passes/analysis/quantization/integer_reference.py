@@ -82,6 +82,20 @@ class LayerCheck:
     def __post_init__(self) -> None:
         self.ok = self.max_diff <= self.bound
 
+    def merged(self, other: LayerCheck) -> LayerCheck:
+        """The evidence of both runs (batches): max of sums, bounds and differences, AND of flags.
+
+        Order-free (max and AND commute), so reordering the batches cannot
+        change a verdict; ``ok`` stays each batch's own check, ANDed.
+        """
+        merged = LayerCheck(
+            node=self.node, op=self.op, terms=max(self.terms, other.terms),
+            max_sum=max(self.max_sum, other.max_sum), exact=self.exact and other.exact,
+            bound=max(self.bound, other.bound), max_diff=max(self.max_diff, other.max_diff),
+        )  # fmt: skip
+        merged.ok = self.ok and other.ok
+        return merged
+
 
 def is_integer_quantizer(quantizer: OperandQuantizer) -> bool:
     return quantizer.enabled and quantizer.format.name == "integer"
@@ -284,10 +298,12 @@ class IntegerReference(fx.Interpreter):
             bound = nu / (1 - nu) * max_sum * 2.0**value.exponent + float(
                 (exact_value - reference.double()).abs().max()
             )
-        self.checks[self.current_node.name] = LayerCheck(
+        check = LayerCheck(
             node=self.current_node.name, op=layer.mase_op, terms=terms, max_sum=max_sum,
             exact=exact, bound=bound, max_diff=diff,
         )  # fmt: skip
+        seen = self.checks.get(check.node)  # one check per layer across every batch run
+        self.checks[check.node] = check if seen is None else seen.merged(check)
         return reference
 
     def run_node(self, node: fx.Node) -> Any:

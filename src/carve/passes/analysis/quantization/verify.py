@@ -23,7 +23,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import fx
@@ -33,6 +33,9 @@ from carve.fileio import atomic_write_text
 from carve.passes.analysis.quantization.integer_reference import IntegerReference, integer_layers
 from carve.passes.utils import parse_pass_args, render_table
 from carve.quant.layers import QuantizedLayer
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 logger = logging.getLogger("carve.passes")
 PASS = "verify_quantization_analysis_pass"
@@ -218,7 +221,9 @@ def _reference(graph: Any, batches, outputs, labels) -> dict[str, Any]:
     return result
 
 
-def verify_quantization_analysis_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
+def verify_quantization_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Check every quantized layer of ``graph``; see the module docstring. Returns (graph, info)."""
     args = parse_pass_args(VerifyArgs, pass_args, PASS)
     layers = _quantized_layers(graph)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 from torch import fx
@@ -30,6 +30,9 @@ from carve.ir.metadata import get_mase
 from carve.passes.analysis.common_metadata import graph_inputs
 from carve.passes.analysis.statistics.stats import Stat, check_stat_config, make_stat
 from carve.passes.utils import parse_pass_args, select_nodes
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 logger = logging.getLogger("carve.passes")
 PASS_NAME = "profile_statistics_analysis_pass"
@@ -166,7 +169,9 @@ def _profile_activations(graph, nodes, config, args) -> tuple[dict, int]:
     return collected, seen
 
 
-def profile_statistics_analysis_pass(graph, pass_args=None):
+def profile_statistics_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Profile weights and activations of the selected nodes; info reports what was done."""
     args = parse_pass_args(ProfileStatisticsArgs, pass_args, PASS_NAME)
     weight_nodes = select_nodes(graph, args.by, args.target_weight_nodes,

@@ -127,8 +127,11 @@ def _mean_variance(rows: torch.Tensor) -> tuple[torch.Tensor, Any, int]:
 class VariancePrecise(_Stored):
     """Mean and unbiased variance from all stored values."""
 
+    def moments(self) -> tuple[torch.Tensor, Any, int]:
+        return _mean_variance(self.rows())
+
     def compute(self) -> dict[str, Any]:
-        mean, variance, count = _mean_variance(self.rows())
+        mean, variance, count = self.moments()
         return {"mean": _out(mean), "variance": "NA" if variance is None else _out(variance),
                 "count": count}  # fmt: skip
 
@@ -171,14 +174,25 @@ def _range(low: torch.Tensor, high: torch.Tensor, count: int) -> dict[str, Any]:
 @STATS.register("range_n_sigma")
 @dataclass
 class RangeNSigma(Stat):
-    """``mean -/+ num_sigma * std`` (of ``|x|`` with ``abs``)."""
+    """``mean -/+ num_sigma * std`` (of ``|x|`` with ``abs``).
+
+    ``var_mode`` picks how the moments are formed: ``online`` merges chunk
+    moments in O(1) memory (:class:`VarianceOnline`), ``precise`` keeps every
+    value and computes them once at the end (:class:`VariancePrecise`).
+    """
 
     abs: bool = False
     var_mode: Literal["online", "precise"] = "online"
     num_sigma: float = 3
 
     def __post_init__(self) -> None:
-        self._moments = VarianceOnline(self.device, self.dims)
+        if self.var_mode not in ("online", "precise"):
+            raise CarveError(
+                f"range_n_sigma: var_mode={self.var_mode!r} is not accepted; accepted: "
+                "online, precise"
+            )
+        moments = VariancePrecise if self.var_mode == "precise" else VarianceOnline
+        self._moments: VarianceOnline | VariancePrecise = moments(self.device, self.dims)
         self._moments.abs = self.abs  # type: ignore[attr-defined]
 
     def update(self, samples: torch.Tensor) -> None:
