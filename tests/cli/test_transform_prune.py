@@ -33,9 +33,9 @@ def test_prune_configs_run_and_reach_their_sparsity(tmp_path, monkeypatch, capsy
     out = capsys.readouterr().out
     assert code == 0, out
     assert "Sparse storage: bitmask" in out
-    table = tmp_path / "p" / "software" / "transform" / "sparsity" / "sparsity.csv"
+    table = tmp_path / "p" / "software" / "transform" / "latest" / "sparsity" / "sparsity.csv"
     total = list(csv.DictReader(table.open()))[-1]
     assert float(total["weight_sparsity"]) == pytest.approx(EXPECTED[name], abs=1 / 5280)
     if name == "prune_int4":
-        saved = tmp_path / "p" / "software" / "transform" / "transformed_ckpt"
+        saved = tmp_path / "p" / "software" / "transform" / "latest" / "transformed_ckpt"
         assert main(["test", "--load", str(saved), "jsc-s", "jsc-synth", *common]) == 0
