@@ -43,4 +43,13 @@ def unknown_name_message(kind: str, name: object, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(str(name), known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ";"
     listing = ", ".join(known) if known else "(none registered)"
-    return f"unknown {kind} {name!r}{hint} Known {kind}s: {listing}"
+    return f"unknown {kind} {name!r}{hint} Known {plural(kind)}: {listing}"
+
+
+def plural(noun: str) -> str:
+    """English plural of a registry kind.
+
+    >>> plural("pass"), plural("model"), plural("quantizable op")
+    ('passes', 'models', 'quantizable ops')
+    """
+    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")

@@ -109,3 +109,19 @@ def test_config_mistakes_are_one_line_errors(tmp_path, capsys, extra, message):
                     "--data-size", "1500")  # fmt: skip
     assert code == 2 and re.search(message, out)
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_failed_verification_exits_1_without_saving_unless_warn_only(tmp_path, capsys, monkeypatch):
+    from carve.passes.analysis.quantization.verify import OperandReport
+
+    monkeypatch.setattr(OperandReport, "ok", property(lambda self: self.operand != "weight"))
+    common = ["--config", str(CONFIGS / "jsc_tiny_by_type.toml"), "--project-dir", str(tmp_path),
+              "--data-size", "1000", "--no-progress"]  # fmt: skip
+    code, out = run(capsys, "transform", *common, "--project", "strict")
+    assert code == 1
+    assert "Verification FAILED" in out
+    assert "verification failed (verify_quantization); the transformed graph was not saved" in out
+    assert not list((tmp_path / "strict").rglob("transformed_ckpt"))
+    code, out = run(capsys, "transform", *common, "--project", "lenient", "--verify-warn-only")
+    assert code == 0 and "Verification FAILED" in out
+    assert (tmp_path / "lenient/software/transform/latest/transformed_ckpt/recipe.json").is_file()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +191,15 @@ def test_python_api_validates_and_round_trips():
         "data_path": "x.h5",
         "size": 500,
     }
+
+
+def test_config_built_in_python_gets_the_default_project_folder():
+    from carve.config import project_path
+    from carve.config.resolve import default_project
+
+    config = CarveConfig(model="jsc-tiny", dataset="jsc-synth", project_dir="out")
+    assert config.project is None
+    expected = default_project("jsc-tiny", "classification", "jsc-synth")
+    assert project_path(config) == Path("out") / expected
+    with pytest.raises(CarveError, match="no project name"):
+        project_path(CarveConfig(project_dir="out"))

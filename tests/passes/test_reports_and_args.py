@@ -71,7 +71,9 @@ def test_common_metadata_argument_errors_name_the_key():
     with pytest.raises(CarveError, match=r"missing required pass_args key.*dummy_in"):
         add_common_metadata_analysis_pass(graph, {})
     with pytest.raises(CarveError, match="dummy_in key 'y' is not a graph input"):
-        add_common_metadata_analysis_pass(graph, {"dummy_in": {"y": torch.ones(1, 16)}})
+        add_common_metadata_analysis_pass(
+            graph, {"dummy_in": {"x": torch.ones(1, 16), "y": torch.ones(1, 16)}}
+        )
     with pytest.raises(CarveError, match=r"pass_args\['add_value'\] must be bool"):
         add_common_metadata_analysis_pass(graph, {"dummy_in": {"x": torch.ones(1, 16)},
                                                   "add_value": "yes"})  # fmt: skip

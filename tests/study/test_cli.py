@@ -52,7 +52,7 @@ def test_toml_study_table_and_cli_override(tmp_path, capsys):
         (["--vary", "batch-size="], "no values given"),
         ([], "nothing to vary"),
         (["--vary", "batch-size=64", "--seeds", "0"], "seeds must be an integer >= 1"),
-        (["--vary", "load-name=a.ckpt,b.ckpt"], "--load is not supported"),
+        (["--vary", "load-name=a.ckpt,b.ckpt"], "load cannot be varied by a study"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, extra, message):

@@ -46,7 +46,7 @@ def test_parse_vary_accepts_lists_ranges_and_flag_spellings(text, key, values):
         ("max-epochs=5..1", "is empty"),
         ("max-epochs=a..b", "bad range"),
         ("learning-rate=1..3", "ranges (a..b) are for integer flags"),
-        ("batch-size=64,64", "given twice: 64"),
+        ("batch-size=64,64", "given twice (or two spellings of one setting): 64"),
         ("seed=1,2", "--seeds"),
         ("project-dir=a,b", "cannot be varied"),
     ],

@@ -15,6 +15,8 @@ import argparse
 import sys
 from importlib import import_module
 
+from carve.cli.parsing import CarveArgumentParser
+
 # action name -> (module, one-line help)
 ACTIONS: dict[str, tuple[str, str]] = {
     "train": ("carve.cli.train", "train a model on a dataset"),
@@ -23,7 +25,11 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "study": ("carve.cli.study", "hyper-parameter study: one run per configuration"),
     "port": ("carve.cli.port", "rewrite a MASE script's or notebook's chop imports to carve's"),
     "search": ("carve.cli.search", "search quantization/architecture spaces (Optuna)"),
+    "export": ("carve.cli.export", "write a quantized graph as ONNX, QONNX or an hls4ml project"),
+    "completion": ("carve.cli.completion", "print a shell completion script (bash, zsh)"),
 }
+# actions that resolve a run configuration (and so take --print-config)
+CONFIG_ACTIONS = ("train", "test", "transform", "study")
 
 # --info section -> (module, function returning (title, columns, rows))
 INFO_SECTIONS: dict[str, tuple[str, str]] = {
@@ -39,7 +45,7 @@ USAGE = "carve ACTION [MODEL] [DATASET] [flags]   |   carve --info [SECTION]   |
 
 def _top_parser() -> argparse.ArgumentParser:
     actions = "\n".join(f"  {name:<10} {text}" for name, (_, text) in ACTIONS.items())
-    parser = argparse.ArgumentParser(
+    parser = CarveArgumentParser(
         prog="carve",
         usage=USAGE,
         description="Train, trace, analyse, quantize and search small networks.",
@@ -53,6 +59,10 @@ def _top_parser() -> argparse.ArgumentParser:
         choices=["all", *INFO_SECTIONS],
         help="list registered models, datasets, passes and number formats, then exit",
     )
+    parser.add_argument(
+        "--model-file", metavar="FILE", default=None,
+        help="with --info: also list the models a Python file registers (as in carve train)",
+    )  # fmt: skip
     parser.add_argument("-V", "--version", action="store_true", help="print the version")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return parser
@@ -61,6 +71,8 @@ def _top_parser() -> argparse.ArgumentParser:
 def _print_info(section: str) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from carve.cli.common import print_unwrapped
 
     console = Console()
     for name in INFO_SECTIONS if section == "all" else [section]:
@@ -75,21 +87,47 @@ def _print_info(section: str) -> None:
                 f"({type(error).__name__}: {error})"
             ) from error
         table = Table(title=title, title_justify="left")
-        for column in columns:
-            table.add_column(column)
+        for index, column in enumerate(columns):  # names users type are never cut
+            name = index == 0 or column.startswith("Function")
+            table.add_column(column, no_wrap=name, min_width=None if name else 12)
         for row in rows:
             table.add_row(*(str(cell) for cell in row))
-        console.print(table)
+        print_unwrapped(console, table)
+
+
+def action_parser(name: str) -> CarveArgumentParser:
+    """The full parser of action ``name`` (its flags, plus --print-config where it applies)."""
+    module_name, text = ACTIONS[name]
+    parser = CarveArgumentParser(prog=f"carve {name}", description=text)
+    import_module(module_name).configure(parser)
+    if name in CONFIG_ACTIONS:
+        parser.add_argument(
+            "--print-config", action="store_true",
+            help="print the effective configuration as TOML (loadable with --config) and exit",
+        )  # fmt: skip
+    parser.set_defaults(carve_action=name)
+    return parser
+
+
+def _print_config(args: argparse.Namespace) -> int:
+    from carve.cli.common import prepare_config
+    from carve.config.toml_io import dumps_toml
+
+    config = prepare_config(args)
+    values = config.to_dict()
+    given = {**config.provenance.file_values, **config.provenance.cli_values}
+    if "project" not in given:  # the dated default is chosen again on the day it runs
+        values.pop("project")
+    print(dumps_toml({**values, **config.tables}), end="")
+    return 0
 
 
 def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in ACTIONS:
-        module_name, text = ACTIONS[argv[0]]
-        module = import_module(module_name)
-        parser = argparse.ArgumentParser(prog=f"carve {argv[0]}", description=text)
-        module.configure(parser)
-        args = parser.parse_intermixed_args(argv[1:])
-        return int(module.run(args) or 0)
+        args = action_parser(argv[0]).parse_intermixed_args(argv[1:])
+        if getattr(args, "print_config", False):
+            return _print_config(args)
+        return int(import_module(ACTIONS[argv[0]][0]).run(args) or 0)
 
     parser = _top_parser()
     args, rest = parser.parse_known_args(argv)
@@ -100,13 +138,21 @@ def _dispatch(argv: list[str]) -> int:
             raise CarveError(f"put the action first: carve {rest[0]} ... (its flags after it)")
         raise CarveError(unknown_name_message("action", rest[0], ACTIONS))
     if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")  # a one-line CarveError
     if args.version:
         from carve import __version__
 
         print(f"carve {__version__}")
         return 0
+    if args.model_file and not args.info:
+        from carve.errors import CarveError
+
+        raise CarveError("--model-file goes with an action or with --info (carve --info models)")
     if args.info:
+        if args.model_file:
+            from carve.models import load_model_file
+
+            load_model_file(args.model_file)
         _print_info(args.info)
         return 0
     parser.print_help()

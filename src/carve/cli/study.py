@@ -25,6 +25,8 @@ from pathlib import Path
 from carve.config import add_common_flags
 
 STUDY_KEYS = ("vary", "seeds", "study_dir", "ensemble")
+# options no study run reads (runs start from fresh models)
+STUDY_UNUSED = ("load_name", "load_type")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -40,8 +42,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--study-dir", default=None, metavar="DIR",
-        help="study folder (default <project-dir>/<model>_<dataset>_study_<flags>, "
-        "or <project-dir>/<project> when --project is given)",
+        help="study folder (default <project-dir>/<model>_<dataset>_study_<flags>, with _2, "
+        "_3... when that holds another study; <project-dir>/<project> when --project is given)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--plot-format", default="png", metavar="FORMATS",
+        help="plot files to write besides PNG: png,svg,pdf (comma-separated; default png)",
     )  # fmt: skip
     parser.add_argument(
         "--sequential", action="store_true",
@@ -90,7 +96,7 @@ def build_spec(args: argparse.Namespace, config):
     elif "project" in provenance.cli_values or "project" in provenance.file_values:
         root = Path(config.project_dir) / config.project
     else:
-        root = default_study_dir(config.project_dir, config.model, config.dataset, spec.keys)
+        root = default_study_dir(spec)
     ensemble = table.get("ensemble", True)
     if not isinstance(ensemble, bool):
         raise CarveError(f"[study] ensemble must be true or false, got {ensemble!r}")
@@ -113,14 +119,23 @@ def _results_table(outcome, keys):
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, prepare_config, print_header
+    from carve.study.plots import check_formats
     from carve.study.runner import run_study
     from carve.study.store import StudyStore
+    from carve.study.validate import validate_runs
 
     config = prepare_config(args)
     spec, root, ensemble = build_spec(args, config)
+    validate_runs(spec)  # every run's settings, before any output
+    formats = check_formats(args.plot_format)
     StudyStore(root, spec).check()  # a directory holding another study fails before any output
     console = make_console()
-    print_header(config, console, project_line="")
+    varied = {v.key: "varied: " + ", ".join(map(str, v.values)) for v in spec.vary}
+    if spec.seeds > 1:
+        varied["seed"] = f"{config.seed}..{config.seed + spec.seeds - 1} (--seeds {spec.seeds})"
+    given = {**config.provenance.file_values, **config.provenance.cli_values}
+    unused = STUDY_UNUSED + (() if "project" in given else ("project",))
+    print_header(config, console, project_line="", effective=varied, omit=unused)
     runs = spec.runs()
     console.print(
         f"Study directory: {root}\n{len(spec.configurations())} configuration(s) x "
@@ -128,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
         f"{'vectorised ensembles' if ensemble else 'one run at a time'}",
         soft_wrap=True,
     )
-    outcome = run_study(spec, root, ensemble=ensemble, console=console, progress=config.progress)
+    outcome = run_study(spec, root, ensemble=ensemble, console=console, progress=config.progress,
+                        plot_formats=formats)  # fmt: skip
     if outcome.rows:
         console.print(_results_table(outcome, spec.keys))
     for path in outcome.files:

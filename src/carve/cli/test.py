@@ -29,9 +29,10 @@ def run(args: argparse.Namespace) -> int:
     # the thread policy carve train applies (1 thread for tiny models: 0.5 s -> 0.02 s cold)
     apply_num_threads(config.num_threads, sum(p.numel() for p in model.parameters()))
     metrics = evaluate(model, dataset.test)
+    console.print(f"Checkpoint: {config.load_name}", soft_wrap=True)  # whole, to copy
     console.print(
         metrics_table(
-            f"Test metrics ({len(dataset.test):,} rows, {config.load_name})",
+            f"Test metrics ({len(dataset.test):,} rows)",
             {"test_acc": metrics["acc"], "test_loss": metrics["loss"]},
             column="Test metric",
         )

@@ -16,12 +16,18 @@ this module only prints.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from carve.config import add_common_flags
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_common_flags(parser)
+    parser.add_argument(
+        "--verify-warn-only", action="store_true",
+        help="when [passes.verify_quantization] fails, warn and save the graph anyway "
+        "(default: exit 1 without saving it)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
             "(random initial weights).[/] Pass --load .../best.ckpt to transform a trained model.",
             soft_wrap=True,
         )
-    result = run_transform(config)
+
+    def verified(results) -> bool:  # a graph whose verification failed is not saved
+        return args.verify_warn_only or all(r.info["ok"] for r in results if _is_verify(r))
+
+    result = run_transform(config, save_if=verified)
     if result.saved_dir is not None:  # state_dict.pt, node_meta_param.toml: MASE's names
         write_mase_files(result.graph, result.saved_dir)
     for pass_result in result.results:
@@ -52,8 +62,19 @@ def run(args: argparse.Namespace) -> int:
         {"accuracy before": before["acc"], "accuracy after": after["acc"],
          "loss before": before["loss"], "loss after": after["loss"]},
     ))  # fmt: skip
+    failed = [r.name for r in result.results if _is_verify(r) and not r.info["ok"]]
+    if failed and not args.verify_warn_only:
+        import sys
+
+        print(f"carve: verification failed ({', '.join(failed)}); the transformed graph was "
+              "not saved (--verify-warn-only saves it anyway)", file=sys.stderr)  # fmt: skip
+        return 1
     console.print(f"Transformed graph saved to {result.saved_dir}", soft_wrap=True)
     return 0
+
+
+def _is_verify(result) -> bool:
+    return result.name.startswith("verify") and "ok" in result.info
 
 
 def _print_result(console, name: str, info: dict) -> None:
@@ -64,6 +85,11 @@ def _print_result(console, name: str, info: dict) -> None:
     if summary is not None and not logged:
         console.print("Quantized graph histogram:")
         console.print(summary["histogram_text"], soft_wrap=True, markup=False)
+    if name == "report_sparsity":
+        console.print(info["text"], soft_wrap=True, markup=False)
+        if info["files"]:
+            console.print(f"Sparsity table, CSV and plot: {Path(info['files'][0]).parent}",
+                          soft_wrap=True)  # fmt: skip
     if "table_text" in info and name.startswith("verify"):
         if not logged:
             console.print(info["table_text"], soft_wrap=True, markup=False)

@@ -176,6 +176,8 @@ def check_project_name(name: str) -> str:
 
 def project_path(config: CarveConfig) -> Path:
     """``<project_dir>/<project>``: the run's output folder."""
-    if config.project is None:
-        raise CarveError("no project name: pass --project or give a model and a dataset")
-    return Path(config.project_dir) / check_project_name(config.project)
+    if config.project is not None:
+        return Path(config.project_dir) / check_project_name(config.project)
+    if config.model and config.dataset:  # a config built in Python, not by resolve_config
+        return Path(config.project_dir) / default_project(config.model, config.task, config.dataset)
+    raise CarveError("no project name: pass --project or give a model and a dataset")

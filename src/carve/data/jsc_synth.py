@@ -9,6 +9,7 @@ The processed arrays are cached as ``.npz`` under ``<cache>/jsc-synth/``.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -26,6 +27,8 @@ from carve.data.options import (
     require_memory,
     require_positive_int,
 )
+
+logger = logging.getLogger("carve.data")
 
 NAME = "jsc-synth"
 # peak memory of generating, splitting and scaling one row (measured: 460-494 bytes)
@@ -97,6 +100,8 @@ def synth_arrays(
         cached = SplitArrays.load(path)
         if cached is not None:
             return cached
+    where = f"; caching it in {path.parent}" if cache else ""
+    logger.info("Generating jsc-synth (%s rows, seed %s), once%s", f"{size:,}", seed, where)
     arrays = _make_splits(size, seed, val_fraction, test_fraction)
     if cache:
         arrays.save(path)

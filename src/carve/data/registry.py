@@ -26,6 +26,25 @@ def get_dataset(name: str, **options: Any) -> Dataset:
     return DATASETS[name](**options)
 
 
+def check_dataset_options(name: str, options: dict[str, Any]) -> None:
+    """Refuse options dataset ``name`` does not take, without loading anything.
+
+    >>> check_dataset_options("jsc", {"size": 2000})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    carve.errors.CarveError: dataset 'jsc' has no option 'size'; accepted: ...
+    """
+    import inspect
+
+    from carve.data.options import reject_unknown_options
+
+    parameters = inspect.signature(DATASETS[name]).parameters.values()
+    accepted = [p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    unknown = {key: value for key, value in options.items() if key not in accepted}
+    if unknown:
+        reject_unknown_options(name, unknown, accepted)
+
+
 def get_dataset_info(name: str) -> DatasetInfo:
     """The :class:`DatasetInfo` of dataset ``name``, without loading any data."""
     return DATASETS.meta(name)["info"]

@@ -20,6 +20,21 @@ _COLORS = {
 }
 
 
+_SHORT = {"data_in_0": "in", "data_in_1": "in1", "weight": "w", "bias": "b", "data_out_0": "out"}
+
+
+def _formats(common: dict) -> list[str]:
+    """``in, w, b: integer [8, 4]``: each quantized operand's format and widths, grouped."""
+    entries = {**common.get("args", {}), **common.get("results", {})}
+    groups: dict[str, list[str]] = {}
+    for key, entry in entries.items():
+        if not isinstance(entry, dict) or entry.get("type") in (None, "float", "NA"):
+            continue
+        text = f"{entry['type']} {entry.get('precision', '')}".strip()
+        groups.setdefault(text, []).append(_SHORT.get(key, key))
+    return [f"{', '.join(names)}: {text}" for text, names in groups.items()]
+
+
 def _boxes(graph) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
     """``(name, label, colour)`` per node and ``(source, target)`` per edge."""
     boxes = []
@@ -32,14 +47,17 @@ def _boxes(graph) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
         shape = common.get("results", {}).get("data_out_0", {}).get("shape")
         if shape is not None:
             label.append(f"out {shape}")
-        color = _COLORS.get(common.get("mase_type", node.op), "#ffffff")
+        formats = _formats(common)
+        label += formats
+        color = "#fce5cd" if formats else _COLORS.get(common.get("mase_type", node.op), "#ffffff")
         boxes.append((node.name, "\\n".join(str(p).replace('"', "'") for p in label), color))
     edges = [(node.name, user.name) for node in graph.nodes for user in node.users]
     return boxes, edges
 
 
 def to_dot(graph) -> str:
-    """The DOT source of ``graph``: one box per node (name, op, mase op, output shape)."""
+    """The DOT source of ``graph``: one box per node (name, op, mase op, output shape, and
+    for quantized nodes each operand's format and widths, on an orange box)."""
     boxes, edges = _boxes(graph)
     lines = ["digraph mase_graph {", '  node [shape=box, style=filled, fontname="Helvetica"];']
     lines += [f'  "{name}" [label="{label}", fillcolor="{color}"];' for name, label, color in boxes]

@@ -19,6 +19,7 @@ _Q = "carve.passes.analysis.quantization"
 _P = "carve.pipeline"
 _PR = "carve.passes.transforms.prune.prune"
 _PA = "carve.passes.analysis.pruning"
+_E = "carve.export.passes"
 
 PASS_CATALOG: list[tuple] = [
     ("init_metadata", f"{_A}.init_metadata:init_metadata_analysis_pass", "analysis",
@@ -38,8 +39,14 @@ PASS_CATALOG: list[tuple] = [
      f"{_A}.report_nodes:report_node_meta_param_analysis_pass", "analysis",
      "table of common/software/hardware metadata", PassNeeds(output=("save_path", "report"))),
     ("profile_statistics", f"{_A}.statistics.profile:profile_statistics_analysis_pass",
-     "analysis", "weight and activation statistics (7 kinds)",
+     "analysis", "weight and activation statistics (7 kinds, plus histogram)",
      PassNeeds(train_batches="input_generator")),
+    ("plot_profile_histograms", f"{_A}.histograms:plot_profile_histograms_analysis_pass",
+     "analysis", "image of the histogram statistics profile_statistics stored",
+     PassNeeds(output=("save_path", "profile_histograms.png"))),
+    ("plot_quantization_error", f"{_A}.histograms:plot_quantization_error_analysis_pass",
+     "analysis", "image: histogram of quantize(w) - w per quantized layer",
+     PassNeeds(output=("save_path", "quantization_error.png"))),
     ("flops", f"{_A}.flops:flops_analysis_pass", "analysis",
      "MACs, FLOPs, parameters, memory bits and BitOPs per node"),
     ("calculate_avg_bits", f"{_A}.avg_bits:calculate_avg_bits_mg_analysis_pass", "analysis",
@@ -85,4 +92,13 @@ PASS_CATALOG: list[tuple] = [
     ("report_sparsity", f"{_PA}.report:report_sparsity_analysis_pass", "analysis",
      "per-node sparsity, non-zero MACs/BitOPs and sparse storage: table, CSV, bar plot",
      PassNeeds(input_batch="dummy_in", output=("save_dir", "sparsity"))),
+    ("export_onnx", f"{_E}:export_onnx_transform_pass", "export",
+     "ONNX QDQ model + onnxruntime parity (exact) + report",
+     PassNeeds(test_inputs="inputs", output=("save_dir", "export_onnx"))),
+    ("export_qonnx", f"{_E}:export_qonnx_transform_pass", "export",
+     "QONNX (Quant nodes) model + qonnx execution parity + report",
+     PassNeeds(test_inputs="inputs", output=("save_dir", "export_qonnx"))),
+    ("export_hls4ml", f"{_E}:export_hls4ml_transform_pass", "export",
+     "hls4ml project (ap_fixed per operand) + C++ emulation parity + report",
+     PassNeeds(test_inputs="inputs", output=("save_dir", "export_hls4ml"))),
 ]  # fmt: skip

@@ -18,7 +18,7 @@ evaluates the test split before and after, and saves the result to
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,7 @@ def run_transform(
     graph: Any = None,
     out_dir: str | Path | None = None,
     save: bool = True,
+    save_if: Callable[[list[PassResult]], bool] | None = None,
 ) -> TransformResult:
     """Run ``passes`` (default: the config's ``[passes.*]`` tables) on the config's model.
 
@@ -102,7 +103,9 @@ def run_transform(
     ``out_dir`` to a new ``<project_dir>/<project>/software/transform/version_N``
     (``transform/latest`` points at it once done; no transform replaces
     another; the folder is locked while written). With ``save``
-    the transformed graph is written to ``out_dir/transformed_ckpt``.
+    the transformed graph is written to ``out_dir/transformed_ckpt`` (only when
+    ``save_if(results)`` holds, if given: ``carve transform`` keeps a graph whose
+    verification failed off disk).
     """
     from contextlib import nullcontext
 
@@ -127,7 +130,8 @@ def run_transform(
                               test_y=dataset.test.y, batch_size=config.batch_size)  # fmt: skip
         graph, results = run_passes(graph, passes, ctx)
         after = evaluate(graph.model, dataset.test)
-        saved = save_graph(graph, out_dir / SAVED_FOLDER) if save and out_dir is not None else None
+        save = save and out_dir is not None and (save_if is None or save_if(results))
+        saved = save_graph(graph, out_dir / SAVED_FOLDER) if save else None
     if root is not None:
         set_latest(root, out_dir)
     return TransformResult(graph, results, before, after, out_dir, saved, len(dataset.test))

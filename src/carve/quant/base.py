@@ -207,6 +207,19 @@ class NumberFormat:
         """Number of distinct values one element can take (per block/scale group)."""
         raise NotImplementedError
 
+    def scale_groups(self, x: Tensor, spec: Any) -> Tensor:
+        """``x`` as rows of elements sharing one block exponent/bias/scale (NaN = padding).
+
+        :meth:`capacity` counts the values of one such group. Element-wise
+        formats (no shared scale) are one group: the whole tensor.
+        """
+        return x.reshape(1, -1)
+
+    @property
+    def shares_scale(self) -> bool:
+        """Whether elements share a data-dependent block exponent, bias or scale."""
+        return type(self).scale_groups is not NumberFormat.scale_groups
+
     def nonnegative(self, spec: Any) -> bool:
         """Whether every value ``quantize`` gives is >= 0 (NaN aside): ReLU is then a no-op."""
         return False
@@ -308,7 +321,7 @@ class NumberFormat:
             on_grid=on_grid,
             nonfinite=int((~finite).sum()),
             max_abs_error=err,
-            distinct=int(torch.unique(x[finite]).numel()),
+            distinct=max_distinct_per_group(self.scale_groups(x, spec)),
             capacity=self.capacity(spec),
             int_min=None if ints is None else int(ints.min()),
             int_max=None if ints is None else int(ints.max()),
@@ -316,3 +329,17 @@ class NumberFormat:
 
     def __repr__(self) -> str:
         return f"<number format {self.name!r} keys={list(self.keys)} ste={self.ste}>"
+
+
+def max_distinct_per_group(groups: Tensor) -> int:
+    """The largest number of distinct finite values in one row of ``groups`` (vectorised).
+
+    >>> max_distinct_per_group(torch.tensor([[1.0, 1.0, 2.0], [3.0, 4.0, 5.0], [7.0, 7.0, 7.0]]))
+    3
+    """
+    if groups.numel() == 0:
+        return 0
+    ordered = torch.sort(groups.detach(), dim=1).values
+    new = torch.ones_like(ordered, dtype=torch.bool)
+    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    return int((new & torch.isfinite(ordered)).sum(dim=1).max())

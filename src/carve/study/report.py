@@ -63,6 +63,8 @@ def summarize(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, 
             present = [m[metric] for m in members if metric in m]
             if present:
                 row[f"{metric}_mean"], row[f"{metric}_std"] = _mean_std(present)
+        if "parameters" in members[0]:
+            row["parameters"] = members[0]["parameters"]
         row["train_seconds_mean"] = statistics.fmean(m["train_seconds"] for m in members)
         row["seeds"] = len(members)
         rows.append(row)
@@ -75,13 +77,20 @@ def _cell(row: dict[str, Any], metric: str) -> str:
     return f"{mean:.4f} ± {std:.4f}" if row["seeds"] > 1 else f"{mean:.4f}"
 
 
+def shows_parameters(rows: list[dict[str, Any]], keys: list[str]) -> bool:
+    """Whether the tables get a Parameters column: when the model (hence its size) varies."""
+    return "model" in keys and all("parameters" in row for row in rows)
+
+
 def table_cells(rows: list[dict[str, Any]], keys: list[str]) -> tuple[list[str], list[list[str]]]:
     """(header, cells) of the results table: what results.md and the terminal table show."""
-    header = [*(title(k) for k in keys), "Test Accuracy", "Test Loss", "Train Time / Run (s)"]
-    header.append("Seeds")
+    sizes = shows_parameters(rows, keys)
+    header = [*(title(k) for k in keys), *(["Parameters"] if sizes else [])]
+    header += ["Test Accuracy", "Test Loss", "Train Time / Run (s)", "Seeds"]
     cells = []
     for row in rows:
         line = [format_value(row[k]) for k in keys]
+        line += [f"{row['parameters']:,}"] if sizes else []
         line += [_cell(row, "test_acc"), _cell(row, "test_loss")]
         line += [f"{row['train_seconds_mean']:.1f}", str(row["seeds"])]
         cells.append(line)

@@ -69,6 +69,7 @@ def _record(run: Run, config: CarveConfig, result, dataset, mode: str) -> dict[s
         "run": run.name,
         "values": dict(run.values),
         "seed": run.seed,
+        "parameters": sum(p.numel() for p in result.model.parameters()),
         **_test_metrics(result, config, dataset),
         **result.final,
         "best_val_loss": result.best_val_loss,
@@ -160,6 +161,7 @@ def run_study(
     console=None,
     progress: bool = True,
     datasets: dict | None = None,
+    plot_formats: tuple[str, ...] = ("png",),
 ) -> StudyOutcome:
     """Run the pending runs of ``spec`` in ``root`` and (re)write its tables and plots.
 
@@ -167,11 +169,13 @@ def run_study(
     that holds another study is refused. A Ctrl-C stops after saving the runs
     already finished (``outcome.interrupted``); rerunning continues.
     """
-    from carve.study.plots import write_plots
+    from carve.study.plots import PlotStyle, check_formats, study_caption, write_plots
     from carve.study.report import summarize, write_tables
+    from carve.study.validate import validate_runs
 
+    style = PlotStyle(study_caption(spec), check_formats(plot_formats))
     runs = spec.runs()
-    configs = {run: spec.config_for(run) for run in runs}  # validates every run first
+    configs = validate_runs(spec)  # every run checked before any trains or anything is written
     store = StudyStore(root, spec)
     store.open()
     pending = [run for run in runs if not store.is_done(run)]
@@ -200,7 +204,7 @@ def run_study(
         files: list[Path] = []
         if records:
             files = write_tables(store.root, rows, spec.keys)
-            files += write_plots(store.root, records, rows, spec.keys)
+            files += write_plots(store.root, records, rows, spec.keys, style)
     return StudyOutcome(store.root, records, rows, files, interrupted, trained, busy)
 
 

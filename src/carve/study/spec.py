@@ -31,8 +31,16 @@ from carve.errors import CarveError
 PRESENTATION_KEYS = (
     "project", "project_dir", "progress", "log_level", "to_debug", "num_threads", "num_workers"
 )  # fmt: skip
-# options a study cannot vary: those above, and the seed (--seeds repeats runs instead)
-NOT_VARIABLE = (*PRESENTATION_KEYS, "seed")
+# options a study cannot vary: those above, the seed (--seeds repeats runs instead), and
+# loading (every run trains a fresh model)
+NOT_VARIABLE = (*PRESENTATION_KEYS, "seed", "load_name", "load_type")
+# spellings of one setting: varying between them would train the same configuration twice
+ALIASES = {"task": {"cls": "classification"}, "accelerator": {"gpu": "cuda"}}
+
+
+def canonical(name: str, value: Any) -> Any:
+    """The one spelling of ``value`` for option ``name`` (``cls`` -> ``classification``)."""
+    return ALIASES.get(name, {}).get(value, value)
 
 
 def _flag_names() -> dict[str, str]:
@@ -46,14 +54,24 @@ def _flag_names() -> dict[str, str]:
     return names
 
 
+def flag_spelling(name: str) -> str:
+    """How users type option ``name``: its first flag, no dashes (``num_devices``: ``devices``).
+
+    >>> flag_spelling("num_devices"), flag_spelling("batch_size"), flag_spelling("model")
+    ('devices', 'batch-size', 'model')
+    """
+    flags = OPTIONS[name].metadata["flags"]
+    return flags[0].lstrip("-") if flags else name.replace("_", "-")
+
+
 def option_name(text: str) -> str:
     """The config option a ``--vary`` key names; unknown or non-variable keys fail."""
     names = _flag_names()
     key = text.strip().lstrip("-")
     if key not in names:
-        close = difflib.get_close_matches(key, sorted(names), n=1)
+        accepted = sorted(flag_spelling(n) for n in OPTIONS if n not in NOT_VARIABLE)
+        close = difflib.get_close_matches(key.replace("_", "-"), accepted, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ";"
-        accepted = sorted(n.replace("_", "-") for n in OPTIONS if n not in NOT_VARIABLE)
         raise CarveError(
             f"--vary: unknown flag {text!r}{hint} Flags a study can vary: {', '.join(accepted)}"
         )
@@ -61,7 +79,7 @@ def option_name(text: str) -> str:
     if name == "seed":
         raise CarveError("--vary: use --seeds N to repeat every configuration with N seeds")
     if name in NOT_VARIABLE:
-        raise CarveError(f"--vary: {name.replace('_', '-')} cannot be varied by a study")
+        raise CarveError(f"--vary: {flag_spelling(name)} cannot be varied by a study")
     return name
 
 
@@ -86,7 +104,7 @@ def _expand(name: str, text: str) -> list[Any]:
         return [_convert(name, text)]
     if OPTIONS[name].metadata["kind"] is not int:
         raise CarveError(
-            f"--vary {name.replace('_', '-')}: ranges (a..b) are for integer flags; "
+            f"--vary {flag_spelling(name)}: ranges (a..b) are for integer flags; "
             f"list the values instead, e.g. 1e-4,1e-3,1e-2"
         )
     start, _, stop = text.partition("..")
@@ -94,10 +112,10 @@ def _expand(name: str, text: str) -> list[Any]:
         first, last = int(start), int(stop)
     except ValueError:
         raise CarveError(
-            f"--vary {name.replace('_', '-')}: bad range {text!r}; write it as START..STOP"
+            f"--vary {flag_spelling(name)}: bad range {text!r}; write it as START..STOP"
         ) from None
     if last < first:
-        raise CarveError(f"--vary {name.replace('_', '-')}: range {text!r} is empty")
+        raise CarveError(f"--vary {flag_spelling(name)}: range {text!r} is empty")
     return list(range(first, last + 1))
 
 
@@ -112,7 +130,7 @@ class VarySpec:
     def from_values(cls, key: str, values: Any, source: str = "--vary") -> VarySpec:
         """Validate ``values`` (a list, or a ``"1..10"``/``"64,128"`` string) for ``key``."""
         name = option_name(key)
-        flag = name.replace("_", "-")
+        flag = flag_spelling(name)
         if isinstance(values, str):
             items = [item.strip() for item in values.split(",")]
             if not any(items):
@@ -130,9 +148,13 @@ class VarySpec:
                 checked.append(check_value(name, value, source))
             except CarveError as error:
                 raise CarveError(f"{source} {flag}: {error}") from None
-        repeated = sorted({repr(v) for v in checked if checked.count(v) > 1})
+        same = [canonical(name, v) for v in checked]
+        repeated = sorted({repr(v) for v, c in zip(checked, same) if same.count(c) > 1})
         if repeated:
-            raise CarveError(f"{source} {flag}: value(s) given twice: {', '.join(repeated)}")
+            raise CarveError(
+                f"{source} {flag}: value(s) given twice (or two spellings of one setting): "
+                f"{', '.join(repeated)}"
+            )
         return cls(name, tuple(checked))
 
 

@@ -67,6 +67,13 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
+def check_run_settings(config: CarveConfig):
+    """Refuse settings no run can train with (devices, an absent accelerator); the device."""
+    if config.num_devices != 1:
+        raise CarveError("carve trains on one device; set --devices 1")
+    return resolve_device(config.accelerator)
+
+
 class _Run:
     """State of one training run (kept together so checkpoints capture all of it)."""
 
@@ -74,10 +81,8 @@ class _Run:
                  progress: bool) -> None:  # fmt: skip
         import torch
 
-        if config.num_devices != 1:
-            raise CarveError("carve trains on one device; set --devices 1")
         self.config = config
-        self.device = resolve_device(config.accelerator)
+        self.device = check_run_settings(config)
         self.dataset = dataset
         self.model = model.to(self.device)
         self.optimizer = build_optimizer(

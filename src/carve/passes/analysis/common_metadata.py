@@ -59,10 +59,26 @@ def concrete_value(graph, placeholder: str) -> tuple[bool, Any]:
     return False, None
 
 
-def graph_inputs(graph, provided: dict[str, Any], pass_name: str, what: str) -> list[Any]:
-    """Positional inputs of the GraphModule: ``provided`` by placeholder name, concrete
-    arguments filled in; an unknown or missing name is a CarveError naming it."""
+def bind_single_input(graph, provided: dict[str, Any]) -> dict[str, Any]:
+    """``provided`` keyed by placeholder names; one input under another name is the graph's one.
+
+    fx names a placeholder after ``forward``'s argument, so an ``nn.Sequential``'s
+    input is ``input_1``, not the ``x`` of carve's models: with a single free input
+    there is nothing to confuse, and ``{"x": batch}`` binds to it.
+    """
     placeholders = [node.name for node in graph.nodes if node.op == "placeholder"]
+    free = [name for name in placeholders if not concrete_value(graph, name)[0]]
+    if len(provided) == 1 and len(free) == 1 and next(iter(provided)) not in placeholders:
+        return {free[0]: next(iter(provided.values()))}
+    return provided
+
+
+def graph_inputs(graph, provided: dict[str, Any], pass_name: str, what: str) -> list[Any]:
+    """Positional inputs of the GraphModule: ``provided`` by placeholder name (a single
+    input under any name), concrete arguments filled in; an unknown or missing name is a
+    CarveError naming it."""
+    placeholders = [node.name for node in graph.nodes if node.op == "placeholder"]
+    provided = bind_single_input(graph, provided)
     for key in provided:
         if key not in placeholders:
             raise CarveError(

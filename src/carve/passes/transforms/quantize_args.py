@@ -131,8 +131,7 @@ def drop_node_name_keys(args: QuantizeArgs, node_names: list[str]) -> None:
     for key in args.name_keys:
         if key not in node_names:
             raise CarveError(
-                f"{PASS}: key {key!r} is not a quantizable op. "
-                + unknown_name_message("quantizable op", key, QUANTIZABLE_OPS)
+                f"{PASS}: " + unknown_name_message("quantizable op", key, QUANTIZABLE_OPS)
             )
         note_ignored(key, PASS, 'a node name under by = "type" (use by = "name" to select it)')
     args.name_keys = []

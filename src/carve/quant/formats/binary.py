@@ -54,6 +54,11 @@ def slice_mean(values: Tensor, mask: Tensor) -> Tensor:
     return torch.where(n > 0, total / n.clamp(min=1), 0.0)
 
 
+def slice_groups(x: Tensor) -> Tensor:
+    """One row per dim-0 slice (the elements sharing one alpha); one row if ndim < 2."""
+    return x.reshape(x.shape[0], -1) if x.ndim >= 2 else x.reshape(1, -1)
+
+
 def slice_level_mask(x: Tensor, levels: tuple[float, ...], scaled: bool) -> Tensor:
     """Elements equal to ``level * alpha`` for one of ``levels``, with one ``alpha`` per
     dim-0 slice (the slice's max |x|; 1 when not scaled)."""
@@ -107,6 +112,9 @@ class BinaryFormat(NumberFormat):
     def on_grid_mask(self, x: Tensor, spec: BinarySpec, quantized: Tensor) -> Tensor:
         levels = (-1.0, 1.0) if spec.bipolar else (0.0, 1.0)
         return slice_level_mask(x, levels, spec.scaled or not spec.bipolar)
+
+    def scale_groups(self, x: Tensor, spec: BinarySpec) -> Tensor:
+        return slice_groups(x)
 
     def storage_bits(self, spec: BinarySpec) -> float:
         return 1.0  # per-slice scales not counted: their number depends on the shape

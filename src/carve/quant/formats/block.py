@@ -146,6 +146,9 @@ class _BlockFormat(NumberFormat):
         """Element bits plus the block's shared bits spread over its elements."""
         return spec.width + getattr(spec, self.shared_bits) / block_numel(spec.block_size)
 
+    def scale_groups(self, x: Tensor, spec: Any) -> Tensor:
+        return Tiling(x.shape, spec.blocks_for(x.shape)).groups(x)
+
     def capacity(self, spec: Any) -> int:
         return 2**spec.width - 1  # per block; +0 and -0 coincide
 

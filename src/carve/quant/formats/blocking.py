@@ -16,6 +16,7 @@ never change a block's maximum magnitude. ``skip_first_dim`` forces block size
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -72,6 +73,18 @@ class Tiling:
     def reduce_max(self, tiled: Tensor) -> Tensor:
         """Per-block max of a tiled tensor, ignoring NaN (keepdim, broadcastable)."""
         return torch.nan_to_num(tiled, nan=0.0).amax(dim=self.reduce_dims, keepdim=True)
+
+    def groups(self, x: Tensor) -> Tensor:
+        """``x`` as one row per block, shape ``(blocks, block elements)``, padded with NaN.
+
+        >>> Tiling((3,), [2]).groups(torch.tensor([1.0, 2.0, 3.0])).tolist()
+        [[1.0, 2.0], [3.0, nan]]
+        """
+        padded = F.pad(x, self.pads, value=float("nan")) if any(self.pads) else x
+        tiled = padded.reshape(self.tiled_shape)
+        count = len(self.tiled_shape) // 2
+        order = [*range(0, 2 * count, 2), *range(1, 2 * count, 2)]
+        return tiled.permute(order).reshape(-1, math.prod(self.tiled_shape[1::2]))
 
     def untile(self, tiled: Tensor) -> Tensor:
         """A tiled (or per-block, broadcastable) tensor back in the original shape."""

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from torch import Tensor
 
+from carve.errors import CarveError
 from carve.quant.base import Encoded, NumberFormat
 from carve.quant.formats.float_grid import magnitude, round_to_float_grid, signed_significand
 from carve.quant.spec import check_int, set_field
@@ -44,7 +45,14 @@ class MinifloatSpec:
 
     def __post_init__(self) -> None:
         check_int("minifloat", "width", self.width, 3, 32)
-        check_int("minifloat", "exponent_width", self.exponent_width, 1, min(11, self.width - 2))
+        check_int("minifloat", "exponent_width", self.exponent_width, 1, 11)
+        if self.width < self.exponent_width + 2:
+            raise CarveError(
+                f"minifloat: width={self.width} is too narrow for exponent_width="
+                f"{self.exponent_width}: width counts 1 sign bit, the exponent bits and at least "
+                f"1 mantissa bit, so it must be >= {self.exponent_width + 2} (or exponent_width "
+                f"<= {self.width - 2})"
+            )
         if self.exponent_bias is None:
             set_field(self, "exponent_bias", 2 ** (self.exponent_width - 1) - 1)
         check_int("minifloat", "exponent_bias", self.exponent_bias, -512, 512)

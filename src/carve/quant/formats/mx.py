@@ -123,7 +123,12 @@ class MXFPSpec:
         return top_field - self.bias
 
 
-class MXIntFormat(NumberFormat):
+class _MXFormat(NumberFormat):
+    def scale_groups(self, x: Tensor, spec: MXIntSpec | MXFPSpec) -> Tensor:
+        return Tiling(x.shape, block_shape(x.shape, [spec.block_size])).groups(x)
+
+
+class MXIntFormat(_MXFormat):
     name = "mxint"
     spec_cls = MXIntSpec
 
@@ -140,7 +145,7 @@ class MXIntFormat(NumberFormat):
         return 2**spec.width - 1
 
 
-class MXFPFormat(NumberFormat):
+class MXFPFormat(_MXFormat):
     name = "mxfp"
     spec_cls = MXFPSpec
 

@@ -91,6 +91,12 @@ class ScaledIntegerFormat(NumberFormat):
         # asymmetric range it can move by float rounding, so allow 1e-6 relative.
         return torch.isclose(quantized, x, rtol=1e-6, atol=0.0)
 
+    def scale_groups(self, x: Tensor, spec: ScaledIntegerSpec) -> Tensor:
+        if spec.granularity == "tensor" or x.ndim == 0:
+            return x.reshape(1, -1)
+        _group_reduce(x, spec, "amax")  # the channel_dim check and its message
+        return x.movedim(spec.channel_dim, 0).reshape(x.shape[spec.channel_dim], -1)
+
     def storage_bits(self, spec: ScaledIntegerSpec) -> float:
         return float(spec.width)  # scales (one per tensor or channel) not counted
 

@@ -30,7 +30,7 @@ import torch
 from torch import Tensor
 
 from carve.quant.base import Encoded, NumberFormat
-from carve.quant.formats.binary import nan_kept, slice_level_mask, slice_mean
+from carve.quant.formats.binary import nan_kept, slice_groups, slice_level_mask, slice_mean
 from carve.quant.spec import check_bool, check_float, check_int, set_field
 
 
@@ -82,6 +82,9 @@ class TernaryFormat(NumberFormat):
 
     def on_grid_mask(self, x: Tensor, spec: TernarySpec, quantized: Tensor) -> Tensor:
         return slice_level_mask(x, (-1.0, 0.0, 1.0), spec.scaling_factor)
+
+    def scale_groups(self, x: Tensor, spec: TernarySpec) -> Tensor:
+        return slice_groups(x)
 
     def storage_bits(self, spec: TernarySpec) -> float:
         return 2.0

@@ -10,6 +10,9 @@ quantized layer and operand, this pass checks with the format's own grid test
 
 and reports the number of distinct values against the format's capacity and
 the maximum quantization error ``max |v - quantize(v)|`` of the float values.
+Distinct values are counted where the capacity applies: per block, channel or
+tensor sharing one scale (block_fp, mxint, scaled_integer...; the largest count
+of any group, per batch for activations), over the whole operand otherwise.
 
 For graphs whose quantized layers use the ``integer`` format, it also runs the
 integer-only reference (:mod:`.integer_reference`) and compares its logits
@@ -30,6 +33,7 @@ from torch import fx
 
 from carve.errors import CarveError
 from carve.fileio import atomic_write_text
+from carve.passes.analysis.common_metadata import bind_single_input
 from carve.passes.analysis.quantization.integer_reference import IntegerReference, integer_layers
 from carve.passes.utils import parse_pass_args, render_table
 from carve.quant.layers import QuantizedLayer
@@ -81,7 +85,8 @@ class _Accumulator:
         self.node, self.layer, self.operand, self.quantizer = node, layer, operand, quantizer
         self.numel = self.on_grid = 0
         self.in_range = True
-        self.values: list[torch.Tensor] = []
+        self.values: list[torch.Tensor] = []  # element-wise formats: distinct over all batches
+        self.distinct = 0  # formats with shared scales: the most in one group of one batch
         self.error = 0.0
 
     def add(self, raw: torch.Tensor) -> None:
@@ -95,13 +100,18 @@ class _Accumulator:
         if lo is not None and grid.int_min is not None:
             self.in_range &= lo <= grid.int_min and grid.int_max <= hi
         self.in_range &= grid.nonfinite == 0
-        self.values.append(torch.unique(q))
+        if self.quantizer.format.shares_scale:
+            self.distinct = max(self.distinct, grid.distinct)
+        else:
+            self.values.append(torch.unique(q))
         finite = torch.isfinite(raw)
         if bool(finite.any()):
             self.error = max(self.error, float((raw - q).abs()[finite].max()))
 
     def report(self) -> OperandReport:
-        distinct = int(torch.unique(torch.cat(self.values)).numel()) if self.values else 0
+        distinct = self.distinct
+        if self.values:
+            distinct = int(torch.unique(torch.cat(self.values)).numel())
         return OperandReport(
             node=self.node, layer=self.layer, operand=self.operand,
             format=self.quantizer.type, numel=self.numel, on_grid=self.on_grid,
@@ -127,11 +137,13 @@ def _batches(graph: Any, inputs: Any, batch_size: int) -> list[dict[str, torch.T
         if len(names) != 1:
             raise CarveError(f"{PASS}: the graph has inputs {names}; pass a dict of tensors")
         inputs = {names[0]: inputs}
+    if isinstance(inputs, dict):
+        inputs = bind_single_input(graph, inputs)
     if not isinstance(inputs, dict) or sorted(inputs) != sorted(names):
         raise CarveError(f"{PASS}: inputs must be a tensor or a dict with keys {names}")
     rows = len(next(iter(inputs.values())))
-    return [
-        {k: v[i : i + batch_size] for k, v in inputs.items()} for i in range(0, rows, batch_size)
+    return [  # in placeholder order: batches are passed positionally
+        {k: inputs[k][i : i + batch_size] for k in names} for i in range(0, rows, batch_size)
     ]
 
 
@@ -170,7 +182,7 @@ def _observe(graph: Any, layers, batches) -> tuple[dict[tuple[str, str], _Accumu
     try:
         with torch.no_grad():
             for batch in batches:
-                outputs.append(graph.model(**batch))
+                outputs.append(graph.model(*batch.values()))
     finally:
         for handle in handles:
             handle.remove()
@@ -248,9 +260,10 @@ def verify_quantization_analysis_pass(
     info["table_text"] = render_table(
         "Quantization proof",
         ["Node", "Layer", "Operand", "Format", "On grid", "In range", "Distinct / capacity",
-         "Max quant error"],
+         "Max quant error", "OK"],
         [[r.node, r.layer, r.operand, r.format, f"{r.on_grid}/{r.numel}", r.in_range,
-          f"{r.distinct}/{r.capacity}", f"{r.max_quant_error:.3g}"] for r in reports],
+          f"{r.distinct}/{r.capacity}", f"{r.max_quant_error:.3g}", "yes" if r.ok else "NO"]
+         for r in reports],
     )  # fmt: skip
     logger.info("%s", info["table_text"])
     if args.save_dir is not None:

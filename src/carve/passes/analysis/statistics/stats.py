@@ -255,6 +255,36 @@ class RangeQuantile(_Stored):
         return _range(torch.as_tensor(low), torch.as_tensor(high), rows.shape[0])
 
 
+@STATS.register("histogram")
+@dataclass
+class Histogram(_Stored):
+    """Counts of all values in ``bins`` equal-width bins between their min and max (exact).
+
+    ``dims`` is always ``"all"``: one histogram of every value the node saw.
+    ``plot_profile_histograms_analysis_pass`` draws them.
+    """
+
+    bins: int = 64
+    abs: bool = False
+    _precision = torch.float32
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.bins, int) or isinstance(self.bins, bool) or self.bins < 1:
+            raise CarveError(f"histogram: bins must be an integer >= 1, got {self.bins!r}")
+        self.dims = "all"
+
+    def compute(self) -> dict[str, Any]:
+        import numpy as np
+
+        values = self.rows().cpu().numpy()
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return {"counts": [], "edges": [], "count": 0}
+        counts, edges = np.histogram(values, bins=self.bins)
+        return {"counts": counts.tolist(), "edges": edges.tolist(), "count": int(values.size)}
+
+
 @STATS.register("abs_mean")
 @dataclass
 class AbsMean(Stat):

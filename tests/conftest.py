@@ -1,0 +1,16 @@
+"""Suite-wide isolation: a test that runs the CLI in-process (which sets carve's log
+level, as ``carve ... --log-level`` does) must not change what later tests log."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _restore_carve_log_level():
+    logger = logging.getLogger("carve")
+    level = logger.level
+    yield
+    logger.setLevel(level)
