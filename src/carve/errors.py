@@ -32,7 +32,14 @@ def unknown_name_message(kind: str, name: object, known: Iterable[str]) -> str:
     >>> unknown_name_message("model", "jsc-tny", ["jsc-tiny", "jsc-toy"])
     "unknown model 'jsc-tny'; did you mean 'jsc-tiny'? Known models: jsc-tiny, jsc-toy"
     """
+    from carve.compat.vocabulary import out_of_scope_note
+
     known = sorted(known)
+    note = out_of_scope_note(name)
+    if note:  # MASE material carve deliberately does not cover (CIFAR, HuggingFace, Verilog)
+        return f"{kind} {name!r} is not available in carve: {note}. Known {kind}s: " + (
+            ", ".join(known) or "(none registered)"
+        )
     close = difflib.get_close_matches(str(name), known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ";"
     listing = ", ".join(known) if known else "(none registered)"

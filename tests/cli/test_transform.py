@@ -37,6 +37,9 @@ def test_transform_quantizes_verifies_saves_then_test_and_qat(project, capsys):
     assert (transform / "quantize" / "quantize_histogram.csv").read_text().splitlines()[2] == (
         "Linear,linear,1,1,0")  # fmt: skip
     assert (transform / "transformed_ckpt" / "recipe.json").is_file()
+    # MASE's file names in MASE's place (the pickled graph_module.mz excepted: docs/mase.md)
+    assert {"state_dict.pt", "node_meta_param.toml"} <= {
+        p.name for p in (transform / "transformed_ckpt").iterdir()}  # fmt: skip
     assert (transform / "verify" / "quantize_verify.json").is_file()
     assert "Integer-only reference: logits equal the fake-quantized graph's: True" in out
     assert "Verification passed" in out

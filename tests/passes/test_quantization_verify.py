@@ -33,7 +33,9 @@ def quantized(model: str, default: dict, trained_like: bool = True):
             if isinstance(module, torch.nn.BatchNorm1d):
                 module.running_mean.uniform_(-0.5, 0.5)
                 module.running_var.uniform_(0.5, 2.0)
-    qmg, _ = quantize_transform_pass(mg, {"by": "type", "default": {"config": default}})
+    qmg, _ = quantize_transform_pass(
+        mg, {"by": "type", "default": {"config": default}, "default_ops": "all"}
+    )
     return qmg
 
 

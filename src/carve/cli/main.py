@@ -21,6 +21,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "test": ("carve.cli.test", "evaluate a checkpoint on the test split"),
     "transform": ("carve.cli.transform", "run the [passes.*] of a TOML config on a model"),
     "study": ("carve.cli.study", "hyper-parameter study: one run per configuration"),
+    "port": ("carve.cli.port", "rewrite a MASE script's or notebook's chop imports to carve's"),
     "search": ("carve.cli.search", "search quantization/architecture spaces (Optuna)"),
 }
 

@@ -24,13 +24,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, metrics_table, prepare_config, print_header
+    from carve.compat.load import write_mase_files
+    from carve.compat.vocabulary import accept_transform_table
     from carve.pipeline.transform import run_transform, transform_passes
 
     config = prepare_config(args)
     transform_passes(config)  # no [passes.*] tables: one-line error before any output
+    accept_transform_table(config.tables.get("transform"), config.config or "the config")
     console = make_console()
     print_header(config, console)
     result = run_transform(config)
+    if result.saved_dir is not None:  # state_dict.pt, node_meta_param.toml: MASE's names
+        write_mase_files(result.graph, result.saved_dir)
     for pass_result in result.results:
         _print_result(console, pass_result.name, pass_result.info)
     before, after = result.before, result.after

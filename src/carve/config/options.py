@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from carve.compat.vocabulary import RUN_KEYS, accept_run_keys
 from carve.errors import CarveError
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -183,6 +184,7 @@ class CarveConfig:
         """Build from option values; dict values become ``tables``, other unknown keys fail."""
         from carve.config.sections import check_sections
 
+        values = accept_run_keys(values, source)  # MASE-only keys: applied or noted
         tables = {k: v for k, v in values.items() if k not in OPTIONS and isinstance(v, dict)}
         unknown = sorted(k for k in values if k not in OPTIONS and k not in tables)
         if unknown:
@@ -221,7 +223,7 @@ def unknown_keys_message(keys: list[str], source: str) -> str:
 
     hints = []
     for key in keys:
-        close = difflib.get_close_matches(key, OPTION_NAMES, n=1)
+        close = difflib.get_close_matches(key, [*OPTION_NAMES, *RUN_KEYS], n=1)
         hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
     return f"unknown config key(s) in {source}: {', '.join(hints)}; known keys: " + ", ".join(
         OPTION_NAMES

@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from carve.compat.vocabulary import accept_run_keys, add_mase_flags, mase_flag_values
 from carve.config.options import OPTIONS, CarveConfig, Provenance, check_value
 from carve.config.sections import check_sections
 from carve.config.toml_io import load_toml
@@ -72,6 +73,7 @@ def add_common_flags(
             metavar=name.upper() if not meta["choices"] else None,
             help=help_text,
         )
+    add_mase_flags(parser)  # MASE's flags carve accepts (carve.compat.vocabulary)
 
 
 def _nullable(convert):
@@ -86,7 +88,7 @@ def read_config_file(path: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """(option values, pass-through tables) of a TOML config; unknown scalar keys fail."""
     if path is None:
         return {}, {}
-    data = load_toml(path)
+    data = accept_run_keys(load_toml(path), str(path))  # MASE-only keys: applied or noted
     tables = {k: v for k, v in data.items() if k not in OPTIONS and isinstance(v, dict)}
     unknown = sorted(k for k in data if k not in OPTIONS and k not in tables)
     if unknown:
@@ -122,6 +124,7 @@ def resolve_config(
         for name in OPTIONS
         if hasattr(args, name)
     }
+    accept_run_keys(mase_flag_values(args), "the command line")
     values = {**file_values, **cli_values}
     for name in require:
         if values.get(name) is None:

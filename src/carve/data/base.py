@@ -75,6 +75,10 @@ class Split:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sample ``index`` as ``(x, y)``, as MASE's ``train_dataset[i]`` (batches are faster)."""
+        return self.x[index], self.y[index]
+
 
 @dataclass
 class Dataset:

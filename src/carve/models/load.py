@@ -198,3 +198,10 @@ LOAD_TYPES.add_lazy(
     "carve.pipeline.qat:load_graph_module",
     description="folder saved by carve transform / save_mase_graph (see carve.pipeline)",
 )
+
+# MASE's name for a saved graph (graph_module.mz); carve's saved folder or a path inside it
+LOAD_TYPES.add_lazy(
+    "mz",
+    "carve.compat.load:load_mz",
+    description="MASE's name: a folder saved by carve transform / save_mase_graph (or .mz in it)",
+)

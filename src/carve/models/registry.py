@@ -62,17 +62,26 @@ def _info_dict(dataset_info: Any) -> dict[str, Any]:
     )
 
 
-def get_model(name: str, task: str = "cls", dataset_info: Any = None, pretrained: bool = False):
+def get_model(
+    name: str,
+    task: str = "cls",
+    dataset_info: Any = None,
+    pretrained: bool = False,
+    checkpoint: Any = None,
+    quant_config: Any = None,
+):
     """Build model ``name`` for ``dataset_info`` (a dataset info object or dict).
 
     Same signature as ``chop.models.get_model``. ``pretrained`` weights are not
     shipped (no network access); asking for them is an error rather than a
-    silent random init.
+    silent random init. ``checkpoint`` and ``quant_config`` only matter to
+    MASE's HuggingFace models (out of scope): accepted, and noted when set.
 
     >>> model = get_model("jsc-tiny")
     >>> sum(p.numel() for p in model.parameters())
     117
     """
+    from carve.compat.vocabulary import note_ignored
     from carve.errors import CarveError
 
     builder = MODELS[name]
@@ -83,6 +92,9 @@ def get_model(name: str, task: str = "cls", dataset_info: Any = None, pretrained
         )
     if task not in ("cls", "classification"):
         raise CarveError(f"model {name!r} supports task 'cls' (classification), not {task!r}")
+    for key, value in (("checkpoint", checkpoint), ("quant_config", quant_config)):
+        if value is not None:
+            note_ignored(key, "get_model", "HuggingFace models only; use load_model for weights")
     return builder(_info_dict(dataset_info))
 
 

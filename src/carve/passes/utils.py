@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from carve.compat.vocabulary import drop_ignored_pass_args
 from carve.errors import CarveError
 from carve.fileio import atomic_write_text
 
@@ -43,6 +44,7 @@ def parse_pass_args(schema: type[T], pass_args: Any, pass_name: str) -> T:
     """Validate ``pass_args`` (None or a mapping) against dataclass ``schema``."""
     if pass_args is None:
         pass_args = {}
+    pass_args = drop_ignored_pass_args(pass_name, pass_args)  # MASE keys MASE never used
     if not isinstance(pass_args, dict):
         raise CarveError(f"{pass_name}: pass_args must be a dict, got {type(pass_args).__name__}")
     fields, hints = _schema(schema)
@@ -233,13 +235,26 @@ def get_node_actual_target(node):
     return node.target
 
 
-def get_parent_name(target: str) -> str:
-    """``"a.b.c"`` -> ``"a.b"`` (the owner of a submodule path).
+def get_parent_name(target: str) -> tuple[str, str]:
+    """``"a.b.c"`` -> ``("a.b", "c")``: the owner of a submodule path and the attribute name.
 
     >>> get_parent_name("seq_blocks.2"), get_parent_name("fc")
-    ('seq_blocks', '')
+    (('seq_blocks', '2'), ('', 'fc'))
     """
-    return target.rpartition(".")[0]
+    parent, _, name = target.rpartition(".")
+    return parent, name
+
+
+def get_module_by_name(model, request_name: str):
+    """The submodule called ``request_name`` (dotted path), or None when there is none."""
+    return dict(model.named_modules()).get(request_name)
+
+
+def deepcopy_mase_graph(graph):
+    """An independent copy of a MaseGraph: module, weights, fx graph and metadata."""
+    from carve.passes.transforms.graph_edit import copy_mase_graph
+
+    return copy_mase_graph(graph)
 
 
 PassFunction = Callable[..., tuple[Any, dict]]

@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from carve.compat.vocabulary import drop_ignored_config_keys
 from carve.errors import CarveError, unknown_name_message
 from carve.quant.catalog import FORMAT_INFO, FORMATS
 from carve.quant.spec import na_to_none
@@ -101,6 +102,8 @@ class NodeQuantConfig:
     format_name: str | None
     operands: dict[str, OperandSpec] = field(default_factory=dict)
     bypass: bool = False
+    # the format name as the user wrote it, when an alias (MASE's "fixed"): metadata shows it
+    given_name: str | None = field(default=None, compare=False)
 
     @property
     def skips(self) -> bool:
@@ -198,6 +201,8 @@ def parse_node_config(config: Any, where: str = "") -> NodeQuantConfig:
         return config
     if not isinstance(config, Mapping):
         raise CarveError(f"{where}a quantization config must be a table/dict, got {config!r}")
+    # keys MASE accepts and never reads (binary_training...), operand-wide keys: one place
+    config = drop_ignored_config_keys(config, where.rstrip(": ") or "quantization config")
     if "name" not in config:
         raise CarveError(
             f"{where}quantization config has no 'name' key; known formats: "
@@ -222,7 +227,7 @@ def parse_node_config(config: Any, where: str = "") -> NodeQuantConfig:
                 operands[operand] = parse_operand(config, name, operand)
             except CarveError as error:
                 raise CarveError(f"{where}{error}") from None
-    return NodeQuantConfig(name, operands, bypass)
+    return NodeQuantConfig(name, operands, bypass, raw_name if raw_name != name else None)
 
 
 def node_config_of(obj: Any) -> NodeQuantConfig | None:

@@ -97,6 +97,9 @@ def test_by_name_regex_and_bypass(make_graph):
     qmg, info = quantize_transform_pass(mg, by_type(linear=INT8 | {"bypass": True}))
     assert quantized_nodes(qmg) == [] and "module_list_2" in info["bypassed"]
     qmg, _ = quantize_transform_pass(mg, {"by": "type", "default": {"config": INT8}})
+    assert len(quantized_nodes(qmg)) == 11  # MASE's ops: every linear and relu
+    all_ops = {"by": "type", "default": {"config": INT8}, "default_ops": "all"}
+    qmg, _ = quantize_transform_pass(mg, all_ops)
     assert len(quantized_nodes(qmg)) == 14  # every linear, relu and batch norm
 
 

@@ -7,8 +7,10 @@ MASE's configs write ``"NA"`` for them and let the quantize pass read what
 Which fields, and from which statistic, is format metadata
 (:attr:`carve.quant.catalog.FormatInfo.profiled_fields`; for ternary ``mean`` <-
 ``abs_mean.abs_mean``, ``median`` <- ``range_quantile.max``, ``max`` <-
-``range_min_max.max``). A statistic that was not profiled stays None (the
-format then takes the threshold from the data).
+``range_min_max.max``). A statistic that was not profiled, or a negative one
+(profiled without ``abs``, as MASE's own ``test_complex_quantize`` does), stays
+None (the format then takes the threshold from the data; a negative one is
+noted in the log).
 
 >>> software = {"args": {"weight": {"stat": {"abs_mean": {"abs_mean": 0.2, "count": 9}}}}}
 >>> fill_profiled_statistics({"name": "ternary", "weight_mean": None, "weight_max": None},
@@ -18,11 +20,14 @@ format then takes the threshold from the data).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from carve.quant.catalog import FORMAT_INFO
 from carve.quant.node_config import NodeQuantConfig, parse_node_config
 from carve.quant.spec import na_to_none
+
+logger = logging.getLogger("carve.passes")
 
 # config operand -> metadata argument name
 ARGUMENTS = {"data_in": "data_in_0", "weight": "weight", "bias": "bias"}
@@ -52,7 +57,18 @@ def fill_profiled_statistics(config: dict[str, Any], software: dict[str, Any]) -
             key = f"{operand}_{field}"
             missing = key in filled and na_to_none(filled[key]) is None
             if missing and isinstance(stats.get(stat), dict):
-                filled[key] = _scalar(stats[stat].get(entry))
+                value = _scalar(stats[stat].get(entry))
+                if value is not None and value < 0:  # profiled without abs: not a |x| statistic
+                    logger.info(
+                        "%s: profiled %s.%s = %g is negative, not a statistic of |x|; "
+                        "the threshold comes from the data",
+                        key,
+                        stat,
+                        entry,
+                        value,
+                    )
+                    value = None
+                filled[key] = value
     return filled
 
 

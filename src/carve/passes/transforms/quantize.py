@@ -45,6 +45,7 @@ from carve.passes.transforms.quantize_args import (
     PASS,
     QuantizeArgs,
     config_for,
+    drop_node_name_keys,
     parse_quantize_args,
     skipped,
 )
@@ -125,6 +126,8 @@ def _update_metadata(node: fx.Node, layer: Any) -> None:
         entry = results.get(name) if name.startswith("data_out") else args.get(name)
         if isinstance(entry, dict) and "shape" in entry and "torch_dtype" in entry:
             entry.update(quantizer.metadata())
+            if layer.node_config.given_name:  # MASE's "fixed" stays "fixed"
+                entry["type"] = layer.node_config.given_name
 
 
 def _replace(graph: Any, node: fx.Node, op: str, config: NodeQuantConfig, modules: dict) -> fx.Node:
@@ -154,6 +157,7 @@ def quantize_transform_pass(
         graph = copy_mase_graph(graph)
     modules = dict(graph.model.named_modules())
     names = quantizable_nodes(graph, modules)
+    drop_node_name_keys(args, [node.name for node in graph.nodes])
     _check_keys_match(args, names)
 
     plan = []
