@@ -33,7 +33,7 @@ from carve.passes.transforms.graph_edit import copy_containers, copy_mase_graph,
 from carve.passes.transforms.profiled_thresholds import fill_profiled_config
 from carve.passes.transforms.quantize import (
     _update_metadata,
-    quantizable_op,
+    quantizable_nodes,
     quantize_transform_pass,
 )
 from carve.quant.layers import QuantizedFunction, quantized_module
@@ -58,17 +58,6 @@ def build_graph(model: torch.nn.Module, sample: torch.Tensor):
     )
     graph, _ = add_software_metadata_analysis_pass(graph)
     return graph
-
-
-def quantizable_nodes(graph) -> dict[str, str]:
-    """``{node name: mase_op}`` of every node the quantize pass can quantize, in graph order."""
-    modules = dict(graph.model.named_modules())
-    found = {}
-    for node in graph.nodes:
-        op = quantizable_op(node, modules)
-        if op is not None:
-            found[node.name] = op
-    return found
 
 
 def pass_args(node_configs: dict[str, dict | None]) -> dict[str, Any]:
