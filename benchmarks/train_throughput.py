@@ -157,7 +157,9 @@ def main() -> None:
                      "--batch-size", "256", "--no-progress", "--accelerator", "cpu"]  # fmt: skip
         seconds = wall(train_cmd, cwd=tmp, repeats=1)
         (project,) = os.listdir(os.path.join(tmp, "carve_output"))
-        best = os.path.join(tmp, "carve_output", project, "software/training_ckpts/best.ckpt")
+        best = os.path.join(
+            tmp, "carve_output", project, "software/latest/training_ckpts/best.ckpt"
+        )
         test_cmd = [*carve, "test", "jsc-tiny", "jsc-synth", "--load", best, "--accelerator", "cpu"]
         test_seconds = wall(test_cmd, cwd=tmp, repeats=1)
     print(f"carve train jsc-tiny jsc-synth --max-epochs 1 --batch-size 256: {seconds:.2f} s wall "

@@ -89,7 +89,7 @@ def test_known_tables_stay_accepted(workdir):
 
 def test_carve_test_uses_the_training_thread_policy(workdir, capsys):
     assert main([*TRAIN, "--max-epochs", "1", "--project", "p"]) == 0
-    best = workdir / "carve_output/p/software/training_ckpts/best.ckpt"
+    best = workdir / "carve_output/p/software/latest/training_ckpts/best.ckpt"
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)

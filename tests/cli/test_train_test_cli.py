@@ -38,7 +38,7 @@ def test_train_prints_sections_in_order_then_test_reports_test_metrics(workdir, 
     assert positions == sorted(positions)
     assert "val_acc" in out.split("Final metrics")[1]
     assert "117" in out  # the summary's total parameter count
-    best = workdir / project() / "software/training_ckpts/best.ckpt"
+    best = workdir / project() / "software/latest/training_ckpts/best.ckpt"
     assert best.is_file() and (best.parent / "last.ckpt").is_file()
 
     assert main(["test", "jsc-tiny", "jsc-synth", "--load", str(best), *SMALL]) == 0
@@ -62,7 +62,7 @@ def test_config_file_and_model_file(workdir, capsys):
     assert main(["train", "--config", "run.toml", "--no-progress", *SMALL]) == 0
     out = capsys.readouterr().out
     assert "Config file" in out and "from-toml" in out
-    assert (workdir / "carve_output/from-toml/software/training_ckpts/last.ckpt").is_file()
+    assert (workdir / "carve_output/from-toml/software/latest/training_ckpts/last.ckpt").is_file()
 
 
 def test_pl_checkpoint_through_the_cli(workdir, capsys):

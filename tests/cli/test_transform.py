@@ -33,7 +33,7 @@ def test_transform_quantizes_verifies_saves_then_test_and_qat(project, capsys):
     code, out = run(capsys, "transform", "--config", str(CONFIGS / "jsc_tiny_by_type.toml"),
                     "--project", "t", *common)  # fmt: skip
     assert code == 0, out
-    transform = project / "t" / "software" / "transform"
+    transform = project / "t" / "software" / "transform" / "latest"
     assert (transform / "quantize" / "quantize_histogram.csv").read_text().splitlines()[2] == (
         "Linear,linear,1,1,0")  # fmt: skip
     assert (transform / "transformed_ckpt" / "recipe.json").is_file()
@@ -57,10 +57,31 @@ def test_transform_quantizes_verifies_saves_then_test_and_qat(project, capsys):
                     str(transform / "transformed_ckpt"), "--max-epochs", "1", "--project", "qat",
                     *common)  # fmt: skip
     assert code == 0, out
-    trained = project / "qat" / "software" / "training_ckpts" / "transformed_ckpt"
+    trained = project / "qat" / "software" / "latest" / "training_ckpts" / "transformed_ckpt"
     assert (trained / "recipe.json").is_file()
     code, out = run(capsys, "test", "jsc-tiny", "jsc-synth", "--load", str(trained), *common)
     assert code == 0 and "test_acc" in out
+    quantized = (accuracy(out, "test_acc"), accuracy(out, "test_loss"))
+    # QAT wrote its own run, and its best.ckpt (1 epoch: the trained graph) loads quantized
+    assert (project / "qat" / "software" / "latest").resolve().name == "version_0"
+    best = trained.parent / "best.ckpt"
+    code, out = run(capsys, "test", "jsc-tiny", "jsc-synth", "--load", str(best), *common)
+    assert code == 0, out
+    assert (accuracy(out, "test_acc"), accuracy(out, "test_loss")) == quantized
+
+
+def test_each_transform_keeps_its_own_version_and_warns_without_load(project, capsys):
+    common = ["--project-dir", str(project), "--data-size", "1500", "--no-progress",
+              "--config", str(CONFIGS / "jsc_tiny_by_type.toml"), "--project", "twice"]  # fmt: skip
+    code, out = run(capsys, "transform", *common)
+    assert code == 0 and "WARNING: no --load given: transforming an UNTRAINED jsc-tiny" in out
+    root = project / "twice" / "software" / "transform"
+    first = (root / "version_0" / "transformed_ckpt" / "weights.safetensors").read_bytes()
+    code, out = run(capsys, "transform", *common)
+    assert code == 0, out
+    assert (root / "latest").resolve().name == "version_1"
+    assert (root / "version_0" / "transformed_ckpt" / "weights.safetensors").read_bytes() == first
+    assert f"Transformed graph saved to {root / 'version_1' / 'transformed_ckpt'}" in out
 
 
 def test_passes_run_in_file_order(project, capsys, tmp_path):
@@ -72,7 +93,7 @@ def test_passes_run_in_file_order(project, capsys, tmp_path):
     assert code == 0, out
     assert out.index("Quantized graph histogram") < out.index("Quantization proof")
     assert (
-        project / "order" / "software" / "transform" / "saved_mase_graph" / "recipe.json"
+        project / "order" / "software" / "transform" / "latest" / "saved_mase_graph" / "recipe.json"
     ).is_file()
 
 

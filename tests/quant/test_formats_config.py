@@ -217,3 +217,15 @@ def test_info_table_lists_every_format_without_torch():
     title, columns, rows = info_table()
     assert title == "Number formats" and len(columns) == 4
     assert {row[0] for row in rows} == set(FORMATS.names())
+
+
+def test_mxfp_accepts_exactly_the_ocp_elements_the_docs_list():
+    """README lists FP8 E4M3/E5M2, FP6 E3M2/E2M3, FP4 E2M1: those load, nothing else does."""
+    from carve.quant import FORMATS
+
+    fmt = FORMATS["mxfp"]
+    for width, exponent_width in [(8, 4), (8, 5), (6, 3), (6, 2), (4, 2)]:
+        assert fmt.make_spec(width=width, exponent_width=exponent_width).width == width
+    for width, exponent_width in [(8, 3), (8, 2), (6, 4), (5, 2), (7, 3), (4, 1), (16, 5)]:
+        with pytest.raises(CarveError, match=r"mxfp: .* accepted: FP8 E4M3 \(width=8, "):
+            fmt.make_spec(width=width, exponent_width=exponent_width)

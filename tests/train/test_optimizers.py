@@ -130,7 +130,7 @@ common = ["jsc-tiny", "jsc-synth", "--data-size", "1500", "--project-dir", {str(
           "--project", "p", "--no-progress"]
 assert main(["train", *common, "--max-epochs", "2"]) == 0
 assert main(["train", *common, "--max-epochs", "2", "--resume"]) == 0
-ckpt = {str(tmp_path / "p" / "software" / "training_ckpts" / "best.ckpt")!r}
+ckpt = {str(tmp_path / "p" / "software" / "latest" / "training_ckpts" / "best.ckpt")!r}
 assert main(["test", *common, "--load", ckpt]) == 0
 print("DYNAMO", "torch._dynamo" in sys.modules)
 """

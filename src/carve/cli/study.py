@@ -138,6 +138,13 @@ def run(args: argparse.Namespace) -> int:
         console.print(_results_table(outcome, spec.keys))
     for path in outcome.files:
         console.print(f"Wrote {path}", soft_wrap=True)
+    if outcome.busy:
+        console.print(
+            f"{len(outcome.busy)} run(s) were being trained by another carve study process on "
+            f"this directory ({', '.join(outcome.busy)}); "
+            "the tables include them once it finishes (or rerun this command then).",
+            soft_wrap=True,
+        )
     if outcome.interrupted:
         console.print("Interrupted: finished runs are saved; rerun the same command to continue.")
         return 130

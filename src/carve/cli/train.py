@@ -1,4 +1,9 @@
-"""``carve train MODEL DATASET [flags]``: train, checkpoint, log; ``--resume`` continues."""
+"""``carve train MODEL DATASET [flags]``: train, checkpoint, log; ``--resume`` continues.
+
+Each run writes its own ``<project>/software/version_N`` (``software/latest``
+points at the newest), so no run replaces another; ``--resume [RUN]`` picks
+the run to continue (the latest by default).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_common_flags(parser)
     parser.add_argument(
         "--resume",
-        action="store_true",
-        help="continue the project's run from software/training_ckpts/last.ckpt",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="RUN",
+        help="continue a run of the project from its training_ckpts/last.ckpt: the latest "
+        "(software/latest) or the one named, e.g. --resume version_0",
     )
 
 
@@ -27,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from carve.models import load_model
     from carve.train import build_model, load_dataset, train
 
+    _check_run_name(args.resume)
     config = prepare_config(args)
     if args.resume and config.load_name is not None:
         from carve.errors import CarveError
@@ -70,7 +80,21 @@ def run(args: argparse.Namespace) -> int:
     graph_dir = save_trained_graph(result.model, result.output_dir)
     if graph_dir is not None:
         console.print(f"Trained graph (reload with --load): {graph_dir}", soft_wrap=True)
+    console.print(f"Run folder: {result.output_dir}", soft_wrap=True)
     console.print(f"Best checkpoint (min val_loss): {result.best_checkpoint}", soft_wrap=True)
     console.print(f"Last checkpoint: {result.last_checkpoint}", soft_wrap=True)
     console.print(f"TensorBoard: tensorboard --logdir {result.output_dir}", soft_wrap=True)
     return 0
+
+
+def _check_run_name(resume: bool | str) -> None:
+    """``--resume`` takes ``latest``, ``version_N`` or ``N``; catch a swallowed MODEL."""
+    import re
+
+    from carve.errors import CarveError
+
+    if isinstance(resume, str) and not re.fullmatch(r"latest|version_\d+|\d+", resume):
+        raise CarveError(
+            f"--resume {resume!r}: a run is named latest or version_N (the folders under "
+            "<project>/software/); to continue the latest run put --resume after MODEL DATASET"
+        )

@@ -5,9 +5,11 @@ saved by carve) becomes a MaseGraph with common and software metadata, every
 ``[passes.<name>]`` table runs in file order (quantize, profile_statistics,
 report_graph, verify_quantization, save_mase_graph...), the test-split
 accuracy is printed before and after, and the transformed graph is saved to
-``<project_dir>/<project>/software/transform/transformed_ckpt/`` (reload it
-with ``carve test/train --load <that folder>``). Quantization summaries go to
-``software/transform/quantize/``. The work is :func:`carve.pipeline.run_transform`;
+``<project_dir>/<project>/software/transform/version_N/transformed_ckpt/``
+(reload it with ``carve test/train --load <that folder>``; ``transform/latest``
+points at the newest, and no transform replaces another). Quantization
+summaries go to ``transform/version_N/quantize/``. Without ``--load`` the
+model is untrained: a loud warning says so. The work is :func:`carve.pipeline.run_transform`;
 this module only prints.
 """
 
@@ -33,6 +35,12 @@ def run(args: argparse.Namespace) -> int:
     accept_transform_table(config.tables.get("transform"), config.config or "the config")
     console = make_console()
     print_header(config, console)
+    if config.load_name is None:
+        console.print(
+            f"[bold red]WARNING: no --load given: transforming an UNTRAINED {config.model} "
+            "(random initial weights).[/] Pass --load .../best.ckpt to transform a trained model.",
+            soft_wrap=True,
+        )
     result = run_transform(config)
     if result.saved_dir is not None:  # state_dict.pt, node_meta_param.toml: MASE's names
         write_mase_files(result.graph, result.saved_dir)

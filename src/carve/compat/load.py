@@ -28,8 +28,8 @@ def saved_graph_folder(path: str | Path) -> Path:
     if not is_saved_graph(folder):
         raise CarveError(
             f"load type 'mz': {str(path)!r} is not a graph saved by carve (a folder with "
-            "recipe.json, e.g. <project>/software/transform/transformed_ckpt); carve does not "
-            "read MASE's pickled graph_module.mz files"
+            "recipe.json, e.g. <project>/software/transform/latest/transformed_ckpt); carve "
+            "does not read MASE's pickled graph_module.mz files"
         )
     return folder
 

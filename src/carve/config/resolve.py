@@ -132,6 +132,8 @@ def resolve_config(
                 f"no {name} given: pass it on the command line "
                 f"(carve ACTION MODEL DATASET) or set {name} = ... in the --config file"
             )
+    if values.get("project") is not None:
+        check_project_name(values["project"])
     config = CarveConfig(**values, config=config_path, tables=tables)
     config.provenance = Provenance(config_path, file_values, cli_values)
     return with_default_project(config)
@@ -144,8 +146,36 @@ def with_default_project(config: CarveConfig) -> CarveConfig:
     return config
 
 
+def check_project_name(name: str) -> str:
+    """A project name is one folder name inside ``--project-dir``: refuse anything else.
+
+    >>> check_project_name("lab1")
+    'lab1'
+    >>> check_project_name("../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    carve.errors.CarveError: project name '../x' must be one folder name inside --project-dir ...
+    """
+    if not name.strip():
+        raise CarveError(
+            "project name is empty: pass --project NAME (one folder name inside --project-dir) "
+            "or leave it out for the default <model>_<task>_<dataset>_<date>"
+        )
+    if (
+        "/" in name
+        or "\\" in name
+        or "\0" in name
+        or name in (".", "..")
+        or Path(name).is_absolute()
+    ):
+        raise CarveError(
+            f"project name {name!r} must be one folder name inside --project-dir "
+            "(no '/', not '..' or '.'); e.g. --project lab1"
+        )
+    return name
+
+
 def project_path(config: CarveConfig) -> Path:
     """``<project_dir>/<project>``: the run's output folder."""
     if config.project is None:
         raise CarveError("no project name: pass --project or give a model and a dataset")
-    return Path(config.project_dir) / config.project
+    return Path(config.project_dir) / check_project_name(config.project)

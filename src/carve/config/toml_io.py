@@ -54,6 +54,8 @@ def none_to_na(value: Any) -> Any:
 def load_toml(path: str | os.PathLike) -> dict[str, Any]:
     """Read a TOML file with ``"NA"`` -> None; a missing or malformed file is a CarveError."""
     path = Path(path)
+    if path.is_dir():
+        raise CarveError(f"config file {str(path)!r} is a directory; expected a .toml file")
     if not path.is_file():
         raise CarveError(f"config file {str(path)!r} does not exist")
     if path.suffix != ".toml":

@@ -64,8 +64,26 @@ def safe_torch_load(path: str | os.PathLike) -> Any:
         ) from None
     except Exception as error:  # truncated zip, not a torch file, ...
         raise CarveError(
-            f"checkpoint {str(path)!r} is malformed or truncated: {_first_line(error)}"
+            f"checkpoint {str(path)!r} is truncated or not a torch checkpoint: expected a "
+            f"complete file written by torch.save, found {_what_is(path)} "
+            f"({_first_line(error)})"
         ) from None
+
+
+def _what_is(path: Path) -> str:
+    """A short description of a file torch could not read (for the error message)."""
+    import zipfile
+
+    size = path.stat().st_size
+    if size == 0:
+        return "an empty file"
+    if zipfile.is_zipfile(path):
+        return f"a {size:,}-byte zip archive torch cannot read"
+    with open(path, "rb") as file:
+        zip_start = file.read(4) == b"PK\x03\x04"
+    if zip_start:
+        return f"{size:,} bytes of a zip archive whose end is missing (truncated)"
+    return f"{size:,} bytes that are not a torch zip archive"
 
 
 def _first_line(error: BaseException) -> str:
@@ -125,6 +143,39 @@ def is_carve_checkpoint(obj: Any) -> bool:
     return isinstance(obj, dict) and obj.get("format") == CARVE_FORMAT
 
 
+DIGEST_KEY = "digest"  # content hash of everything else in a carve checkpoint
+REQUIRED_KEYS = ("state_dict", "config")
+
+
+def checkpoint_digest(checkpoint: dict[str, Any]) -> str:
+    """The content hash a carve checkpoint stores under ``"digest"`` (of all other entries)."""
+    from carve.digest import tree_digest
+
+    return tree_digest({k: v for k, v in checkpoint.items() if k != DIGEST_KEY})
+
+
+def check_carve_checkpoint(checkpoint: dict[str, Any], path: str | os.PathLike) -> dict[str, Any]:
+    """Refuse a carve checkpoint that lacks an entry or whose content changed since it was saved.
+
+    Files written before checkpoints carried a digest load without the content check.
+    """
+    missing = [key for key in REQUIRED_KEYS if key not in checkpoint]
+    if missing:
+        raise CarveError(
+            f"checkpoint {str(path)!r} is damaged: it is a carve checkpoint but has no "
+            f"{' or '.join(repr(k) for k in missing)} entry (a complete one holds "
+            f"{', '.join(REQUIRED_KEYS)})"
+        )
+    stored = checkpoint.get(DIGEST_KEY)
+    if stored is not None and stored != checkpoint_digest(checkpoint):
+        raise CarveError(
+            f"checkpoint {str(path)!r} is corrupt: its content no longer matches the hash "
+            "stored when it was written (a flipped bit, an edit or a bad copy); "
+            "use another checkpoint or retrain"
+        )
+    return checkpoint
+
+
 @register_load_type("ours", description="carve training checkpoint (best.ckpt / last.ckpt)")
 def load_ours(path: Path, model: nn.Module | None) -> nn.Module:
     checkpoint = safe_torch_load(path)
@@ -132,6 +183,14 @@ def load_ours(path: Path, model: nn.Module | None) -> nn.Module:
         raise CarveError(
             f"{str(path)!r} is not a carve checkpoint; for a Lightning/MASE .ckpt pass "
             "--load-type pl, for a plain state dict --load-type pt"
+        )
+    check_carve_checkpoint(checkpoint, path)
+    if checkpoint.get("graph_files") is not None:  # QAT: rebuild the quantized graph
+        from carve.train.graph_checkpoint import model_from_graph_files
+
+        source = f"checkpoint {str(path)!r}"
+        return model_from_graph_files(
+            checkpoint["graph_files"], checkpoint["state_dict"], source, model
         )
     if model is None:
         model = _model_from_checkpoint(checkpoint)
@@ -142,7 +201,9 @@ def _model_from_checkpoint(checkpoint: dict) -> nn.Module:
     from carve.data import get_dataset_info
     from carve.models.registry import get_model
 
-    config = checkpoint.get("config", {})
+    config = checkpoint.get("config")
+    if not isinstance(config, dict) or not config.get("model"):
+        raise CarveError("the checkpoint's config names no model; pass the model to load into")
     info = get_dataset_info(config["dataset"]) if config.get("dataset") else None
     return get_model(config["model"], dataset_info=info)
 

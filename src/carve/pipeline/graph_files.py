@@ -10,6 +10,10 @@ A saved graph is a folder:
 * ``metadata.safetensors`` + ``metadata.json`` - every node's metadata
   (tensor values in the safetensors file, everything else in JSON).
 
+Each safetensors file carries the content hash of its tensors in its header
+(``carve_digest``), checked when it is read: a flipped bit is an error naming
+the file.
+
 This module is the one place that names these files and checks them: both
 JSON documents are validated against a schema (pydantic, strict: no type
 coercion), tensor references must resolve, and unreadable safetensors files
@@ -133,24 +137,43 @@ def read_metadata(folder: Path) -> MetadataDocument:
                          f"{_first_problem(error)}") from None  # fmt: skip
 
 
-def read_tensors(path: Path) -> dict[str, Any]:
-    """A safetensors file's tensors; missing, truncated or garbage -> CarveError naming it."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+DIGEST_KEY = "carve_digest"  # safetensors header entry: content hash of the file's tensors
 
+
+def read_tensors(path: Path) -> dict[str, Any]:
+    """A safetensors file's tensors, checked against the content hash written with them.
+
+    Missing, a directory, truncated, garbage or changed since saving (a flipped
+    bit) -> CarveError naming the file. Files without a hash load unchecked.
+    """
+    from safetensors import SafetensorError, safe_open
+
+    from carve.digest import arrays_digest
+
+    if path.is_dir():
+        raise CarveError(f"{path} is a directory; expected the safetensors file of a saved graph")
     if not path.is_file():
         raise CarveError(f"{path.parent} is not a saved carve graph: {path} is missing")
     try:
-        return load_file(str(path))
+        with safe_open(str(path), framework="pt") as file:
+            stored = (file.metadata() or {}).get(DIGEST_KEY)
+            tensors = {name: file.get_tensor(name) for name in file.keys()}  # noqa: SIM118
     except (SafetensorError, OSError, ValueError) as error:
         raise CarveError(f"{path} is not a readable safetensors file ({error})") from None
+    if stored is not None and stored != arrays_digest(tensors):
+        raise CarveError(
+            f"{path} is corrupt: its tensors no longer match the hash stored when the graph "
+            "was saved (a flipped bit, an edit or a bad copy)"
+        )
+    return tensors
 
 
 def write_tensors(tensors: dict[str, Any], path: Path) -> None:
-    """Write tensors to a safetensors file atomically (contiguous CPU copies)."""
+    """Write tensors to a safetensors file atomically, with their content hash in the header."""
     from safetensors.torch import save
 
-    from carve.fileio import atomic_write
+    from carve.digest import arrays_digest
+    from carve.fileio import atomic_write_bytes
 
-    data = save({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()})
-    atomic_write(path, lambda file: file.write(data))
+    owned = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
+    atomic_write_bytes(path, save(owned, metadata={DIGEST_KEY: arrays_digest(owned)}))

@@ -38,6 +38,9 @@ def load_graph_module(path: Path, model: Any = None) -> Any:
     if model is not None:
         _check_same_shapes(model, module, path)
     setattr(module, GRAPH_ATTRIBUTE, graph)
+    from carve.train.graph_checkpoint import FILES_ATTRIBUTE, read_graph_files
+
+    setattr(module, FILES_ATTRIBUTE, read_graph_files(path))  # checkpoints embed the graph
     return module
 
 

@@ -4,7 +4,7 @@
 (a saved graph folder, or the model with ``--load`` weights); :func:`run_transform`
 runs the config's ``[passes.*]`` tables on it (:mod:`carve.pipeline.runner`),
 evaluates the test split before and after, and saves the result to
-``<project_dir>/<project>/software/transform/transformed_ckpt/``.
+``<project_dir>/<project>/software/transform/version_N/transformed_ckpt/``.
 
 >>> from carve.config import CarveConfig
 >>> int8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4,
@@ -99,23 +99,35 @@ def run_transform(
     """Run ``passes`` (default: the config's ``[passes.*]`` tables) on the config's model.
 
     ``dataset`` and ``graph`` default to the config's (loaded / built here);
-    ``out_dir`` to ``<project_dir>/<project>/software/transform``. With ``save``
+    ``out_dir`` to a new ``<project_dir>/<project>/software/transform/version_N``
+    (``transform/latest`` points at it once done; no transform replaces
+    another; the folder is locked while written). With ``save``
     the transformed graph is written to ``out_dir/transformed_ckpt``.
     """
+    from contextlib import nullcontext
+
     from carve.config import project_path, with_default_project
+    from carve.locking import folder_lock
     from carve.pipeline.saved_graph import save_graph
+    from carve.runs import new_version, set_latest
     from carve.train import evaluate, load_dataset
 
     passes = transform_passes(config, passes)
     dataset = dataset if dataset is not None else load_dataset(config)
     graph = graph if graph is not None else build_graph(config, dataset)
+    root = None
     if out_dir is None and (save or config.project is not None):
-        out_dir = project_path(with_default_project(config)) / TRANSFORM_FOLDER
+        # each transform gets its own version_N; transform/latest points at the newest
+        root = project_path(with_default_project(config)) / TRANSFORM_FOLDER
+        out_dir = new_version(root, point_latest=False)
     out_dir = None if out_dir is None else Path(out_dir)
-    before = evaluate(graph.model, dataset.test)
-    ctx = PipelineContext(out_dir=out_dir, train_x=dataset.train.x, test_x=dataset.test.x,
-                          test_y=dataset.test.y, batch_size=config.batch_size)  # fmt: skip
-    graph, results = run_passes(graph, passes, ctx)
-    after = evaluate(graph.model, dataset.test)
-    saved = save_graph(graph, out_dir / SAVED_FOLDER) if save and out_dir is not None else None
+    with folder_lock(out_dir, "transform folder") if out_dir is not None else nullcontext():
+        before = evaluate(graph.model, dataset.test)
+        ctx = PipelineContext(out_dir=out_dir, train_x=dataset.train.x, test_x=dataset.test.x,
+                              test_y=dataset.test.y, batch_size=config.batch_size)  # fmt: skip
+        graph, results = run_passes(graph, passes, ctx)
+        after = evaluate(graph.model, dataset.test)
+        saved = save_graph(graph, out_dir / SAVED_FOLDER) if save and out_dir is not None else None
+    if root is not None:
+        set_latest(root, out_dir)
     return TransformResult(graph, results, before, after, out_dir, saved, len(dataset.test))

@@ -36,6 +36,7 @@ class StudyOutcome:
     files: list[Path] = field(default_factory=list)
     interrupted: bool = False
     trained: int = 0  # runs trained by this call (the rest were already done)
+    busy: list[str] = field(default_factory=list)  # runs another process was training
 
 
 def _dataset_for(config: CarveConfig, cache: dict) -> Any:
@@ -168,7 +169,6 @@ def run_study(
     """
     from carve.study.plots import write_plots
     from carve.study.report import summarize, write_tables
-    from carve.train.ensemble import ensemble_supported
 
     runs = spec.runs()
     configs = {run: spec.config_for(run) for run in runs}  # validates every run first
@@ -176,35 +176,51 @@ def run_study(
     store.open()
     pending = [run for run in runs if not store.is_done(run)]
     cache = {} if datasets is None else datasets
-    interrupted, trained = False, 0
+    interrupted, trained, busy = False, 0, []
     with StudyProgress(console, len(runs), len(runs) - len(pending), live=progress) as bars:
-        for group in _groups(spec, pending, ensemble):
-            dataset = _dataset_for(configs[group[0]], cache)
-            bars.start_group(_describe(group))
-            # a configuration that trains alone gains nothing from the ensemble's batched
-            # layers and pays their overhead: the plain engine trains it (as carve train)
-            use_ensemble = (
-                ensemble and len(group) > 1 and ensemble_supported(configs[group[0]]) is None
-            )
+        for listed in _groups(spec, pending, ensemble):
+            claims = {run: store.claim(run) for run in listed}
+            group = [run for run in listed if claims[run] is not None]
+            busy += [run.name for run in listed if claims[run] is None and not store.is_done(run)]
+            if not group:
+                continue
             try:
-                results, mode = _train_group(spec, store, group, dataset, bars, use_ensemble)
-            except KeyboardInterrupt:
+                stop, count = _run_group(spec, store, group, configs, cache, bars, ensemble)
+            finally:
+                for lock in claims.values():
+                    if lock is not None:
+                        lock.release()
+            trained += count
+            if stop:
                 interrupted = True
                 break
-            finished = [(run, r) for run, r in zip(group, results) if not r.interrupted]
-            for run, result in finished:
-                store.save(run, _record(run, configs[run], result, dataset, mode))
-            trained += len(finished)
-            if finished:
-                accuracy = ", ".join(f"{store.load(run)['test_acc']:.4f}" for run, _ in finished)
-                bars.runs_done(len(finished), f"{_describe(group)} {mode}: test acc {accuracy}")
-            if len(finished) < len(group):
-                interrupted = True
-                break
-    records = store.records()
-    rows = summarize(records, spec.keys)
-    files: list[Path] = []
-    if records:
-        files = write_tables(store.root, rows, spec.keys)
-        files += write_plots(store.root, records, rows, spec.keys)
-    return StudyOutcome(store.root, records, rows, files, interrupted, trained)
+    with store.study_lock():  # the last process to finish writes every finished run
+        records = store.records()
+        rows = summarize(records, spec.keys)
+        files: list[Path] = []
+        if records:
+            files = write_tables(store.root, rows, spec.keys)
+            files += write_plots(store.root, records, rows, spec.keys)
+    return StudyOutcome(store.root, records, rows, files, interrupted, trained, busy)
+
+
+def _run_group(spec, store, group, configs, cache, bars, ensemble: bool) -> tuple[bool, int]:
+    """Train the claimed runs of one group and save their results; (interrupted?, trained)."""
+    from carve.train.ensemble import ensemble_supported
+
+    dataset = _dataset_for(configs[group[0]], cache)
+    bars.start_group(_describe(group))
+    # a configuration that trains alone gains nothing from the ensemble's batched
+    # layers and pays their overhead: the plain engine trains it (as carve train)
+    use_ensemble = ensemble and len(group) > 1 and ensemble_supported(configs[group[0]]) is None
+    try:
+        results, mode = _train_group(spec, store, group, dataset, bars, use_ensemble)
+    except KeyboardInterrupt:
+        return True, 0
+    finished = [(run, r) for run, r in zip(group, results) if not r.interrupted]
+    for run, result in finished:
+        store.save(run, _record(run, configs[run], result, dataset, mode))
+    if finished:
+        accuracy = ", ".join(f"{store.load(run)['test_acc']:.4f}" for run, _ in finished)
+        bars.runs_done(len(finished), f"{_describe(group)} {mode}: test acc {accuracy}")
+    return len(finished) < len(group), len(finished)

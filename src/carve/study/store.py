@@ -12,6 +12,12 @@ A run counts as done exactly when its ``result.json`` exists, so an interrupted
 study never leaves a half row: rerunning it skips finished runs and restarts
 unfinished ones from scratch. A directory that holds a *different* study is
 refused before anything is written.
+
+Two study processes on one directory share the work: each run is claimed
+with a lock (``.locks/<run>.lock``, holding the claimer's pid and host)
+before it is cleared and trained, so every run trains once; runs claimed by
+the other process are skipped (and listed in the outcome), and the tables are
+written under a short study-wide lock from every finished run.
 """
 
 from __future__ import annotations
@@ -23,10 +29,19 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.fileio import atomic_write_text
+from carve.locking import HolderLock, LockedError
 from carve.study.spec import Run, StudySpec
 
 IDENTITY_FILE = "study.json"
 RESULT_FILE = "result.json"
+LOCKS = ".locks"  # one lock file per run being trained, plus study.lock
+
+
+class _WaitingLock(HolderLock):
+    """A :class:`HolderLock` that waits for the holder instead of refusing."""
+
+    def __enter__(self) -> HolderLock:
+        return self.acquire(wait=True)
 
 
 def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -64,7 +79,7 @@ class StudyStore:
                 )
         elif self.root.exists() and not self.root.is_dir():
             raise CarveError(f"study directory {str(self.root)!r} is a file")
-        elif self.root.exists() and any(self.root.iterdir()):
+        elif self.root.exists() and any(not p.name.startswith(".") for p in self.root.iterdir()):
             raise CarveError(
                 f"{str(self.root)!r} exists and is not a carve study directory; "
                 "choose another --study-dir (or --project)"
@@ -74,11 +89,34 @@ class StudyStore:
         return json.loads(json.dumps(self.spec.identity()))  # tuples -> lists, as saved
 
     def open(self) -> None:
-        """Check, then create the directory and its identity file."""
+        """Check, then create the directory and its identity file (one process at a time)."""
         self.check()
-        self.root.mkdir(parents=True, exist_ok=True)
-        if not (self.root / IDENTITY_FILE).is_file():
-            atomic_write_text(self.root / IDENTITY_FILE, json.dumps(self._identity(), indent=2))
+        with self.study_lock():
+            self.check()  # again: another process may have created it meanwhile
+            if not (self.root / IDENTITY_FILE).is_file():
+                text = json.dumps(self._identity(), indent=2)
+                atomic_write_text(self.root / IDENTITY_FILE, text)
+
+    def study_lock(self) -> HolderLock:
+        """A short, blocking lock for writing the study's shared files (identity, tables)."""
+        return _WaitingLock(self.root / LOCKS / "study.lock", "study directory", self.root)
+
+    def claim(self, run: Run) -> HolderLock | None:
+        """Lock ``run`` for this process; None when another process has it or it is done.
+
+        Two ``carve study`` processes on one directory share the work this way:
+        each run is trained by exactly one of them, and neither clears a run
+        folder the other is writing.
+        """
+        lock = HolderLock(self.root / LOCKS / f"{run.name}.lock", "study run", self.run_dir(run))
+        try:
+            lock.acquire()
+        except LockedError:
+            return None
+        if self.is_done(run):  # finished by another process after we listed it
+            lock.release()
+            return None
+        return lock
 
     def run_dir(self, run: Run) -> Path:
         return self.root / "runs" / run.name

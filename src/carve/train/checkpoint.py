@@ -7,7 +7,9 @@ with ``torch.load(weights_only=True)``:
 ``scheduler``, ``epoch`` (epochs completed), ``global_step`` (optimizer steps),
 ``rng`` (torch, shuffling generator, Python and NumPy states), ``history``
 (per-epoch metrics), ``best_val_loss``, ``config`` (the effective config) and
-``tensorboard_version``. Files are written atomically.
+``tensorboard_version``, and ``digest``: a content hash of all the rest,
+checked on every load (a flipped bit is an error naming the file, not a
+silently wrong model). Files are written atomically.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.fileio import atomic_torch_save
-from carve.models.load import CARVE_FORMAT, is_carve_checkpoint, safe_torch_load
+from carve.models.load import (
+    CARVE_FORMAT,
+    DIGEST_KEY,
+    check_carve_checkpoint,
+    checkpoint_digest,
+    is_carve_checkpoint,
+    safe_torch_load,
+)
 
 VERSION = 1
 
@@ -67,8 +76,14 @@ def build_checkpoint(
     """The checkpoint dict of a run at an epoch boundary.
 
     Model tensors are copied: a training model's parameters may be views into
-    the optimizer's flat buffer, which ``torch.save`` would store whole.
+    the optimizer's flat buffer, which ``torch.save`` would store whole. A model
+    loaded from a saved (quantized) graph embeds that graph's files, so the
+    checkpoint loads back as the quantized model.
     """
+    from carve.train.graph_checkpoint import CHECKPOINT_KEY, graph_files_of
+
+    graph_files = graph_files_of(model)
+    extra = {} if graph_files is None else {CHECKPOINT_KEY: graph_files}
     return {
         "format": CARVE_FORMAT,
         "version": VERSION,
@@ -83,6 +98,7 @@ def build_checkpoint(
         "best_val_loss": best_val_loss,
         "config": dict(config),
         "tensorboard_version": tensorboard_version,
+        **extra,
     }
 
 
@@ -95,8 +111,13 @@ def _owned_state_dict(model) -> dict[str, Any]:
 
 
 def save_checkpoint(checkpoint: dict[str, Any], path: str | Path) -> Path:
-    """Write ``checkpoint`` atomically (a kill mid-save leaves the previous file)."""
-    return atomic_torch_save(checkpoint, path)
+    """Write ``checkpoint`` atomically, with its content hash (checked when it is read back).
+
+    A kill mid-save leaves the previous file.
+    """
+    stamped = {k: v for k, v in checkpoint.items() if k != DIGEST_KEY}
+    stamped[DIGEST_KEY] = checkpoint_digest(stamped)
+    return atomic_torch_save(stamped, path)
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -109,4 +130,25 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
             f"{str(path)!r} has checkpoint version {checkpoint.get('version')}, "
             f"this carve reads version {VERSION}"
         )
-    return checkpoint
+    return check_carve_checkpoint(checkpoint, path)
+
+
+def commit_epoch(
+    output_dir: Path, checkpoint: dict[str, Any], history: list[dict[str, Any]], improved: bool
+) -> None:
+    """Write one epoch's files as one commit: ``metrics.csv``, ``best.ckpt``, then ``last.ckpt``.
+
+    ``last.ckpt`` is the commit marker: a kill before it leaves the previous
+    epoch's ``last.ckpt``, and ``--resume`` replays the epoch, rewriting the
+    other two files with the same (deterministic) content. A Ctrl-C during the
+    writes waits until they are done.
+    """
+    from carve.train.interrupts import deferred_interrupt
+    from carve.train.loggers import write_csv
+
+    folder = output_dir / "training_ckpts"
+    with deferred_interrupt():
+        write_csv(history, output_dir / "metrics.csv")
+        if improved:
+            save_checkpoint(checkpoint, folder / "best.ckpt")
+        save_checkpoint(checkpoint, folder / "last.ckpt")

@@ -8,16 +8,27 @@ step; training accuracy is computed once per epoch from the kept logits.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from carve.config import CarveConfig, project_path
 from carve.errors import CarveError
-from carve.train.checkpoint import build_checkpoint, read_checkpoint, restore_rng, save_checkpoint
+from carve.fileio import remove_stray_temps
+from carve.locking import folder_lock
+from carve.runs import LATEST, find_version, list_versions, new_version, set_latest
+from carve.train.checkpoint import (
+    build_checkpoint,
+    commit_epoch,
+    read_checkpoint,
+    restore_rng,
+    save_checkpoint,
+)
 from carve.train.evaluate import evaluate
-from carve.train.loggers import TensorBoardLog, next_tensorboard_version, write_csv
+from carve.train.interrupts import deferred_interrupt
+from carve.train.loggers import TensorBoardLog, next_tensorboard_version
 from carve.train.optimizers import build_optimizer, build_scheduler
 from carve.train.progress import CHECK_EVERY, EpochProgress
 from carve.train.record import EpochRecord, RunRecord, TrainResult
@@ -137,17 +148,19 @@ class _Run:
         if self.tensorboard_version is None:
             self.tensorboard_version = next_tensorboard_version(root)
         folder = root / f"version_{self.tensorboard_version}"
-        self.tensorboard = TensorBoardLog(folder, self.config.to_dict())
+        # a resumed run replays from global_step + 1: hide what a killed run logged from there
+        purge = self.global_step + 1 if self.epoch or self.global_step else None
+        self.tensorboard = TensorBoardLog(folder, self.config.to_dict(), purge_step=purge)
 
     def save_epoch(self, improved: bool) -> None:
         if self.ckpt_dir is None:
             return
-        state = self.checkpoint()
-        save_checkpoint(state, self.ckpt_dir / "last.ckpt")
+        try:
+            commit_epoch(self.output_dir, self.checkpoint(), self.record.history, improved)
+        except KeyboardInterrupt:  # deferred: it arrives only once the files are complete
+            self.saved_last = True
+            raise
         self.saved_last = True
-        if improved:
-            save_checkpoint(state, self.ckpt_dir / "best.ckpt")
-        write_csv(self.record.history, self.output_dir / "metrics.csv")
 
     # -- loop ------------------------------------------------------------------------------
     def train_epoch(self, progress: EpochProgress) -> tuple[EpochRecord, bool]:
@@ -235,7 +248,8 @@ class _Run:
                         break
         except KeyboardInterrupt:
             if start_state is not None and not self.saved_last:
-                save_checkpoint(start_state, self.ckpt_dir / "last.ckpt")
+                with deferred_interrupt():  # a second Ctrl-C waits for the file
+                    save_checkpoint(start_state, self.ckpt_dir / "last.ckpt")
             return True
         finally:
             if self.tensorboard is not None:
@@ -265,7 +279,7 @@ def train(
     model=None,
     output_dir: str | Path | None = None,
     write_files: bool = True,
-    resume: bool = False,
+    resume: bool | str = False,
     console=None,
     progress: bool | None = None,
     epoch_hooks: Sequence[Callable[[int, Any], None]] = (),
@@ -274,11 +288,15 @@ def train(
 
     ``dataset``/``model`` default to the ones ``config`` names (the model seeded
     with ``config.seed``; a given model is used as is, e.g. after ``load_model``).
-    Files go to ``output_dir`` (default ``<project_dir>/<project>/software``):
+    Files go to a new run folder ``<project_dir>/<project>/software/version_N``
+    (``software/latest`` points at it; an earlier run is never replaced), or
+    to ``output_dir`` when given (which must not already hold a run):
     ``training_ckpts/{best,last}.ckpt``, ``metrics.csv`` and
-    ``tensorboard/version_N``; ``write_files=False`` writes nothing. ``resume``
-    continues from ``training_ckpts/last.ckpt`` and ends with exactly the
-    metrics of an uninterrupted run. ``console`` (a ``rich.console.Console``)
+    ``tensorboard/version_0``; ``write_files=False`` writes nothing. The run
+    folder is locked while training (a second process gets a clear error).
+    ``resume`` (True for the latest run, or a run name such as
+    ``"version_2"``) continues from that run's ``training_ckpts/last.ckpt`` and
+    ends with exactly the metrics of an uninterrupted run. ``console`` (a ``rich.console.Console``)
     receives the live progress (``progress=False``: one line per epoch).
     A Ctrl-C ends training cleanly with ``result.interrupted`` set and
     ``last.ckpt`` holding the last completed epoch. ``epoch_hooks`` are called
@@ -289,31 +307,77 @@ def train(
     if model is None:
         model = build_model(config, dataset.info)
     seed_everything(config.seed)  # same RNG start whether the model was given or built
-    if write_files:
-        output_dir = (
-            Path(output_dir) if output_dir is not None else project_path(config) / "software"
-        )
-    else:
-        output_dir = None
-    apply_num_threads(config.num_threads, sum(p.numel() for p in model.parameters()))
-    run = _Run(config, _on_device(dataset, config), model, output_dir, console,
-               config.progress if progress is None else progress)  # fmt: skip
-    run.epoch_hooks = tuple(epoch_hooks)
-    if resume:
-        if output_dir is None:
-            raise CarveError("resume needs the run's output folder (write_files=True)")
-        last = output_dir / "training_ckpts" / "last.ckpt"
-        if not last.is_file():
-            raise CarveError(
-                f"nothing to resume: {str(last)!r} does not exist (the default project name "
-                "holds the start date: pass --project NAME to resume a run from another day)"
-            )
-        run.resume_from(last)
-    try:
-        interrupted = run.fit()
-    finally:
-        run.optimizer.release()  # the returned model owns its parameters again
+    with run_folder(config, output_dir, resume, write_files) as output_dir:
+        apply_num_threads(config.num_threads, sum(p.numel() for p in model.parameters()))
+        run = _Run(config, _on_device(dataset, config), model, output_dir, console,
+                   config.progress if progress is None else progress)  # fmt: skip
+        run.epoch_hooks = tuple(epoch_hooks)
+        if resume:
+            run.resume_from(output_dir / "training_ckpts" / "last.ckpt")
+        try:
+            interrupted = run.fit()
+        finally:
+            run.optimizer.release()  # the returned model owns its parameters again
     return run.record.result(output_dir, interrupted, run.model)
+
+
+@contextlib.contextmanager
+def run_folder(
+    config: CarveConfig, output_dir: str | Path | None, resume: bool | str, write_files: bool
+) -> Iterator[Path | None]:
+    """The locked folder a run writes to (None: no files); see :func:`train`.
+
+    Stray temp files of a killed earlier attempt are removed once the lock is held.
+    """
+    if not write_files:
+        if resume:
+            raise CarveError("resume needs the run's output folder (write_files=True)")
+        yield None
+        return
+    software = project_path(config) / "software" if output_dir is None else None
+    if output_dir is not None:
+        folder = Path(output_dir)
+    elif resume:
+        try:
+            folder = find_version(software, LATEST if resume is True else str(resume))
+        except CarveError as error:
+            raise CarveError(f"nothing to resume: {error} (the default project name holds the "
+                             "start date: pass --project NAME to resume a run from another day)"
+                             ) from None  # fmt: skip
+    else:
+        folder = new_version(software, point_latest=False)
+    with folder_lock(folder):
+        for place in (folder, folder / "training_ckpts"):
+            remove_stray_temps(place)
+        last = folder / "training_ckpts" / "last.ckpt"
+        if resume and not last.is_file():
+            raise CarveError(f"nothing to resume: {str(last)!r} does not exist")
+        if not resume and last.exists():
+            raise CarveError(
+                f"{folder} already holds a run ({last.name}); resume it or train into another "
+                "folder (a new run never replaces an earlier one)"
+            )
+        fresh = software is not None and not resume
+        if fresh:
+            set_latest(software, folder)
+        try:
+            yield folder
+        except BaseException:
+            if fresh and not last.exists():  # failed before saving anything: leave no empty run
+                _drop_empty_run(software, folder)
+            raise
+
+
+def _drop_empty_run(software: Path, folder: Path) -> None:
+    """Remove a new run folder that never got a checkpoint; ``latest`` -> the newest left."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    left = list_versions(software)
+    if left:
+        set_latest(software, software / left[-1])
+    else:
+        (software / LATEST).unlink(missing_ok=True)
 
 
 def _on_device(dataset, config: CarveConfig):

@@ -94,8 +94,7 @@ class _Member:
 
     def save_epoch(self, epoch: int, global_step: int, improved: bool,
                    optimizer_state: Callable[[], dict[str, Any]]) -> None:  # fmt: skip
-        from carve.train.checkpoint import build_checkpoint, save_checkpoint
-        from carve.train.loggers import write_csv
+        from carve.train.checkpoint import build_checkpoint, commit_epoch
 
         if self.output_dir is None:
             return
@@ -111,11 +110,7 @@ class _Member:
             config=self.config.to_dict(),
             tensorboard_version=self.tensorboard_version,
         )
-        folder = self.output_dir / "training_ckpts"
-        save_checkpoint(state, folder / "last.ckpt")
-        if improved:
-            save_checkpoint(state, folder / "best.ckpt")
-        write_csv(self.record.history, self.output_dir / "metrics.csv")
+        commit_epoch(self.output_dir, state, self.record.history, improved)
 
     def result(self, interrupted: bool) -> TrainResult:
         return self.record.result(self.output_dir, interrupted, self.model)

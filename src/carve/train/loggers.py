@@ -34,10 +34,14 @@ def next_tensorboard_version(root: Path) -> int:
 class TensorBoardLog:
     """Scalars with MASE's tags: ``train_loss_step``, ``val_loss_epoch``, ``val_acc_epoch``..."""
 
-    def __init__(self, folder: Path, hparams: dict[str, Any]) -> None:
+    def __init__(
+        self, folder: Path, hparams: dict[str, Any], purge_step: int | None = None
+    ) -> None:
         from carve.train.tensorboard_events import EventFileWriter
 
         self.writer = EventFileWriter(folder)
+        if purge_step is not None:  # a resumed run: earlier files' points from here are stale
+            self.writer.add_restart(purge_step)
         self.writer.add_text("config", "\n".join(f"    {k} = {v!r}" for k, v in hparams.items()))
 
     def step(self, global_step: int, loss: float) -> None:

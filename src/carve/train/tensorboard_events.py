@@ -79,6 +79,8 @@ def _event(wall_time: float, step: int = 0, **parts: bytes) -> bytes:
         data += _bytes_field(3, parts["file_version"])
     if "summary" in parts:
         data += _bytes_field(5, parts["summary"])
+    if "session_log" in parts:
+        data += _bytes_field(7, parts["session_log"])
     return data
 
 
@@ -99,7 +101,11 @@ class EventFileWriter:
     def __init__(self, folder: str | os.PathLike) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{os.getpid()}.0"
+        # readers take files in name order: a resumed run's file must sort after the old ones
+        stamps = [int(p.name.split(".")[3]) for p in folder.glob("events.out.tfevents.*")
+                  if p.name.split(".")[3].isdigit()]  # fmt: skip
+        stamp = max([int(time.time()), *(t + 1 for t in stamps)])
+        name = f"events.out.tfevents.{stamp}.{socket.gethostname()}.{os.getpid()}.0"
         self.path = folder / name
         self._file = open(self.path, "ab")  # noqa: SIM115 (kept open for the run)
         self._write(_event(time.time(), file_version=b"brain.Event:2"))
@@ -116,6 +122,14 @@ class EventFileWriter:
     def add_text(self, tag: str, text: str, step: int = 0) -> None:
         summary = _bytes_field(1, _text_value(tag, text))
         self._write(_event(time.time(), step, summary=summary))
+
+    def add_restart(self, step: int) -> None:
+        """``SessionLog(START)`` at ``step``: readers drop earlier files' events from ``step`` on.
+
+        This is how TensorBoard hides what a crashed run logged past its last
+        checkpoint (``torch.utils.tensorboard.SummaryWriter(purge_step=...)``).
+        """
+        self._write(_event(time.time(), step, session_log=_field(1, 0, _varint(1))))
 
     def flush(self) -> None:
         self._file.flush()

@@ -57,7 +57,7 @@ def test_carve_train_prunes_gradually_and_saves_a_reloadable_graph(workdir, caps
     out = capsys.readouterr().out
     assert code == 0, out
     assert "weight sparsity targets: epoch 1: 25.0%, epoch 2: 75.0%" in out
-    saved = workdir / "carve_output/g/software/training_ckpts/transformed_ckpt"
+    saved = workdir / "carve_output/g/software/latest/training_ckpts/transformed_ckpt"
     graph, _ = load_mase_graph_interface_pass(None, {"load_dir": str(saved)})
     for name, layer in prunable_layers(graph).items():
         assert int((layer.weight == 0).sum()) == round(0.75 * layer.weight.numel()), name

@@ -16,7 +16,9 @@ value).
 
 - ``mxint``: ``width``-bit signed integer with ``width-2`` fraction bits,
   codes in ``[-(2**(width-1) - 1), 2**(width-1) - 1]`` (MXINT8: +-1.984375).
-- ``mxfp``: minifloat elements with ``exponent_width`` bits, bias
+- ``mxfp``: the OCP element formats only (FP8 E4M3/E5M2, FP6 E3M2/E2M3, FP4
+  E2M1, chosen by ``width``/``exponent_width``; others are refused): minifloat
+  elements with ``exponent_width`` bits, bias
   ``2**(E-1) - 1``, subnormals; E4M3 reserves only ``S.1111.111`` (max 448),
   E5M2 reserves its top exponent (max 57344), FP6/FP4 have no reserved codes.
 
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from carve.errors import CarveError
 from carve.quant.base import Encoded, NumberFormat
 from carve.quant.formats.blocking import Tiling, block_shape
 from carve.quant.formats.float_grid import (
@@ -47,6 +50,9 @@ from carve.quant.formats.float_grid import (
 from carve.quant.spec import check_int
 
 SCALE_BITS = 8
+# the element formats of the OCP MX v1.0 spec (what the docs list), by (width, exponent_width)
+OCP_ELEMENTS = {(8, 4): "FP8 E4M3", (8, 5): "FP8 E5M2", (6, 3): "FP6 E3M2", (6, 2): "FP6 E2M3",
+                (4, 2): "FP4 E2M1"}  # fmt: skip
 SCALE_MIN, SCALE_MAX = -127, 127
 FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 
@@ -82,9 +88,16 @@ class MXFPSpec:
     block_size: int = 32
 
     def __post_init__(self) -> None:
-        check_int("mxfp", "width", self.width, 3, 16)
-        check_int("mxfp", "exponent_width", self.exponent_width, 1, min(8, self.width - 2))
+        check_int("mxfp", "width", self.width, 1, 64)
+        check_int("mxfp", "exponent_width", self.exponent_width, 1, 64)
         check_int("mxfp", "block_size", self.block_size, 1, 4096)
+        if (self.width, self.exponent_width) not in OCP_ELEMENTS:
+            accepted = ", ".join(f"{name} (width={w}, exponent_width={e})"
+                                 for (w, e), name in OCP_ELEMENTS.items())  # fmt: skip
+            raise CarveError(
+                f"mxfp: width={self.width}, exponent_width={self.exponent_width} is not an OCP MX "
+                f"element format; accepted: {accepted}"
+            )
 
     @property
     def mantissa_width(self) -> int:
