@@ -82,3 +82,12 @@ def test_cli_log_level_flag_attaches_the_handler(capsys):
     assert _carve_handlers() == 1
     logging.getLogger("carve.passes").info("from the CLI")
     assert capsys.readouterr().err.endswith("INFO     from the CLI\n")
+
+
+def test_shown_tells_whether_the_log_displays_a_level():
+    from carve.logs import shown
+
+    carve.set_logging_verbosity("warning")
+    assert not shown("carve.passes")
+    carve.set_logging_verbosity("info")
+    assert shown("carve.passes") and not shown("carve.passes", logging.DEBUG)

@@ -97,3 +97,13 @@ def get_logger(name: str) -> logging.Logger:
     """A child of the ``carve`` logger (``get_logger("lab")`` -> ``carve.lab``), as MASE's."""
     logger = logging.getLogger(LOGGER_NAME)
     return logger if name in ("", LOGGER_NAME, "chop") else logger.getChild(name)
+
+
+def shown(name: str, level: int = logging.INFO) -> bool:
+    """Whether a record of ``level`` on logger ``name`` reaches carve's handler.
+
+    The CLI prints a result itself only when the log did not already show it.
+    """
+    logger = logging.getLogger(name)
+    attached = any(isinstance(h, CarveLogHandler) for h in logging.getLogger(LOGGER_NAME).handlers)
+    return attached and logger.isEnabledFor(level)

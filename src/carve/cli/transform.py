@@ -57,12 +57,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_result(console, name: str, info: dict) -> None:
+    from carve.logs import shown
+
+    logged = shown("carve.passes")  # the passes log these tables at info: print them once
     summary = info.get("summary")
-    if summary is not None:
+    if summary is not None and not logged:
         console.print("Quantized graph histogram:")
         console.print(summary["histogram_text"], soft_wrap=True, markup=False)
     if "table_text" in info and name.startswith("verify"):
-        console.print(info["table_text"], soft_wrap=True, markup=False)
+        if not logged:
+            console.print(info["table_text"], soft_wrap=True, markup=False)
         reference = info.get("integer_reference", {})
         if "logits_equal" in reference:
             console.print(
