@@ -184,7 +184,7 @@ def test_node_meta_toml_round_trip(analyse, tmp_path):
     save_node_meta_param_interface_pass(graph, str(path))
     text = path.read_text()
     tomllib.loads(text)  # valid TOML
-    assert '"from" = "NA"' in text and '"torch_dtype" = "torch.float32"' in text
+    assert 'from = "NA"' in text and 'torch_dtype = "torch.float32"' in text
     fresh = analyse("toy-cnn", add_value=False, seed=1)
     loaded, info = load_node_meta_param_interface_pass(fresh, {"toml_path": str(path)})
     assert info["nodes"] == len(list(graph.nodes))

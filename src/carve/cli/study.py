@@ -100,19 +100,14 @@ def build_spec(args: argparse.Namespace, config):
 def _results_table(outcome, keys):
     from rich.table import Table
 
-    from carve.study.report import format_value, title
+    from carve.study.report import table_cells
 
+    header, cells = table_cells(outcome.rows, keys)
     table = Table(title="Study results (mean ± std over seeds)", title_justify="left")
-    for key in keys:
-        table.add_column(title(key), justify="right")
-    for name in ("Test Accuracy", "Test Loss", "Train Time / Run (s)", "Seeds"):
+    for name in header:
         table.add_column(name, justify="right")
-    for row in outcome.rows:
-        cells = [format_value(row[k]) for k in keys]
-        for metric in ("test_acc", "test_loss"):
-            cells.append(f"{row[f'{metric}_mean']:.4f} ± {row[f'{metric}_std']:.4f}")
-        cells += [f"{row['train_seconds_mean']:.1f}", str(row["seeds"])]
-        table.add_row(*cells)
+    for line in cells:
+        table.add_row(*line)
     return table
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ from carve.errors import CarveError
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 TASKS = ("classification", "cls")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
+OPTIMIZER_PATH = r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*[.:][A-Za-z_]\w*"  # module.Class, module:Class
 MAX_SEED = 2**32 - 1  # np.random.seed's limit (torch's is 2**64 - 1)
 MAX_EPOCHS = 100_000  # far above any lab's; 1e8 epochs of jsc-tiny would take years
 MAX_THREADS = 1024  # torch.set_num_threads(10**8) crashes the process
@@ -39,6 +41,7 @@ def option(
     kind: type,
     help: str,
     choices: tuple[str, ...] | None = None,
+    pattern: tuple[str, str] | None = None,
     minimum: float | None = None,
     above: float | None = None,
     maximum: float | None = None,
@@ -46,8 +49,10 @@ def option(
 ) -> Any:
     """A config field that is also a command-line flag (``flags``) and a TOML key.
 
-    Numbers must lie in ``[minimum, maximum]`` (``above``: strictly greater);
-    floats must also be finite (``inf``/``nan`` are never a valid setting).
+    A string must be one of ``choices`` or, when ``pattern`` (regex, what it
+    means) is given, match the regex instead. Numbers must lie in
+    ``[minimum, maximum]`` (``above``: strictly greater); floats must also be
+    finite (``inf``/``nan`` are never a valid setting).
     """
     return field(
         default=default,
@@ -56,6 +61,7 @@ def option(
             "kind": kind,
             "help": help,
             "choices": choices,
+            "pattern": pattern,
             "minimum": minimum,
             "above": above,
             "maximum": maximum,
@@ -96,8 +102,10 @@ class CarveConfig:
         help="random seed (init, shuffling; NumPy's seeds stop at 2**32 - 1)",
     )  # fmt: skip
     training_optimizer: str = option(
-        "adam", "--training-optimizer", kind=str, choices=("adam", "adamw", "sgd"),
-        help="optimizer; sgd uses momentum 0.9 with Nesterov; all honour --weight-decay",
+        "adam", "--training-optimizer", "--optimizer", kind=str, choices=("adam", "adamw", "sgd"),
+        pattern=(OPTIMIZER_PATH, "a torch.optim.Optimizer class path (e.g. torch.optim.RMSprop)"),
+        help="optimizer: carve's fast adam, adamw, sgd (momentum 0.9, Nesterov), or any "
+        "torch.optim class by path, e.g. torch.optim.RMSprop; all get --weight-decay",
     )  # fmt: skip
     learning_rate: float = option(
         1e-5, "--learning-rate", kind=float, above=0.0, help="initial learning rate"
@@ -243,6 +251,8 @@ def _kind_text(meta: dict) -> str:
         text += f" and <= {meta['maximum']}"
     if meta["choices"]:
         text = "one of " + ", ".join(meta["choices"])
+        if meta["pattern"]:
+            text += f", or {meta['pattern'][1]}"
     return text + (" (or None/'NA')" if meta["nullable"] else "")
 
 
@@ -259,7 +269,8 @@ def check_value(name: str, value: Any, source: str) -> Any:
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise CarveError(bad)
-    if meta["choices"] and value not in meta["choices"]:
+    matches = meta["pattern"] is not None and re.fullmatch(meta["pattern"][0], value)
+    if meta["choices"] and value not in meta["choices"] and not matches:
         raise CarveError(bad)
     if meta["minimum"] is not None and not value >= meta["minimum"]:
         raise CarveError(bad)

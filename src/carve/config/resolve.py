@@ -68,9 +68,9 @@ def add_common_flags(
             *meta["flags"],
             dest=name,
             type=_nullable(_TYPES[meta["kind"]]) if meta["nullable"] else _TYPES[meta["kind"]],
-            choices=meta["choices"],
+            choices=meta["choices"] if not meta["pattern"] else None,  # check_value's job
             default=argparse.SUPPRESS,
-            metavar=name.upper() if not meta["choices"] else None,
+            metavar=name.upper() if not meta["choices"] or meta["pattern"] else None,
             help=help_text,
         )
     add_mase_flags(parser)  # MASE's flags carve accepts (carve.compat.vocabulary)

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from carve.config.toml_io import na_to_none
 from carve.errors import CarveError
 from carve.quant.catalog import FORMATS
 from carve.quant.node_config import OPERANDS, parse_node_config
-from carve.quant.spec import na_to_none
 
 __all__ = ["OPERANDS", "skips_quantization", "spec_from_config"]
 

@@ -8,8 +8,6 @@ the accepted range, instead of producing NaNs deep inside a forward pass.
 Traceback (most recent call last):
 ...
 carve.errors.CarveError: integer: width=40 is out of range; accepted: integer in [1, 32]
->>> na_to_none("NA") is None
-True
 """
 
 from __future__ import annotations
@@ -17,11 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from carve.errors import CarveError
-
-
-def na_to_none(value: Any) -> Any:
-    """MASE TOML writes ``"NA"`` for None; map it back."""
-    return None if isinstance(value, str) and value.strip().upper() == "NA" else value
 
 
 def check_int(fmt: str, field: str, value: Any, lo: int, hi: int) -> int:

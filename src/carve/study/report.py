@@ -70,20 +70,29 @@ def summarize(records: list[dict[str, Any]], keys: list[str]) -> list[dict[str, 
 
 
 def _cell(row: dict[str, Any], metric: str) -> str:
+    """``mean ± std`` over seeds; the mean alone for one seed (a std of one value is no spread)."""
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     return f"{mean:.4f} ± {std:.4f}" if row["seeds"] > 1 else f"{mean:.4f}"
 
 
-def markdown_table(rows: list[dict[str, Any]], keys: list[str]) -> str:
-    """The table users write for lab 1: ``| Batch Size | Test Accuracy | Test Loss | ...``."""
+def table_cells(rows: list[dict[str, Any]], keys: list[str]) -> tuple[list[str], list[list[str]]]:
+    """(header, cells) of the results table: what results.md and the terminal table show."""
     header = [*(title(k) for k in keys), "Test Accuracy", "Test Loss", "Train Time / Run (s)"]
     header.append("Seeds")
-    lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+    cells = []
     for row in rows:
-        cells = [format_value(row[k]) for k in keys]
-        cells += [_cell(row, "test_acc"), _cell(row, "test_loss")]
-        cells += [f"{row['train_seconds_mean']:.1f}", str(row["seeds"])]
-        lines.append("| " + " | ".join(cells) + " |")
+        line = [format_value(row[k]) for k in keys]
+        line += [_cell(row, "test_acc"), _cell(row, "test_loss")]
+        line += [f"{row['train_seconds_mean']:.1f}", str(row["seeds"])]
+        cells.append(line)
+    return header, cells
+
+
+def markdown_table(rows: list[dict[str, Any]], keys: list[str]) -> str:
+    """The table users write for lab 1: ``| Batch Size | Test Accuracy | Test Loss | ...``."""
+    header, cells = table_cells(rows, keys)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+    lines += ["| " + " | ".join(line) + " |" for line in cells]
     return "\n".join(lines)
 
 

@@ -8,7 +8,9 @@ Public API (what ``carve train``/``test`` and studies call):
   ``TrainResult`` has ``history`` (per-epoch rows: ``epoch, global_step, lr,
   train_loss, train_acc, val_loss, val_acc, train_seconds, seconds``), ``final`` (last row's
   four metrics), ``best_val_loss``, ``global_step``, ``best_checkpoint``,
-  ``last_checkpoint``, ``output_dir``, ``interrupted`` and ``model``.
+  ``last_checkpoint``, ``output_dir``, ``interrupted`` and ``model``. The rows are
+  :class:`carve.train.record.EpochRecord` s, kept by a ``RunRecord`` the study ensemble
+  fills the same way (``train_seconds``: training steps; ``seconds``: plus validation).
 * ``evaluate(model, split, batch_size=8192) -> {"loss": ..., "acc": ...}``.
 * ``load_dataset(config)``, ``build_model(config, dataset_info)``,
   ``seed_everything(seed)``, ``resolve_device(accelerator)``.
@@ -17,6 +19,8 @@ Public API (what ``carve train``/``test`` and studies call):
 * ``build_optimizer``/``build_scheduler``/``OPTIMIZERS`` (:mod:`carve.train.optimizers`):
   carve's Adam, AdamW, SGD and cosine schedule, shared by the engine and the study
   ensemble; bit-identical to ``torch.optim``'s, without its ``torch._dynamo`` import.
+  Any other ``torch.optim`` class trains by path (``training_optimizer =
+  "torch.optim.RMSprop"``, :mod:`carve.train.torch_optimizer`).
 
 Files of a run (``<project_dir>/<project>/software/``): ``training_ckpts/best.ckpt``
 and ``last.ckpt`` (:mod:`carve.train.checkpoint`), ``metrics.csv`` and

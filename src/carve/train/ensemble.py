@@ -49,6 +49,10 @@ def ensemble_key(config: CarveConfig) -> tuple:
 
 def ensemble_supported(config: CarveConfig) -> str | None:
     """Why ``config`` cannot train in an ensemble, or None when it can."""
+    from carve.train.optimizers import OPTIMIZERS
+
+    if config.training_optimizer not in OPTIMIZERS:
+        return f"{config.training_optimizer} has no batched form (carve's adam, adamw, sgd do)"
     if config.accumulate_grad_batches != 1:
         return "accumulate_grad_batches != 1"
     if config.max_steps > 0:

@@ -296,8 +296,17 @@ class FlatOptimizer:
 
 
 def build_optimizer(name: str, parameters, learning_rate: float, weight_decay: float):
-    """The optimizer ``name`` (adam, adamw, sgd) over ``parameters`` (a :class:`FlatOptimizer`)."""
-    return FlatOptimizer(name, parameters, learning_rate, weight_decay)
+    """The optimizer ``name`` over ``parameters``.
+
+    carve's built-ins (adam, adamw, sgd) give a :class:`FlatOptimizer`; any other
+    name is a ``torch.optim`` class path (``torch.optim.RMSprop``) and gives a
+    :class:`carve.train.torch_optimizer.TorchOptimizer`.
+    """
+    if name in OPTIMIZERS:
+        return FlatOptimizer(name, parameters, learning_rate, weight_decay)
+    from carve.train.torch_optimizer import TorchOptimizer
+
+    return TorchOptimizer(name, parameters, learning_rate, weight_decay)
 
 
 class CosineSchedule:

@@ -89,7 +89,14 @@ def _items(data: dict, tag: str) -> list:
 
 
 def dtype_named(name: Any) -> torch.dtype:
-    """The torch dtype called ``name`` (``"float32"``); anything else is a CarveError."""
-    if not isinstance(name, str) or name not in _DTYPES:
+    """The torch dtype called ``name`` (``"float32"`` or ``"torch.float32"``); else a CarveError.
+
+    carve's one name -> dtype table (saved graphs and node-metadata TOML files).
+
+    >>> dtype_named("torch.int8"), dtype_named("float32")
+    (torch.int8, torch.float32)
+    """
+    key = name.removeprefix("torch.") if isinstance(name, str) else name
+    if not isinstance(key, str) or key not in _DTYPES:
         raise CarveError(unknown_name_message("torch dtype", name, _DTYPES))
-    return _DTYPES[name]
+    return _DTYPES[key]

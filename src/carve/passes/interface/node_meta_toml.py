@@ -7,19 +7,15 @@ back as tensors of the entry's ``torch_dtype``, dtypes are written as strings
 (``"torch.float32"``), tuples as lists. For an exact round trip of a whole
 graph use ``save_mase_graph_interface_pass``.
 
->>> print(to_toml({"n": {"common": {"mase_op": "linear", "shape": [2, 3], "x": None}}}), end="")
-["n"]
-<BLANKLINE>
-["n"."common"]
-"mase_op" = "linear"
-"shape" = [2, 3]
-"x" = "NA"
+>>> print(to_toml({"n": {"common": {"mase_op": "linear", "shape": (2, 3), "x": None}}}), end="")
+[n.common]
+mase_op = "linear"
+shape = [2, 3]
+x = "NA"
 """
 
 from __future__ import annotations
 
-import json
-import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from carve.config.toml_io import dumps_toml, na_to_none
 from carve.errors import CarveError
 from carve.ir.metadata import MaseMetadata
+from carve.passes.interface.codec import dtype_named
 from carve.passes.utils import parse_pass_args, write_text_atomic
 
 if TYPE_CHECKING:
     from carve.ir.graph import MaseGraph
-
-_DTYPES = {str(d): d for d in vars(torch).values() if isinstance(d, torch.dtype)}
 
 
 @dataclass
@@ -44,55 +40,36 @@ class TomlPathArgs:
     toml_path: str
 
 
-def _scalar(value: Any) -> str:
-    if value is None:
-        return '"NA"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+def _plain(value: Any) -> Any:
+    """``value`` with tensors as nested lists, dtypes as strings, tuples as lists."""
     if isinstance(value, torch.Tensor):
-        return _scalar(value.detach().cpu().tolist())
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_scalar(v) for v in value) + "]"
-    if isinstance(value, dict):  # a dict inside a list: inline table
-        return "{" + ", ".join(f"{json.dumps(k)} = {_scalar(v)}" for k, v in value.items()) + "}"
-    return json.dumps(str(value))
+        return value.detach().cpu().tolist()
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # torch.dtype -> "torch.float32", other objects by name
 
 
-def to_toml(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> str:
-    """TOML text of nested dicts: scalars of a table first, then its sub-tables."""
-    lines: list[str] = []
-    if prefix:
-        lines.append("[" + ".".join(json.dumps(k) for k in prefix) + "]")
-    tables = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            tables.append((key, value))
-        else:
-            lines.append(f"{json.dumps(str(key))} = {_scalar(value)}")
-    text = "\n".join(lines) + ("\n" if lines else "")
-    for key, value in tables:
-        text += ("\n" if text else "") + to_toml(value, (*prefix, str(key)))
-    return text
+def to_toml(data: dict[str, Any]) -> str:
+    """TOML text of nested dicts (carve's one TOML writer, :func:`carve.config.dumps_toml`)."""
+    return dumps_toml(_plain(data))
 
 
 def _restore(data: Any) -> Any:
     if isinstance(data, dict):
         restored = {key: _restore(value) for key, value in data.items()}
-        dtype = restored.get("torch_dtype")
-        if isinstance(dtype, str) and dtype in _DTYPES:
-            restored["torch_dtype"] = _DTYPES[dtype]
+        if isinstance(restored.get("torch_dtype"), str):  # an unknown name: a CarveError
+            dtype = dtype_named(restored["torch_dtype"])
+            restored["torch_dtype"] = dtype
             if isinstance(restored.get("value"), (list, int, float)):
-                restored["value"] = torch.tensor(restored["value"], dtype=_DTYPES[dtype])
+                restored["value"] = torch.tensor(restored["value"], dtype=dtype)
         return restored
     if isinstance(data, list):
         return [_restore(v) for v in data]
-    return None if data == "NA" else data
+    return data
 
 
 def _args(pass_args: Any, name: str) -> TomlPathArgs:
@@ -129,6 +106,6 @@ def load_node_meta_param_interface_pass(
     for node in graph.nodes:
         if node.name in saved:
             meta = MaseMetadata(node=node, model=graph.model)
-            meta.parameters = _restore(saved[node.name])
+            meta.parameters = _restore(na_to_none(saved[node.name]))
             node.meta["mase"] = meta
     return graph, {"toml_path": args.toml_path, "nodes": len(saved)}

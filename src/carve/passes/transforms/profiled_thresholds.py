@@ -23,9 +23,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from carve.config.toml_io import na_to_none
 from carve.quant.catalog import FORMAT_INFO
 from carve.quant.node_config import NodeQuantConfig, parse_node_config
-from carve.quant.spec import na_to_none
 
 logger = logging.getLogger("carve.passes")
 
