@@ -16,6 +16,7 @@ this module only prints.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from carve.config import add_common_flags
 
@@ -64,6 +65,11 @@ def _print_result(console, name: str, info: dict) -> None:
     if summary is not None and not logged:
         console.print("Quantized graph histogram:")
         console.print(summary["histogram_text"], soft_wrap=True, markup=False)
+    if name == "report_sparsity":
+        console.print(info["text"], soft_wrap=True, markup=False)
+        if info["files"]:
+            console.print(f"Sparsity table, CSV and plot: {Path(info['files'][0]).parent}",
+                          soft_wrap=True)  # fmt: skip
     if "table_text" in info and name.startswith("verify"):
         if not logged:
             console.print(info["table_text"], soft_wrap=True, markup=False)

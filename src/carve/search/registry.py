@@ -33,6 +33,12 @@ SPACES.add_lazy(
     baseline=True,
 )
 SPACES.add_lazy(
+    "graph/prune/sparsity",
+    f"{_SPACE_MODULE}.prune:PruningSpace",
+    description="per-node (or global) weight sparsity, pruning method and granularity",
+    runner="basic_evaluation",
+)
+SPACES.add_lazy(
     "graph/architecture/jsc_mlp",
     f"{_SPACE_MODULE}.architecture:JscMlpSpace",
     description="JSC MLP depth, widths, BatchNorm and activation (trained per trial)",

@@ -139,6 +139,8 @@ def test_pass_args_not_modified_and_unknown_top_key(make_graph):
     args = {"weight": {"sparsity": {"module_list_2": 0.5}}}
     prune_transform_pass(make_graph("jsc-s"), args)
     assert args == {"weight": {"sparsity": {"module_list_2": 0.5}}}
+    with pytest.raises(CarveError, match="prune_transform_pass: the first argument must be a Mase"):
+        prune_transform_pass(None, args)
     with pytest.raises(CarveError, match="unknown pass_args key 'weights'; did you mean 'weight'"):
         prune_transform_pass(make_graph("jsc-s"), {"weights": {"sparsity": 0.5}})
 

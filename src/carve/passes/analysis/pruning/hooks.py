@@ -18,11 +18,15 @@ pre- and backward hooks (MASE's key format; the root module is ``model``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from carve.passes.utils import parse_pass_args
+from carve.passes.utils import parse_pass_args, require_graph
 
 HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
               "_backward_pre_hooks")  # fmt: skip
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 @dataclass
@@ -30,8 +34,11 @@ class HookInspectionArgs:
     """No arguments."""
 
 
-def hook_inspection_analysis_pass(graph, pass_args=None):
+def hook_inspection_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """``(graph, {"<module>_<id>": (id, hook)})`` for every hook on every module."""
+    require_graph(graph, "hook_inspection_analysis_pass")
     parse_pass_args(HookInspectionArgs, pass_args, "hook_inspection_analysis_pass")
     hooks = {}
     for path, module in graph.model.named_modules():

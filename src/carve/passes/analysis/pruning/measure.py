@@ -20,13 +20,16 @@ of a ReLU); pruning adds zeros to its weights.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from carve.passes.analysis.common_metadata import graph_inputs
 from carve.passes.transforms.prune.prune import prunable_layers, write_weight_sparsity
-from carve.passes.utils import parse_pass_args
+from carve.passes.utils import parse_pass_args, require_graph
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 @dataclass
@@ -117,9 +120,12 @@ class PruningMetadataArgs:
     add_value: bool = False
 
 
-def add_pruning_metadata_analysis_pass(graph, pass_args=None):
+def add_pruning_metadata_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Measure and record sparsity; info: ``{"nodes": {name: {...}}, "weight_sparsity",
     "activation_sparsity"}`` (overall figures weighted by element count)."""
+    require_graph(graph, "add_pruning_metadata_analysis_pass")
     name = "add_pruning_metadata_analysis_pass"
     args = parse_pass_args(PruningMetadataArgs, pass_args, name)
     counts = count_zeros(graph, args.dummy_in, name)
@@ -150,12 +156,15 @@ class NaturalSparsityArgs:
     add_meta: bool = False
 
 
-def add_natural_sparsity_metadata_analysis_pass(graph, pass_args=None):
+def add_natural_sparsity_metadata_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Density of weights and inputs of the Linear/Conv layers (MASE's report).
 
     Info: ``{name: {"weight": (numel, density), "activation": (numel, density)},
     "avg_weight": density, "avg_activation": density}``.
     """
+    require_graph(graph, "add_natural_sparsity_metadata_analysis_pass")
     name = "add_natural_sparsity_metadata_analysis_pass"
     args = parse_pass_args(NaturalSparsityArgs, pass_args, name)
     counts = count_zeros(graph, args.dummy_in or None, name)

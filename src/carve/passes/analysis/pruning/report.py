@@ -15,18 +15,21 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carve.fileio import atomic_write_text
 from carve.passes.analysis.flops import node_costs
 from carve.passes.analysis.pruning.measure import count_zeros, write_metadata
 from carve.passes.analysis.pruning.storage import SPARSE_STORAGE
-from carve.passes.utils import parse_pass_args, render_table
+from carve.passes.utils import parse_pass_args, render_table, require_graph
 from carve.study.plots import _pyplot, _save
 
 PASS = "report_sparsity_analysis_pass"
 COLUMNS = ("node", "weights", "weight_sparsity", "input_sparsity", "dense_macs", "macs",
            "bitops", "weight_bits")  # fmt: skip
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 @dataclass
@@ -139,8 +142,11 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def report_sparsity_analysis_pass(graph, pass_args=None):
+def report_sparsity_analysis_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Info: ``{"rows": [...], "total": {...}, "text": table, "files": [...]}``."""
+    require_graph(graph, PASS)
     args = parse_pass_args(ReportSparsityArgs, pass_args, PASS)
     rows = sparsity_rows(graph, args.dummy_in)
     total = total_row(rows)

@@ -29,7 +29,7 @@ into the weights and removes the activation hooks.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
@@ -49,9 +49,12 @@ from carve.passes.transforms.prune.masks import (
     set_activation_mask,
     set_weight_mask,
 )
-from carve.passes.utils import parse_pass_args
+from carve.passes.utils import parse_pass_args, require_graph
 
 PRUNABLE_TYPES = (nn.Linear, nn.Conv1d, nn.Conv2d)
+
+if TYPE_CHECKING:
+    from carve.ir.graph import MaseGraph
 
 
 def prunable_layers(graph: Any) -> dict[str, nn.Module]:
@@ -137,8 +140,9 @@ def write_weight_sparsity(graph: Any, sparsity: dict[str, float]) -> None:
             entry["sparsity"] = sparsity[node.name]
 
 
-def prune_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
+def prune_transform_pass(graph: MaseGraph, pass_args: dict | None = None) -> tuple[MaseGraph, dict]:
     """Prune ``graph`` (a copy unless ``in_place``); info: per-node weight/activation results."""
+    require_graph(graph, PASS)
     args = parse_prune_args(pass_args if pass_args is not None else {})
     if not args.in_place:
         graph = copy_mase_graph(graph)
@@ -168,11 +172,14 @@ class DetachArgs:
     in_place: bool = False
 
 
-def prune_detach_hook_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
+def prune_detach_hook_transform_pass(
+    graph: MaseGraph, pass_args: dict | None = None
+) -> tuple[MaseGraph, dict]:
     """Bake the pruning masks into the weights and remove activation hooks (makes pruning final).
 
     Info: ``{"baked": {node: [tensor names]}, "hooks_removed": {node: count}}``.
     """
+    require_graph(graph, "prune_detach_hook_transform_pass")
     args = parse_pass_args(DetachArgs, pass_args, "prune_detach_hook_transform_pass")
     if not args.in_place:
         graph = copy_mase_graph(graph)
