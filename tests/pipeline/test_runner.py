@@ -51,7 +51,10 @@ def test_quantize_is_followed_by_its_declared_summary(tmp_path):
     quantized, results = run_passes(graph, tables, ctx)
     assert [r.name for r in results] == ["quantize", "summarize_quantization"]
     assert ctx.original is graph and quantized is not graph
-    histogram = results[0].info["summary"]["histogram"]
+    summary = results[0].info["summary"]
+    assert summary["formats"] == {"seq_blocks_2": dict.fromkeys(["data_in", "weight", "bias"],
+                                                                 "integer")}  # fmt: skip
+    histogram = summary["histogram"]
     assert {row["OP"]: row["Changed"] for row in histogram}["linear"] == 1
     assert (tmp_path / "quantize" / "quantize_histogram.csv").is_file()
 

@@ -12,7 +12,9 @@ function name, or target); the histogram groups it by original type into
 ``OP, Total, Changed, Unchanged``. Both are logged (the histogram at INFO, as an
 org-mode table after "Quantized graph histogram:"), returned, and with a
 ``save_dir`` written atomically as ``quantize_table.csv`` and
-``quantize_histogram.csv``.
+``quantize_histogram.csv``. ``info["formats"]`` gives each quantized node's
+format per operand, read from its typed config
+(:func:`carve.quant.node_config.node_config_of`).
 """
 
 from __future__ import annotations
@@ -99,6 +101,18 @@ def org_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return tabulate(cells, headers=columns, tablefmt="orgtbl", disable_numparse=True)
 
 
+def node_formats(graph: Any) -> dict[str, dict[str, str]]:
+    """``{node: {operand: format name}}`` of every quantized node (from its typed config)."""
+    from carve.quant.node_config import node_config_of
+
+    found = {}
+    for node in graph.nodes:
+        config = node_config_of(node)
+        if config is not None and config.format_name is not None:
+            found[node.name] = {op: spec.format_name for op, spec in config.operands.items()}
+    return found
+
+
 def _csv(rows: list[dict[str, Any]], columns: list[str], index: bool) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -156,6 +170,7 @@ def summarize_quantization_analysis_pass(*args: Any, **kwargs: Any) -> tuple[Any
     info = {
         "table": rows,
         "histogram": histogram,
+        "formats": node_formats(graph),
         "table_text": table_text,
         "histogram_text": histogram_text,
         "files": [str(f) for f in files],
