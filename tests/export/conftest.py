@@ -102,14 +102,3 @@ def quantized():
 def configs():
     """Quantization configs by case name (a dict, or a function of the graph)."""
     return {"8-bit": by_type(8), "4-bit": by_type(4), "mixed": mixed}
-
-
-@pytest.fixture(autouse=True)
-def _restore_carve_log_level():
-    """The CLI sets carve's logger level for the process; put it back after each test."""
-    import logging
-
-    logger = logging.getLogger("carve")
-    level = logger.level
-    yield
-    logger.setLevel(level)

@@ -37,7 +37,7 @@ def figures(monkeypatch):
         captured[base.name] = figure
         return [base.with_suffix(".png")]
 
-    monkeypatch.setattr(plots, "_save", keep)
+    monkeypatch.setattr(plots, "save_figure", keep)
     return captured
 
 

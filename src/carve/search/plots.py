@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from carve.search.spec import SearchSpec
-from carve.study.plots import _pyplot, _save
+from carve.study.plots import pyplot, save_figure
 
 
 def _axes_metrics(spec: SearchSpec) -> tuple[str, str]:
@@ -23,7 +23,7 @@ def _axes_metrics(spec: SearchSpec) -> tuple[str, str]:
 
 
 def plot_pareto(path: Path, frame, spec: SearchSpec) -> Path:
-    plt = _pyplot()
+    plt = pyplot()
     x, y = _axes_metrics(spec)
     figure, axis = plt.subplots(figsize=(6, 4.5))
     axis.scatter(frame[x], frame[y], s=14, color="0.6", label="trials")
@@ -34,13 +34,13 @@ def plot_pareto(path: Path, frame, spec: SearchSpec) -> Path:
     axis.grid(alpha=0.3)
     axis.legend()
     figure.tight_layout()
-    _save(figure, path)
+    save_figure(figure, path)
     plt.close(figure)
     return path
 
 
 def plot_history(path: Path, frame, spec: SearchSpec) -> Path:
-    plt = _pyplot()
+    plt = pyplot()
     metrics = list(spec.metrics) if spec.multi_objective else [None]
     figure, axes = plt.subplots(len(metrics), 1, figsize=(6, 2.6 * len(metrics)), squeeze=False)
     ordered = frame.sort_values("number")
@@ -56,6 +56,6 @@ def plot_history(path: Path, frame, spec: SearchSpec) -> Path:
         axis.legend(fontsize=8)
     axes[-1, 0].set_xlabel("trial")
     figure.tight_layout()
-    _save(figure, path)
+    save_figure(figure, path)
     plt.close(figure)
     return path

@@ -64,7 +64,7 @@ def study_caption(spec: Any) -> str:
     return "; ".join(parts)
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -85,7 +85,7 @@ def check_formats(formats: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(["png", *items]))
 
 
-def _save(figure, base: Path, style: PlotStyle = PlotStyle()) -> list[Path]:
+def save_figure(figure, base: Path, style: PlotStyle = PlotStyle()) -> list[Path]:
     """``base.<fmt>`` for each format, written atomically (a kill leaves the old file).
 
     A ``base`` ending in ``.png``/``.svg``/``.pdf`` is written in that format first.
@@ -105,7 +105,7 @@ def _save(figure, base: Path, style: PlotStyle = PlotStyle()) -> list[Path]:
         atomic_write(path, lambda file, fmt=fmt: figure.savefig(file, dpi=DPI, format=fmt,
                                                                 bbox_inches="tight"))  # fmt: skip
         paths.append(path)
-    _pyplot().close(figure)
+    pyplot().close(figure)
     return paths
 
 
@@ -161,7 +161,7 @@ def _format_axis(axis, kind: str, values: list[Any]) -> None:
 def plot_metrics_vs(root: Path, rows: list[dict[str, Any]], keys: list[str], key: str,
                     style: PlotStyle = PlotStyle()) -> list[Path]:  # fmt: skip
     """Test accuracy and loss against ``key``, one series per value of the other keys."""
-    plt = _pyplot()
+    plt = pyplot()
     others = [k for k in keys if k != key]
     values = list(dict.fromkeys(row[key] for row in rows))
     kind = _axis_kind(key, values)
@@ -190,7 +190,7 @@ def plot_metrics_vs(root: Path, rows: list[dict[str, Any]], keys: list[str], key
     axes[1].set_title(f"Test loss vs {title(key).lower()}", fontsize=10)
     if others:
         axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
-    return _save(figure, root / f"metrics_vs_{key}", style)
+    return save_figure(figure, root / f"metrics_vs_{key}", style)
 
 
 def _curve_stats(records: list[dict[str, Any]], keys: list[str]) -> dict[tuple, dict[str, list]]:
@@ -216,7 +216,7 @@ def plot_curves(root: Path, records: list[dict[str, Any]], keys: list[str],
     """Train (solid) and validation (dashed) loss/accuracy per epoch, ±1 std bands."""
     from matplotlib.ticker import MaxNLocator
 
-    plt = _pyplot()
+    plt = pyplot()
     figure, axes = plt.subplots(1, 2, figsize=(11, 3.9))
     colours = itertools.cycle(plt.rcParams["axes.prop_cycle"].by_key()["color"])
     for combo, curve in _curve_stats(records, keys).items():
@@ -237,7 +237,7 @@ def plot_curves(root: Path, records: list[dict[str, Any]], keys: list[str],
         axis.set_title(f"{name} per epoch (solid: train, dashed: validation)", fontsize=10)
         axis.grid(alpha=0.3)
     axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
-    return _save(figure, root / "curves", style)
+    return save_figure(figure, root / "curves", style)
 
 
 def heatmap_limits(means: list[float], stds: list[float]) -> tuple[float, float]:
@@ -259,7 +259,7 @@ def plot_heatmap(root: Path, rows: list[dict[str, Any]], keys: list[str],
     """Mean test accuracy over a two-option grid; each cell shows mean, ± std and n seeds."""
     import numpy as np
 
-    plt = _pyplot()
+    plt = pyplot()
     first, second = keys
     ys = list(dict.fromkeys(row[first] for row in rows))
     xs = list(dict.fromkeys(row[second] for row in rows))
@@ -284,7 +284,7 @@ def plot_heatmap(root: Path, rows: list[dict[str, Any]], keys: list[str],
         axis.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
     figure.colorbar(image, ax=axis, label="Mean test accuracy")
     axis.set_title("Mean test accuracy (± std over n seeds)", fontsize=10)
-    return _save(figure, root / "heatmap", style)
+    return save_figure(figure, root / "heatmap", style)
 
 
 def write_plots(root: Path, records: list[dict[str, Any]], rows: list[dict[str, Any]],

@@ -22,7 +22,7 @@ from carve.passes.analysis.flops import node_costs
 from carve.passes.analysis.pruning.measure import count_zeros, write_metadata
 from carve.passes.analysis.pruning.storage import SPARSE_STORAGE
 from carve.passes.utils import parse_pass_args, render_table, require_graph
-from carve.study.plots import _pyplot, _save
+from carve.study.plots import pyplot, save_figure
 
 PASS = "report_sparsity_analysis_pass"
 COLUMNS = ("node", "weights", "weight_sparsity", "input_sparsity", "dense_macs", "macs",
@@ -92,7 +92,7 @@ def render(rows: list[dict[str, Any]], total: dict[str, Any]) -> str:
 
 def plot_sparsity(rows: list[dict[str, Any]], path: Path) -> Path:
     """Bar plot: weight and input sparsity (%) per layer."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(max(4.0, 1.1 * len(rows) + 1.5), 3.2))
     xs = range(len(rows))
     weight = [100 * r["weight_sparsity"] for r in rows]
@@ -106,7 +106,7 @@ def plot_sparsity(rows: list[dict[str, Any]], path: Path) -> Path:
     axis.set_title("Sparsity per layer")
     axis.legend()
     figure.tight_layout()
-    _save(figure, path)
+    save_figure(figure, path)
     plt.close(figure)
     return path
 
@@ -114,7 +114,7 @@ def plot_sparsity(rows: list[dict[str, Any]], path: Path) -> Path:
 def plot_tradeoff(points: list[dict[str, Any]], path: str | Path, x: str = "bitops",
                   y: str = "accuracy") -> Path:  # fmt: skip
     """``y`` against ``x`` (log scale) for labelled variants: ``[{"label", x, y, "group"?}]``."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(6, 3.6))
     groups = list(dict.fromkeys(p.get("group", "") for p in points))
     for group in groups:
@@ -129,7 +129,7 @@ def plot_tradeoff(points: list[dict[str, Any]], path: str | Path, x: str = "bito
     if any(groups):
         axis.legend()
     figure.tight_layout()
-    _save(figure, Path(path))
+    save_figure(figure, Path(path))
     plt.close(figure)
     return Path(path)
 
