@@ -160,6 +160,8 @@ def export_view(graph: Any, input_shape: tuple[int, ...] | None = None) -> Expor
     no quantized node (nothing to deploy bit-exactly: run the quantize pass
     first), or when the input shape is unknown.
     """
+    from carve.quant.layers import quantized_layer_of
+
     model = getattr(graph, "model", graph)
     placeholders = [n for n in model.graph.nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
@@ -169,6 +171,8 @@ def export_view(graph: Any, input_shape: tuple[int, ...] | None = None) -> Expor
     for node in model.graph.nodes:
         if node.op == "call_module":
             nodes.append(_node_of(node, model.get_submodule(node.target)))
+        elif quantized_layer_of(node) is not None:  # a quantized function (F.relu)
+            nodes.append(_node_of(node, node.target))
         elif node.op == "output":
             result = node.args[0]
             outputs = [r.name for r in (result if isinstance(result, list | tuple) else [result])]
