@@ -148,7 +148,8 @@ def _node_of(node: Any, module: Any) -> ExportNode:
             f"export: node {node.name!r} ({type(module).__name__}) is not supported; "
             f"supported ops: {', '.join(SUPPORTED_OPS)}"
         )
-    if len(inputs) != 1 or node.kwargs:
+    tensor_kwargs = [k for k, v in node.kwargs.items() if hasattr(v, "name")]  # F.relu: inplace
+    if len(inputs) != 1 or tensor_kwargs:
         raise CarveError(f"export: node {node.name!r} must take exactly one tensor input")
     return ExportNode(node.name, op, inputs, operands, module)
 
