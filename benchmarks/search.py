@@ -46,16 +46,20 @@ TABLE = {
 def carve_rate(config, num_samples, trials: int, storage) -> tuple[float, list]:
     """Trials/s of carve's loop; also returns the sampled values (for the MASE loop)."""
     from carve.search.engine import Budget, optimize
+    from carve.search.session import open_study
     from carve.search.setup import prepare
     from carve.search.spec import parse_search_table
 
     table = {**TABLE, "strategy": {**TABLE["strategy"], "sw_runner": {
         "basic_evaluation": {"num_samples": num_samples}}}}  # fmt: skip
     setup = prepare(config, parse_search_table(table))
-    study = optuna.create_study(storage=storage, directions=setup.spec.directions)
-    optimize(study, setup, Budget(3))  # warm-up: caches, first-call costs
+    name = f"bench-{time.monotonic_ns()}"
+    study, mirror, _ = open_study(
+        storage, name, setup.spec, load_if_exists=False, resume=False, shared=False
+    )  # as `carve search` opens its study: in memory, mirrored into an RDB storage
+    optimize(study, setup, Budget(3), mirror=mirror)  # warm-up: caches, first-call costs
     start, cpu = time.perf_counter(), time.process_time()
-    optimize(study, setup, Budget(3 + trials))
+    optimize(study, setup, Budget(3 + trials), mirror=mirror)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     values = [t.user_attrs["carve"]["sampled_config"] for t in study.trials[3:]]
     return (trials / seconds, trials / cpu), [(setup, v) for v in values]

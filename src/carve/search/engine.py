@@ -45,12 +45,15 @@ def jsonable(value: Any) -> Any:
 class Objective:
     """What Optuna calls per trial: sample, measure, record, return the objective(s)."""
 
-    def __init__(self, setup: SearchSetup) -> None:
+    def __init__(self, setup: SearchSetup, mirror=None) -> None:
         self.setup = setup
+        self.mirror = mirror  # a TrialMirror, or None when the study's storage is shared
 
     def __call__(self, trial) -> float | list[float]:
         setup = self.setup
         values = sampled_values(trial, setup.params)
+        if self.mirror is not None:  # stored RUNNING with its choices: a kill -9 can retry them
+            self.mirror.write(trial.study._storage.get_trial(trial._trial_id))
         result = setup.measure(values)
         result.pop("candidate")
         result["sampled_config"] = jsonable(values)
@@ -81,6 +84,7 @@ def optimize(
     budget: Budget,
     on_trial: Callable[[int], None] | None = None,
     shared: bool = False,
+    mirror=None,
 ) -> None:
     """Run trials in this process until the study holds ``budget.n_trials`` complete ones.
 
@@ -89,6 +93,10 @@ def optimize(
     stops at the budget (Optuna's ``MaxTrialsCallback`` rule). A trial that
     raises (or is stopped by Ctrl-C) is marked failed, one killed stays
     running; ``--resume`` runs the choices of both again.
+
+    ``mirror`` (a :class:`carve.search.mirror.TrialMirror`): ``study`` is in
+    memory and each trial is copied into the stored study when it starts and
+    when it ends.
     """
     import optuna
 
@@ -107,16 +115,22 @@ def optimize(
     done = [len(study.get_trials(deepcopy=False, states=(state.COMPLETE,)))]
 
     def after_trial(study, trial) -> None:
+        if mirror is not None:
+            mirror.write(trial)
         done[0] += trial.state == state.COMPLETE
         if on_trial is not None:
             on_trial(done[0])
         if shared and len(study.get_trials(deepcopy=False, states=counted)) >= budget.n_trials:
             study.stop()
 
-    study.optimize(
-        Objective(setup),
-        n_trials=None if shared else budget.n_trials - taken,
-        timeout=budget.timeout,
-        callbacks=[after_trial],
-        catch=(),
-    )
+    try:
+        study.optimize(
+            Objective(setup, mirror),
+            n_trials=None if shared else budget.n_trials - taken,
+            timeout=budget.timeout,
+            callbacks=[after_trial],
+            catch=(),
+        )
+    finally:
+        if mirror is not None:  # a trial stopped by Ctrl-C or an error is stored failed
+            mirror.sync(study)

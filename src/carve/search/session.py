@@ -90,6 +90,32 @@ def _retry_interrupted(study) -> int:
     return count
 
 
+def open_study(
+    storage: Any, name: str, spec: SearchSpec, *, load_if_exists: bool, resume: bool, shared: bool
+) -> tuple[Any, Any, int]:
+    """The study to optimize, its :class:`TrialMirror` (or None) and how many trials are retried.
+
+    The only process on an RDB study (not ``shared``) runs in memory and mirrors
+    each trial into the storage (:mod:`carve.search.mirror`); otherwise the
+    study works on the storage itself.
+    """
+    import optuna
+
+    from carve.search.mirror import TrialMirror
+    from carve.search.mirror import supports as supports_mirror
+
+    study = optuna.create_study(
+        storage=storage, study_name=name, directions=spec.directions, load_if_exists=load_if_exists
+    )
+    if [d.name.lower() for d in study.directions] != spec.directions:
+        raise CarveError(f"study {name!r} in the storage has other directions")
+    retried = _retry_interrupted(study) if resume else 0
+    if shared or not supports_mirror(storage):
+        return study, None, retried
+    mirror = TrialMirror(storage, study._study_id)
+    return mirror.in_memory(study), mirror, retried
+
+
 def _worker(
     setup: SearchSetup,
     parent_storage: Any,
@@ -171,15 +197,12 @@ def run_search(
         if opened is None:
             opened = open_storage(storage, folder)
         name = study_name or folder.name
-        study = optuna.create_study(
-            storage=opened,
-            study_name=name,
-            directions=spec.directions,
-            load_if_exists=resume or study_name is not None,
-        )
-        if [d.name.lower() for d in study.directions] != spec.directions:
-            raise CarveError(f"study {name!r} in the storage has other directions")
-        retried = _retry_interrupted(study) if resume else 0
+        # several processes, or a storage other machines may share: count trials in the storage
+        shared = workers > 1 or remote is not None
+        study, mirror, retried = open_study(
+            opened, name, spec, load_if_exists=resume or study_name is not None, resume=resume,
+            shared=shared,
+        )  # fmt: skip
         if console is not None:
             sampled = [p for p in setup.params if not p.fixed]
             size = grid_size(sampled)
@@ -191,8 +214,6 @@ def run_search(
                 + (f"; {workers} worker processes" if workers > 1 else ""),
                 soft_wrap=True,
             )
-        # several processes, or a storage other machines may share: count trials in the storage
-        shared = workers > 1 or remote is not None
         # fork: workers start at once with the built setup (Linux; torch on one thread)
         context = multiprocessing.get_context("fork")
         processes = [
@@ -204,7 +225,7 @@ def run_search(
         interrupted = False
         try:
             with SearchProgress(console if progress else None, study, budget.n_trials) as bar:
-                optimize(study, setup, budget, on_trial=bar.update, shared=shared)
+                optimize(study, setup, budget, on_trial=bar.update, shared=shared, mirror=mirror)
         except KeyboardInterrupt:
             interrupted = True  # finished trials are stored; write what there is
         finally:

@@ -1,0 +1,139 @@
+"""The in-memory study mirrored into SQLite reads back, through Optuna, as Optuna wrote it."""
+
+from __future__ import annotations
+
+import math
+
+import optuna
+import pytest
+from sqlalchemy import event
+
+from carve.search.mirror import TrialMirror
+from carve.search.session import open_study
+from carve.search.spec import parse_search_table
+from carve.search.storage import open_storage
+
+FIELDS = (
+    "number",
+    "state",
+    "params",
+    "distributions",
+    "values",
+    "user_attrs",
+    "system_attrs",
+    "intermediate_values",
+    "datetime_start",
+    "datetime_complete",
+)
+
+
+def _objective(trial):
+    width = trial.suggest_int("linear/weight_width", 2, 8)
+    name = trial.suggest_categorical("name", ["integer", None, "minifloat"])
+    scale = trial.suggest_float("scale", 1e-3, 1.0, log=True)
+    trial.set_user_attr("carve", {"software_metrics": {"accuracy": 0.5}, "sampled": [width, 2]})
+    trial.study._storage.set_trial_intermediate_value(trial._trial_id, 0, scale)
+    if trial.number == 3:
+        raise RuntimeError("a failing trial")
+    return (math.inf if trial.number == 2 else width * scale, 0.0 if name is None else 1.0)
+
+
+def _memory_trials() -> list:
+    study = optuna.create_study(directions=["minimize", "maximize"])
+    study.enqueue_trial({"linear/weight_width": 4}, user_attrs={"retry_of": 0})
+    study.optimize(_objective, n_trials=6, catch=(RuntimeError,))
+    study.enqueue_trial({"linear/weight_width": 5})  # left waiting
+    return study.get_trials()
+
+
+def _view(trial) -> tuple:
+    return tuple(getattr(trial, field) for field in FIELDS)
+
+
+def test_mirrored_trials_read_back_as_optunas_own_writes(tmp_path):
+    trials = _memory_trials()
+    assert {t.state for t in trials} >= {
+        optuna.trial.TrialState.COMPLETE,
+        optuna.trial.TrialState.FAIL,
+        optuna.trial.TrialState.WAITING,
+    }
+    storage = open_storage(f"sqlite:///{tmp_path / 'mirror.db'}", tmp_path)
+    mirrored = optuna.create_study(storage=storage, study_name="m", directions=["minimize"] * 2)
+    mirror = TrialMirror(storage, mirrored._study_id)
+    for trial in trials:
+        mirror.write(trial)
+    reference = optuna.create_study(storage=storage, study_name="r", directions=["minimize"] * 2)
+    reference.add_trials(trials)  # Optuna's own (field by field) writes, the reference
+    read = optuna.load_study(study_name="m", storage=storage.url).get_trials()
+    expected = optuna.load_study(study_name="r", storage=storage.url).get_trials()
+    assert [_view(t) for t in read] == [_view(t) for t in expected]
+    assert [_view(t) for t in read] == [_view(t) for t in trials]
+
+
+def test_a_rewrite_replaces_the_stored_trial_in_one_transaction(tmp_path):
+    storage = open_storage(f"sqlite:///{tmp_path / 'mirror.db'}", tmp_path)
+    stored = optuna.create_study(storage=storage, study_name="s")
+    mirror = TrialMirror(storage, stored._study_id)
+    memory = mirror.in_memory(stored)
+    commits = []
+    event.listen(storage.engine, "commit", lambda connection: commits.append(1))
+    trial = memory.ask()
+    trial.suggest_int("a", 0, 3)
+    mirror.write(memory._storage.get_trial(trial._trial_id))  # started: RUNNING with its choice
+    running = optuna.load_study(study_name="s", storage=storage.url).trials[0]
+    assert running.state == optuna.trial.TrialState.RUNNING and "a" in running.params
+    memory.tell(trial, 1.5)
+    mirror.sync(memory)  # ended: the same row, now complete
+    (done,) = optuna.load_study(study_name="s", storage=storage.url).trials
+    assert (done.state, done.value, done.params) == (
+        optuna.trial.TrialState.COMPLETE,
+        1.5,
+        running.params,
+    )
+    assert len(commits) == 2  # one transaction per event, whatever the trial holds
+    mirror.sync(memory)
+    assert len(commits) == 2  # nothing changed: nothing written
+
+
+def test_resume_reruns_a_killed_trial_in_memory_and_stores_it_in_place(tmp_path):
+    spec = parse_search_table(
+        {
+            "search_space": {"seed": {"default": {"config": {"name": ["integer"]}}}},
+            "strategy": {"metrics": {"accuracy": {"direction": "maximize"}}},
+        }
+    )
+    storage = open_storage(f"sqlite:///{tmp_path / 'mirror.db'}", tmp_path)
+    first = optuna.create_study(storage=storage, study_name="s", directions=spec.directions)
+    first.optimize(lambda t: t.suggest_int("w", 2, 8) / 10, n_trials=2)
+    killed = first.ask()  # left RUNNING, as a kill -9 leaves it
+    killed.suggest_int("w", 2, 8)
+    study, mirror, retried = open_study(
+        storage, "s", spec, load_if_exists=True, resume=True, shared=False
+    )
+    assert retried == 1 and mirror is not None
+    assert isinstance(study._storage, optuna.storages.InMemoryStorage)
+    study.optimize(lambda t: t.params.get("w", t.suggest_int("w", 2, 8)) / 10, n_trials=2)
+    mirror.sync(study)
+    stored = optuna.load_study(study_name="s", storage=storage.url).get_trials()
+    assert [t.number for t in stored] == list(range(5))
+    assert [t.state.name for t in stored] == ["COMPLETE"] * 2 + ["FAIL"] + ["COMPLETE"] * 2
+    assert stored[3].user_attrs == {"retry_of": 2}
+    assert stored[3].params == killed.params
+
+
+def test_shared_studies_are_not_mirrored(tmp_path):
+    spec = parse_search_table({"search_space": {"seed": {"default": {"config": {"name": [None]}}}}})
+    storage = open_storage(f"sqlite:///{tmp_path / 'mirror.db'}", tmp_path)
+    study, mirror, _ = open_study(
+        storage, "s", spec, load_if_exists=False, resume=False, shared=True
+    )
+    assert mirror is None and study._storage is not None
+    assert not isinstance(study._storage, optuna.storages.InMemoryStorage)
+
+
+@pytest.mark.parametrize("storage", [None, "journal"])
+def test_memory_and_journal_storages_are_used_directly(tmp_path, storage):
+    spec = parse_search_table({"search_space": {"seed": {"default": {"config": {"name": [None]}}}}})
+    opened = open_storage(storage, tmp_path) if storage else None
+    _, mirror, _ = open_study(opened, "s", spec, load_if_exists=False, resume=False, shared=False)
+    assert mirror is None
