@@ -113,6 +113,11 @@ class QuantizedLayer:
         self.out_quantizer = OperandQuantizer("data_out")
 
     @property
+    def bypass(self) -> bool:
+        """MASE's attribute: the layer computes in float (config ``bypass: true``)."""
+        return self.node_config.bypass
+
+    @property
     def config(self) -> dict[str, Any]:
         """The layer's config as a MASE dict (``node_config.to_mase_dict()``)."""
         return self.node_config.to_mase_dict()

@@ -28,7 +28,9 @@ from typing import Any
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from carve.config.toml_io import na_to_none
 from carve.errors import CarveError
+from carve.quant.catalog import FORMAT_INFO
 from carve.quant.layers.base import (
     QuantizedLayer,
     class_for,
@@ -55,23 +57,28 @@ class QuantizedModule(QuantizedLayer):
         ``name`` naming another format is an error naming the key.
         """
         self.float_class.__init__(self, *args, **kwargs)
-        self.setup_quantizers(self._own_format(config))
+        where = f"{type(self).__name__}: config"
+        try:
+            self.setup_quantizers(self._own_format(config, where))
+        except CarveError as error:
+            prefix = "" if str(error).startswith(where) else f"{where}: "
+            raise CarveError(f"{prefix}{error}") from None
 
     @classmethod
-    def _own_format(cls, config: Any) -> NodeQuantConfig:
-        where = f"{cls.__name__}: config"
+    def _own_format(cls, config: Any, where: str) -> NodeQuantConfig:
+        """``config`` parsed, in this class's format (its ``name`` filled in or checked)."""
         if config is None:
             raise CarveError(f"{where} is required (config={{'name': ..., ...}}, as in MASE)")
-        if isinstance(config, Mapping) and cls.format_name is not None:
-            config = {"name": cls.format_name, **config}
-        parsed = parse_node_config(config, f"{where}: ")
-        if cls.format_name is not None and parsed.format_name != cls.format_name:
-            shown = parsed.given_name or parsed.format_name
+        if cls.format_name is None or not isinstance(config, Mapping):
+            return parse_node_config(config, f"{where}: ")
+        name = na_to_none(config.get("name", cls.format_name))
+        info = FORMAT_INFO.get(name) if isinstance(name, str) else None
+        if name is None or (info is not None and info.name != cls.format_name):
             raise CarveError(
-                f"{where} key 'name' is {shown!r} but {cls.__name__} quantizes with "
+                f"{where} key 'name' is {name!r} but {cls.__name__} quantizes with "
                 f"{cls.format_name!r}; use {cls.format_name!r} or leave 'name' out"
             )
-        return parsed
+        return parse_node_config({"name": cls.format_name, **config}, f"{where}: ")
 
     @classmethod
     def from_float(
