@@ -1,6 +1,6 @@
 """``python -m carve`` runs the command line."""
 
-from carve.cli.main import main
+from carve.cli.main import entry
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

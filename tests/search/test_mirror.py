@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 
 import optuna
 import pytest
 from sqlalchemy import event
 
 from carve.search.mirror import TrialMirror
-from carve.search.session import open_study
+from carve.search.session import new_mirrored_study, open_study
 from carve.search.spec import parse_search_table
 from carve.search.storage import open_storage
 
@@ -59,7 +60,7 @@ def test_mirrored_trials_read_back_as_optunas_own_writes(tmp_path):
     }
     storage = open_storage(f"sqlite:///{tmp_path / 'mirror.db'}", tmp_path)
     mirrored = optuna.create_study(storage=storage, study_name="m", directions=["minimize"] * 2)
-    mirror = TrialMirror(storage, mirrored._study_id)
+    mirror = TrialMirror.of_storage(storage, mirrored._study_id)
     for trial in trials:
         mirror.write(trial)
     reference = optuna.create_study(storage=storage, study_name="r", directions=["minimize"] * 2)
@@ -73,7 +74,7 @@ def test_mirrored_trials_read_back_as_optunas_own_writes(tmp_path):
 def test_a_rewrite_replaces_the_stored_trial_in_one_transaction(tmp_path):
     storage = open_storage(f"sqlite:///{tmp_path / 'mirror.db'}", tmp_path)
     stored = optuna.create_study(storage=storage, study_name="s")
-    mirror = TrialMirror(storage, stored._study_id)
+    mirror = TrialMirror.of_storage(storage, stored._study_id)
     memory = mirror.in_memory(stored)
     commits = []
     event.listen(storage.engine, "commit", lambda connection: commits.append(1))
@@ -137,3 +138,36 @@ def test_memory_and_journal_storages_are_used_directly(tmp_path, storage):
     opened = open_storage(storage, tmp_path) if storage else None
     _, mirror, _ = open_study(opened, "s", spec, load_if_exists=False, resume=False, shared=False)
     assert mirror is None
+
+
+def test_trials_wait_in_memory_until_the_forked_process_has_made_the_study(tmp_path):
+    spec = parse_search_table(
+        {
+            "search_space": {"seed": {"default": {"config": {"name": ["integer"]}}}},
+            "strategy": {"metrics": {"accuracy": {"direction": "maximize"}}},
+        }
+    )
+    study, mirror = new_mirrored_study(tmp_path, "fresh", spec)
+    study.optimize(lambda t: t.suggest_int("w", 2, 8) / 10, n_trials=3)
+    for trial in study.trials:
+        mirror.write(trial)  # the database may not exist yet: nothing is lost either way
+    mirror.sync(study)
+    stored = optuna.load_study(study_name="fresh", storage=f"sqlite:///{tmp_path / 'study.db'}")
+    assert [_view(t) for t in stored.get_trials()] == [_view(t) for t in study.get_trials()]
+    assert stored.directions == [optuna.study.StudyDirection.MAXIMIZE]
+
+
+def _fails(text: str) -> None:
+    raise ValueError(text)
+
+
+def test_a_background_job_that_raises_or_dies_is_a_carve_error_naming_it():
+    from carve.errors import CarveError
+    from carve.search.background import Background
+
+    assert Background("adding").start(sum, [1, 2, 3]).result() == 6
+    with pytest.raises(CarveError, match=r"^making the plots failed: ValueError: no disk$"):
+        Background("making the plots").start(_fails, "no disk").result()
+    dying = Background("creating the study database").start(os._exit, 3)
+    with pytest.raises(CarveError, match=r"creating the study database failed: .*exit code 3"):
+        dying.result()

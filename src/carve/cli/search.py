@@ -101,14 +101,14 @@ def search_table(args: argparse.Namespace, config) -> dict:
     return table
 
 
-def _best_table(frame, spec_metrics: list[str]):
+def _best_table(rows: list[dict], spec_metrics: list[str]):
     from rich.table import Table
 
     table = Table(title="Best trial(s)", title_justify="left")
     columns = ["number", *spec_metrics]
     for column in columns:
         table.add_column(column, justify="right")
-    for _, row in frame[frame["best"]].head(20).iterrows():
+    for row in [row for row in rows if row["best"]][:20]:
         table.add_row(
             *(f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c]) for c in columns)
         )
@@ -137,8 +137,8 @@ def run(args: argparse.Namespace) -> int:
         progress=config.progress,
     )
     spec = parse_search_table(table)
-    if not outcome.frame.empty:
-        console.print(_best_table(outcome.frame, list(spec.objectives)))
+    if outcome.rows:
+        console.print(_best_table(outcome.rows, list(spec.objectives)))
     for path in outcome.files:
         console.print(f"Wrote {path}", soft_wrap=True)
     if outcome.interrupted:

@@ -25,6 +25,7 @@ storage directly.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 # Optuna's tables holding a trial: the trial row, then the rows that point at it
@@ -46,24 +47,61 @@ def supports(storage: Any) -> bool:
 
 
 class TrialMirror:
-    """Copies the trials of an in-memory study into the stored study ``study_id``."""
+    """Copies the trials of an in-memory study into a stored study.
 
-    def __init__(self, storage: Any, study_id: int) -> None:
+    :meth:`of_storage`: a study that exists (``--resume``). :meth:`pending`: a
+    new study being created by a forked process (:func:`carve.search.storage.
+    create_study_id`); trials written before it exists wait in memory and are
+    stored as soon as it does (at the latest by :meth:`sync`).
+    """
+
+    def __init__(self, connect: Callable[[], Any], study: int | Any) -> None:
+        self._connect = connect  # -> SQLAlchemy engine, called once the study exists
+        self._study = study  # its id, or the Background call creating it
+        self.study_id: int | None = None
+        self.engine = None
+        self.ids: dict[int, int] = {}  # trial number -> stored trial_id
+        self.written: dict[int, Any] = {}  # trial number -> last state written
+        self.waiting: dict[int, Any] = {}  # trial number -> trial written before the study exists
+
+    @classmethod
+    def of_storage(cls, storage: Any, study_id: int) -> TrialMirror:
+        """A mirror into ``study_id`` of Optuna's RDB ``storage``."""
+        return cls(lambda: storage.engine, study_id)
+
+    @classmethod
+    def pending(cls, url: str, creating: Any) -> TrialMirror:
+        """A mirror into the study that ``creating`` (a Background call) returns the id of."""
+        from carve.search.storage import sqlite_engine
+
+        return cls(lambda: sqlite_engine(url), creating)
+
+    def _open(self, wait: bool) -> bool:
+        """Whether the stored study exists (with ``wait``: wait for it); set up the tables."""
+        if self.study_id is not None:
+            return True
+        study = self._study
+        if not isinstance(study, int):
+            if not (wait or study.ready()):
+                return False
+            study = study.result()
         from optuna.storages._rdb import models
-
-        self.engine = storage.engine
-        self.study_id = study_id
-        self.models = models
-        self.tables = {name: models.BaseModel.metadata.tables[name] for name in TABLES}
-        trials = self.tables["trials"]
         from sqlalchemy import select
 
+        self.models = models
+        self.tables = {name: models.BaseModel.metadata.tables[name] for name in TABLES}
+        self.engine = self._connect()
+        trials = self.tables["trials"]
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(trials.c.number, trials.c.trial_id).where(trials.c.study_id == study_id)
+                select(trials.c.number, trials.c.trial_id).where(trials.c.study_id == study)
             ).all()
-        self.ids: dict[int, int] = dict(rows)  # trial number -> stored trial_id
-        self.written: dict[int, Any] = {}  # trial number -> last state written
+        self.ids = dict(rows)
+        self.study_id = study
+        for trial in self.waiting.values():
+            self._store(trial)
+        self.waiting.clear()
+        return True
 
     def in_memory(self, stored) -> Any:
         """An in-memory study holding ``stored``'s trials (same numbers, states, records)."""
@@ -77,6 +115,13 @@ class TrialMirror:
 
     def write(self, trial) -> None:
         """Store ``trial`` (a FrozenTrial of the in-memory study) as it is now: one transaction."""
+        if self._open(wait=False):
+            self._store(trial)
+        else:
+            self.waiting[trial.number] = trial
+            self.written[trial.number] = trial.state
+
+    def _store(self, trial) -> None:
         from sqlalchemy import delete, insert, update
 
         t = self.tables
@@ -107,6 +152,7 @@ class TrialMirror:
 
     def sync(self, study) -> None:
         """Store every trial of ``study`` whose state changed since it was last written."""
+        self._open(wait=True)
         for trial in study.get_trials(deepcopy=False):
             if self.written.get(trial.number) != trial.state:
                 self.write(trial)

@@ -22,6 +22,7 @@ from typing import Any
 from carve.fileio import atomic_write_text
 from carve.search.engine import ATTRIBUTE
 from carve.search.spec import SearchSpec
+from carve.study.report import columns_of, csv_text, format_value, markdown_grid
 
 
 def complete_trials(study) -> list:
@@ -66,14 +67,17 @@ def _sort_key(trial, directions) -> tuple:
     return (*(s * v for s, v in zip(sign, trial.values)), trial.number)
 
 
-def trials_frame(study, spec: SearchSpec):
-    """A pandas DataFrame, one row per complete trial, best first."""
-    import pandas as pd
+def trial_rows(study, spec: SearchSpec) -> list[dict[str, Any]]:
+    """One row per complete trial, best first: what the tables, plots and DataFrame show.
 
+    Order: best (Pareto front) trials, then feasible ones, each by the first
+    objective (its direction) and then by trial number.
+    """
     best = {t.number for t in best_trials(study, spec)}
-    varied = set().union(*(t.params for t in complete_trials(study)))  # sampled, not fixed
+    trials = complete_trials(study)
+    varied = set().union(*(t.params for t in trials))  # sampled, not fixed
     rows = []
-    for trial in complete_trials(study):
+    for trial in trials:
         record = trial.user_attrs.get(ATTRIBUTE, {})
         row: dict[str, Any] = {
             "number": trial.number,
@@ -91,15 +95,29 @@ def trials_frame(study, spec: SearchSpec):
                 row[name] = json.dumps(value) if isinstance(value, list) else value
         row["seconds"] = (trial.datetime_complete - trial.datetime_start).total_seconds()
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    first = spec.metrics[0]
-    column = f"value_{first.name}" if spec.multi_objective else "value"
-    ascending = (first.direction if spec.multi_objective else spec.directions[0]) == "minimize"
-    return frame.sort_values(
-        ["best", "feasible", column, "number"], ascending=[False, False, ascending, True]
-    ).reset_index(drop=True)
+    first = spec.metrics[0] if spec.multi_objective else None
+    column = f"value_{first.name}" if first else "value"
+    direction = first.direction if first else spec.directions[0]
+    sign = 1 if direction == "minimize" else -1
+    return sorted(
+        rows, key=lambda r: (not r["best"], not r["feasible"], sign * r[column], r["number"])
+    )
+
+
+def trials_frame(rows: list[dict[str, Any]]):
+    """The rows as a pandas DataFrame (what ``carve.search.run`` returns)."""
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
+def markdown(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """The rows as a Markdown table of ``columns``, numbers right-aligned."""
+    return markdown_grid(columns, [[_cell(row.get(c)) for c in columns] for row in rows])
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else format_value(value)
 
 
 def best_json(trials: list, spec: SearchSpec) -> dict[str, Any]:
@@ -139,29 +157,34 @@ def _as_choice(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def write_outputs(folder: Path, study, setup) -> list[Path]:
-    """Write every output file of the search into ``folder``; returns their paths."""
+def write_outputs(
+    folder: Path, study, setup, rows: list[dict[str, Any]] | None = None, plotter=None
+) -> list[Path]:
+    """Write every output file of the search into ``folder``; returns their paths.
+
+    ``rows``: :func:`trial_rows` of ``study``, when the caller has them already;
+    ``plotter``: a :class:`carve.search.background.Background` to draw the plots in.
+    """
     from carve.config.toml_io import save_toml
-    from carve.search.plots import plot_history, plot_pareto
+    from carve.search.plots import draw_plots
 
     spec = setup.spec
-    frame = trials_frame(study, spec)
-    if frame.empty:
+    rows = trial_rows(study, spec) if rows is None else rows
+    if not rows:
         return []
     best = best_trials(study, spec)
+    front = [row for row in rows if row["best"]]
+    columns = columns_of(rows)
     written = [
-        atomic_write_text(folder / "results.csv", frame.to_csv(index=False)),
-        atomic_write_text(folder / "results.md", frame.to_markdown(index=False) + "\n"),
+        atomic_write_text(folder / "results.csv", csv_text(rows, columns)),
+        atomic_write_text(folder / "results.md", markdown(rows, columns) + "\n"),
+        atomic_write_text(folder / "best.json", json.dumps(best_json(best, spec), indent=4) + "\n"),
+        atomic_write_text(folder / "pareto.csv", csv_text(front, columns)),
+        atomic_write_text(folder / "pareto.md", markdown(front, columns) + "\n"),
     ]
-    written.append(
-        atomic_write_text(folder / "best.json", json.dumps(best_json(best, spec), indent=4) + "\n")
-    )
-    pareto = frame[frame["best"]]
-    written.append(atomic_write_text(folder / "pareto.csv", pareto.to_csv(index=False)))
-    written.append(atomic_write_text(folder / "pareto.md", pareto.to_markdown(index=False) + "\n"))
     transform = transform_config(setup, best[0]) if best else {}
     if "passes" in transform:  # spaces whose candidates carve transform can rebuild
         written.append(save_toml(transform, folder / "best_transform.toml"))
-    written.append(plot_pareto(folder / "pareto.png", frame, spec))
-    written.append(plot_history(folder / "history.png", frame, spec))
-    return written
+    if plotter is None:
+        return written + draw_plots(folder, rows, spec)
+    return written + plotter.start(draw_plots, folder, rows, spec).result()

@@ -1,17 +1,21 @@
-"""Search plots (PNG via matplotlib's Agg backend, written atomically).
+"""Search plots (PNG, drawn on matplotlib's Agg canvas, written atomically).
 
 * ``pareto.png``: every trial in the plane of the first two metrics (the
   unscaled values), the best trials (Pareto front) highlighted and joined;
   with one metric, that metric against average bits.
 * ``history.png``: each objective per trial number, with the best so far.
+
+Both take the result rows of :func:`carve.search.outputs.trial_rows`.
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+from typing import Any
 
 from carve.search.spec import SearchSpec
-from carve.study.plots import pyplot, save_figure
+from carve.study.plots import new_figure, save_figure
 
 
 def _axes_metrics(spec: SearchSpec) -> tuple[str, str]:
@@ -22,40 +26,53 @@ def _axes_metrics(spec: SearchSpec) -> tuple[str, str]:
     return other, names[0]
 
 
-def plot_pareto(path: Path, frame, spec: SearchSpec) -> Path:
-    plt = pyplot()
+def plot_pareto(path: Path, rows: list[dict[str, Any]], spec: SearchSpec) -> Path:
     x, y = _axes_metrics(spec)
-    figure, axis = plt.subplots(figsize=(6, 4.5))
-    axis.scatter(frame[x], frame[y], s=14, color="0.6", label="trials")
-    best = frame[frame["best"]].sort_values(x)
-    axis.plot(best[x], best[y], "o-", color="tab:red", markersize=5, label="best (Pareto front)")
+    figure, axis = new_figure(figsize=(6, 4.5))
+    axis.scatter([r[x] for r in rows], [r[y] for r in rows], s=14, color="0.6", label="trials")
+    best = sorted((r for r in rows if r["best"]), key=lambda r: r[x])
+    axis.plot([r[x] for r in best], [r[y] for r in best], "o-", color="tab:red", markersize=5,
+              label="best (Pareto front)")  # fmt: skip
     axis.set_xlabel(x)
     axis.set_ylabel(y)
     axis.grid(alpha=0.3)
     axis.legend()
-    figure.tight_layout()
     save_figure(figure, path)
-    plt.close(figure)
     return path
 
 
-def plot_history(path: Path, frame, spec: SearchSpec) -> Path:
-    plt = pyplot()
+def plot_history(path: Path, rows: list[dict[str, Any]], spec: SearchSpec) -> Path:
     metrics = list(spec.metrics) if spec.multi_objective else [None]
-    figure, axes = plt.subplots(len(metrics), 1, figsize=(6, 2.6 * len(metrics)), squeeze=False)
-    ordered = frame.sort_values("number")
+    figure, axes = new_figure(len(metrics), 1, figsize=(6, 2.6 * len(metrics)), squeeze=False)
+    ordered = sorted(rows, key=lambda r: r["number"])
+    numbers = [r["number"] for r in ordered]
     for axis, metric in zip(axes[:, 0], metrics):
         column = "value" if metric is None else metric.name
         direction = spec.directions[0] if metric is None else metric.direction
-        values = ordered[column]
-        best = values.cummin() if direction == "minimize" else values.cummax()
-        axis.scatter(ordered["number"], values, s=10, color="tab:blue", label=column)
-        axis.step(ordered["number"], best, where="post", color="tab:red", label="best so far")
+        values = [r[column] for r in ordered]
+        best = list(itertools.accumulate(values, min if direction == "minimize" else max))
+        axis.scatter(numbers, values, s=10, color="tab:blue", label=column)
+        axis.step(numbers, best, where="post", color="tab:red", label="best so far")
         axis.set_ylabel(column if metric is not None else "objective (scaled sum)")
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8)
     axes[-1, 0].set_xlabel("trial")
-    figure.tight_layout()
     save_figure(figure, path)
-    plt.close(figure)
     return path
+
+
+PLOTS = {"pareto.png": plot_pareto, "history.png": plot_history}
+
+
+def draw_plots(folder: Path, rows: list[dict[str, Any]], spec: SearchSpec) -> list[Path]:
+    """Every search plot of ``rows`` into ``folder``; returns their paths."""
+    return [plot(Path(folder) / name, rows, spec) for name, plot in PLOTS.items()]
+
+
+def warm_up() -> None:
+    """Import matplotlib and load its font list (what the first figure would pay)."""
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
+    Figure()
+    font_manager.findfont("DejaVu Sans")

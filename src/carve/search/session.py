@@ -29,10 +29,17 @@ class SearchOutcome:
     interrupted: bool
     folder: Path
     study_name: str
-    frame: Any  # pandas DataFrame, best first
+    rows: list[dict[str, Any]]  # one per complete trial, best first
     files: list[Path] = field(default_factory=list)
     grid_size: int | None = None
     sampler_name: str = ""
+
+    @property
+    def frame(self):
+        """The rows as a pandas DataFrame (pandas is imported only when asked for)."""
+        from carve.search.outputs import trials_frame
+
+        return trials_frame(self.rows)
 
 
 def budget_for(setup: SearchSetup) -> Budget:
@@ -112,8 +119,28 @@ def open_study(
     retried = _retry_interrupted(study) if resume else 0
     if shared or not supports_mirror(storage):
         return study, None, retried
-    mirror = TrialMirror(storage, study._study_id)
+    mirror = TrialMirror.of_storage(storage, study._study_id)
     return mirror.in_memory(study), mirror, retried
+
+
+def new_mirrored_study(folder: Path, name: str, spec: SearchSpec) -> tuple[Any, Any]:
+    """A new in-memory study and its mirror into a new SQLite ``study.db`` in ``folder``.
+
+    A forked process creates the database and the study (Optuna's schema)
+    while this one runs the first trials, which wait in memory until then.
+    """
+    import optuna
+
+    from carve.search.background import Background
+    from carve.search.mirror import TrialMirror
+    from carve.search.storage import create_study_id, default_url
+
+    url = default_url(folder)
+    creating = Background("creating the study database").start(
+        create_study_id, url, name, spec.directions
+    )
+    study = optuna.create_study(study_name=name, directions=spec.directions)
+    return study, TrialMirror.pending(url, creating)
 
 
 def _worker(
@@ -162,6 +189,7 @@ def run_search(
     """Run (or resume) the search ``table`` (a ``[search]`` dict) for ``config``."""
     import optuna
 
+    from carve.search.background import Background
     from carve.search.folders import (
         check_identity,
         existing_folder,
@@ -170,7 +198,8 @@ def run_search(
         search_root,
         write_identity,
     )
-    from carve.search.outputs import write_outputs
+    from carve.search.outputs import trial_rows, write_outputs
+    from carve.search.plots import warm_up
     from carve.search.progress import SearchProgress
     from carve.search.storage import open_storage
 
@@ -180,71 +209,78 @@ def run_search(
     if search_file:
         load_search_file(search_file)
     spec: SearchSpec = parse_search_table(table)
-    setup = prepare(config, spec, dataset=dataset)
-    budget = budget_for(setup)
-    root = search_root(config)
-    identity = _identity(config, table)
-    remote = storage if storage and not storage.startswith("journal") else None
-    opened = open_storage(remote, root) if remote else None  # unreachable: fail before writing
-    if resume:
-        folder = existing_folder(root, search_name)
-        check_identity(folder, identity)
-    else:
-        folder = new_folder(root, search_name)
-        write_identity(folder, identity)
-    lock = folder_lock(folder)
+    plotter = Background("drawing the search plots", warm_up)  # matplotlib, on the other core
     try:
-        if opened is None:
-            opened = open_storage(storage, folder)
-        name = study_name or folder.name
-        # several processes, or a storage other machines may share: count trials in the storage
-        shared = workers > 1 or remote is not None
-        study, mirror, retried = open_study(
-            opened, name, spec, load_if_exists=resume or study_name is not None, resume=resume,
-            shared=shared,
-        )  # fmt: skip
-        if console is not None:
-            sampled = [p for p in setup.params if not p.fixed]
-            size = grid_size(sampled)
-            console.print(
-                f"Search folder: {folder}\nSpace {spec.space}: {len(sampled)} sampled "
-                f"parameter(s), "
-                f"{size:,} point(s); sampler {spec.sampler}; {budget.n_trials} trial(s)"
-                + (f"; {retried} interrupted trial(s) rerun" if retried else "")
-                + (f"; {workers} worker processes" if workers > 1 else ""),
-                soft_wrap=True,
-            )
-        # fork: workers start at once with the built setup (Linux; torch on one thread)
-        context = multiprocessing.get_context("fork")
-        processes = [
-            context.Process(target=_worker, args=(setup, opened, storage, folder, name, budget))
-            for _ in range(workers - 1)
-        ]
-        for process in processes:
-            process.start()
-        interrupted = False
+        setup = prepare(config, spec, dataset=dataset)
+        budget = budget_for(setup)
+        root = search_root(config)
+        identity = _identity(config, table)
+        remote = storage if storage and not storage.startswith("journal") else None
+        opened = open_storage(remote, root) if remote else None  # unreachable: fail before writing
+        if resume:
+            folder = existing_folder(root, search_name)
+            check_identity(folder, identity)
+        else:
+            folder = new_folder(root, search_name)
+            write_identity(folder, identity)
+        lock = folder_lock(folder)
         try:
-            with SearchProgress(console if progress else None, study, budget.n_trials) as bar:
-                optimize(study, setup, budget, on_trial=bar.update, shared=shared, mirror=mirror)
-        except KeyboardInterrupt:
-            interrupted = True  # finished trials are stored; write what there is
-        finally:
+            name = study_name or folder.name
+            # several processes, or a storage other machines may share: count trials in the storage
+            shared = workers > 1 or remote is not None
+            if storage is None and not shared and not resume:  # a new study.db, made alongside
+                (study, mirror), retried = new_mirrored_study(folder, name, spec), 0
+            else:
+                opened = opened if opened is not None else open_storage(storage, folder)
+                study, mirror, retried = open_study(
+                    opened, name, spec, load_if_exists=resume or study_name is not None,
+                    resume=resume, shared=shared,
+                )  # fmt: skip
+            if console is not None:
+                sampled = [p for p in setup.params if not p.fixed]
+                size = grid_size(sampled)
+                console.print(
+                    f"Search folder: {folder}\nSpace {spec.space}: {len(sampled)} sampled "
+                    f"parameter(s), "
+                    f"{size:,} point(s); sampler {spec.sampler}; {budget.n_trials} trial(s)"
+                    + (f"; {retried} interrupted trial(s) rerun" if retried else "")
+                    + (f"; {workers} worker processes" if workers > 1 else ""),
+                    soft_wrap=True,
+                )
+            # fork: workers start at once with the built setup (Linux; torch on one thread)
+            context = multiprocessing.get_context("fork")
+            processes = [
+                context.Process(target=_worker, args=(setup, opened, storage, folder, name, budget))
+                for _ in range(workers - 1)
+            ]
             for process in processes:
-                process.join()
-        failed = [p.exitcode for p in processes if p.exitcode != 0]
-        if failed and not interrupted:
-            raise CarveError(f"{len(failed)} worker process(es) failed (exit codes {failed})")
-        files = write_outputs(folder, study, setup)
-        from carve.search.outputs import trials_frame
-
-        return SearchOutcome(
-            interrupted,
-            folder,
-            name,
-            trials_frame(study, spec),
-            files,
-            grid_size([p for p in setup.params if not p.fixed]),
-            type(study.sampler).__name__,
-        )
+                process.start()
+            interrupted = False
+            try:
+                with SearchProgress(console if progress else None, study, budget.n_trials) as bar:
+                    optimize(
+                        study, setup, budget, on_trial=bar.update, shared=shared, mirror=mirror
+                    )
+            except KeyboardInterrupt:
+                interrupted = True  # finished trials are stored; write what there is
+            finally:
+                for process in processes:
+                    process.join()
+            failed = [p.exitcode for p in processes if p.exitcode != 0]
+            if failed and not interrupted:
+                raise CarveError(f"{len(failed)} worker process(es) failed (exit codes {failed})")
+            rows = trial_rows(study, spec)
+            files = write_outputs(folder, study, setup, rows, plotter)
+            return SearchOutcome(
+                interrupted,
+                folder,
+                name,
+                rows,
+                files,
+                grid_size([p for p in setup.params if not p.fixed]),
+                type(study.sampler).__name__,
+            )
+        finally:
+            lock.release()
     finally:
-        lock.release()
+        plotter.close()

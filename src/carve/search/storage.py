@@ -16,6 +16,7 @@ from typing import Any
 
 from carve.errors import CarveError
 
+SQLITE_ENGINE = {"connect_args": {"timeout": 60}}  # seconds a writer waits for the lock
 ACCEPTED = "sqlite:///PATH, postgresql://USER@HOST:PORT/DB, mysql://..., journal, journal:PATH"
 
 
@@ -27,16 +28,38 @@ def _sqlite_pragmas(storage: Any, path: str) -> None:
     """WAL journal (survives kill -9; concurrent readers) with per-commit sync relaxed."""
     import sqlite3
 
-    from sqlalchemy import event
-
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA journal_mode=WAL")
+    _relaxed_sync(storage.engine)
+    storage.engine.dispose()  # later connections get the pragma
+
+
+def _relaxed_sync(engine: Any) -> None:
+    from sqlalchemy import event
 
     def on_connect(connection, record) -> None:
         connection.execute("PRAGMA synchronous=NORMAL")
 
-    event.listen(storage.engine, "connect", on_connect)
-    storage.engine.dispose()  # later connections get the pragma
+    event.listen(engine, "connect", on_connect)
+
+
+def sqlite_engine(url: str) -> Any:
+    """A SQLAlchemy engine on the SQLite study ``url`` (made by :func:`open_storage`)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, **SQLITE_ENGINE)
+    _relaxed_sync(engine)
+    return engine
+
+
+def create_study_id(url: str, name: str, directions: list[str]) -> int:
+    """Create the study ``name`` in the storage ``url``; its id (run by a forked process)."""
+    import optuna
+
+    storage = open_storage(url, Path("."))
+    study = optuna.create_study(storage=storage, study_name=name, directions=directions)
+    storage.engine.dispose()
+    return study._study_id
 
 
 def open_storage(url: str | None, folder: Path) -> Any:
@@ -62,7 +85,7 @@ def open_storage(url: str | None, folder: Path) -> Any:
     if scheme == "postgresql":
         engine = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
     elif scheme == "sqlite":
-        engine = {"connect_args": {"timeout": 60}}
+        engine = dict(SQLITE_ENGINE)
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
         storage = optuna.storages.RDBStorage(url, engine_kwargs=engine)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,19 @@ def pyplot():
     return plt
 
 
+def new_figure(rows: int = 1, columns: int = 1, **options: Any) -> tuple[Any, Any]:
+    """``(figure, axes)`` like ``pyplot.subplots`` but without pyplot's global figure list.
+
+    Such a figure needs no ``close`` and draws on the Agg canvas whatever the
+    backend, so commands that only write files skip pyplot altogether.
+    """
+    from matplotlib.figure import Figure
+
+    squeeze = options.pop("squeeze", True)
+    figure = Figure(figsize=options.pop("figsize", None))
+    return figure, figure.subplots(rows, columns, squeeze=squeeze, **options)
+
+
 def check_formats(formats: Any) -> tuple[str, ...]:
     """``"png,svg"`` or a list -> validated tuple, PNG always first."""
     from carve.errors import CarveError
@@ -105,7 +119,8 @@ def save_figure(figure, base: Path, style: PlotStyle = PlotStyle()) -> list[Path
         atomic_write(path, lambda file, fmt=fmt: figure.savefig(file, dpi=DPI, format=fmt,
                                                                 bbox_inches="tight"))  # fmt: skip
         paths.append(path)
-    pyplot().close(figure)
+    if "matplotlib.pyplot" in sys.modules:  # figures made by new_figure are not pyplot's
+        sys.modules["matplotlib.pyplot"].close(figure)
     return paths
 
 

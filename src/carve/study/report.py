@@ -99,17 +99,27 @@ def table_cells(rows: list[dict[str, Any]], keys: list[str]) -> tuple[list[str],
 
 def markdown_table(rows: list[dict[str, Any]], keys: list[str]) -> str:
     """The table users write for lab 1: ``| Batch Size | Test Accuracy | Test Loss | ...``."""
-    header, cells = table_cells(rows, keys)
+    return markdown_grid(*table_cells(rows, keys))
+
+
+def markdown_grid(header: list[str], cells: list[list[str]]) -> str:
+    """A Markdown table of ``header`` and rows of ``cells``, right-aligned."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
     lines += ["| " + " | ".join(line) + " |" for line in cells]
     return "\n".join(lines)
 
 
-def csv_text(rows: list[dict[str, Any]]) -> str:
-    """The summary rows as CSV (every column, full precision)."""
+def columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    """Every key of ``rows``, in first-seen order."""
     columns: list[str] = []
     for row in rows:
         columns += [key for key in row if key not in columns]
+    return columns
+
+
+def csv_text(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
+    """The rows as CSV (``columns``, default every key; full precision)."""
+    columns = columns_of(rows) if columns is None else columns
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()

@@ -1,0 +1,82 @@
+"""Work a search hands to the machine's other core: one forked process per job.
+
+Two jobs of a search need none of its state and cost more than a whole
+lab-3 grid of trials: importing matplotlib and drawing the plots, and
+creating the SQLite study (SQLAlchemy, Alembic and Optuna's schema). Each
+runs in a process forked early (Linux ``fork``: the child starts with every
+module the parent has imported), so it overlaps building the graph and the
+trials. :class:`Background` forks, optionally warms up, then runs the one call
+it is sent and sends its result back; an exception in the child is raised
+in the parent as a :class:`CarveError` naming the job.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from typing import Any
+
+from carve.errors import CarveError
+
+
+def _serve(connection, warm_up: Callable[[], None] | None) -> None:
+    try:
+        if warm_up is not None:
+            warm_up()
+        function, args = connection.recv()
+    except (EOFError, KeyboardInterrupt):  # closed before a job was sent: nothing to do
+        return
+    try:
+        connection.send(("ok", function(*args)))
+    except Exception as error:  # reported to the parent, which raises it there
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+class Background:
+    """A forked process running one call; ``start`` sends it, ``result`` waits for it."""
+
+    def __init__(self, job: str, warm_up: Callable[[], None] | None = None) -> None:
+        self.job = job
+        context = multiprocessing.get_context("fork")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, warm_up), daemon=True)
+        self._process.start()
+        child.close()
+        self._result: tuple[str, Any] | None = None
+
+    def start(self, function: Callable[..., Any], *args: Any) -> Background:
+        """Run ``function(*args)`` in the process (a module-level function: it is pickled)."""
+        self._connection.send((function, args))
+        return self
+
+    def ready(self) -> bool:
+        """Whether the result has arrived (never blocks)."""
+        return self._result is not None or self._connection.poll()
+
+    def result(self) -> Any:
+        """The call's return value (waits for it); CarveError if it raised or the process died."""
+        if self._result is None:
+            try:
+                self._result = self._connection.recv()
+            except (EOFError, ConnectionResetError):
+                self._result = ("error", f"the process ended (exit code {self._ended()})")
+            self.close()
+        status, value = self._result
+        if status != "ok":
+            raise CarveError(f"{self.job} failed: {value}")
+        return value
+
+    def _ended(self) -> int | None:
+        self._process.join(timeout=5)
+        return self._process.exitcode
+
+    def close(self) -> None:
+        """Release the pipe and the process (one still waiting for a job ends at EOF)."""
+        if not self._connection.closed:
+            self._connection.close()
+        self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
