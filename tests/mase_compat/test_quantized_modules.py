@@ -128,6 +128,9 @@ def test_mase_code_builds_trains_and_computes(run_ported):
     assert torch.equal(ns["total"], fixed(x, 8, 4) * 2)
     assert not torch.equal(fc.weight.detach(), ns["weight"])  # the float master weight trained
     assert conv(torch.randn(1, 1, 5, 5)).shape == (1, 2, 5, 5)
+    bypassed = quantized.LinearInteger(4, 3, config={"bypass": True})  # MASE: float compute
+    assert bypassed.bypass and bypassed.w_quantizer.type == "float"
+    assert torch.equal(bypassed(x), torch.nn.functional.linear(x, bypassed.weight, bypassed.bias))
     assert ns["conv1"].weight.shape == (2, 1, 3)
 
 
