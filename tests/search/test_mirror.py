@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import optuna
 import pytest
@@ -171,3 +175,18 @@ def test_a_background_job_that_raises_or_dies_is_a_carve_error_naming_it():
     dying = Background("creating the study database").start(os._exit, 3)
     with pytest.raises(CarveError, match=r"creating the study database failed: .*exit code 3"):
         dying.result()
+
+
+def test_a_background_process_ends_when_its_parent_is_killed():
+    script = (
+        "import os\nfrom carve.search.background import Background\n"
+        "job = Background('waiting')\nprint(job._process.pid, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    child = int(done.stdout)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{child}").exists()  # it saw EOF on its pipe and ended

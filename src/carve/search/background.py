@@ -19,7 +19,8 @@ from typing import Any
 from carve.errors import CarveError
 
 
-def _serve(connection, warm_up: Callable[[], None] | None) -> None:
+def _serve(connection, other_end, warm_up: Callable[[], None] | None) -> None:
+    other_end.close()  # the parent's end: closed here, so the parent's exit (even kill -9) is EOF
     try:
         if warm_up is not None:
             warm_up()
@@ -41,7 +42,9 @@ class Background:
         self.job = job
         context = multiprocessing.get_context("fork")
         self._connection, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, warm_up), daemon=True)
+        self._process = context.Process(
+            target=_serve, args=(child, self._connection, warm_up), daemon=True
+        )
         self._process.start()
         child.close()
         self._result: tuple[str, Any] | None = None

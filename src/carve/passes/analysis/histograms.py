@@ -96,11 +96,16 @@ def plot_quantization_error_analysis_pass(graph: Any, pass_args: Any = None) -> 
     import numpy as np
     import torch
 
-    from carve.quant.layers import quantized_layers
+    from carve.quant.layers import QuantizedLayer
 
     args = parse_pass_args(HistogramPlotArgs, pass_args, "plot_quantization_error_analysis_pass")
     panels = []
-    for node, layer in quantized_layers(graph):
+    for node in graph.nodes:
+        if node.op != "call_module":
+            continue
+        layer = graph.model.get_submodule(node.target)
+        if not isinstance(layer, QuantizedLayer):
+            continue
         for name in layer.parameters_quantized:
             quantizer = layer.quantizers()[name]
             tensor = getattr(layer, name, None)
