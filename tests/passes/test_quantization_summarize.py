@@ -83,4 +83,6 @@ def test_function_nodes_count_as_changed():
     add = next(row for row in info["histogram"] if row["OP"] == "add")
     assert (add["Total"], add["Changed"]) == (1, 1)
     row = next(r for r in info["table"] if r["Mase_OP"] == "add")
-    assert row["Quantized type"] == "AddInteger" and row["Ori name"] == row["New name"]
+    # as MASE: a function node's type is the function's __name__ (add -> add_integer)
+    assert (row["Original type"], row["Quantized type"]) == ("add", "add_integer")
+    assert row["Ori name"] == row["New name"]

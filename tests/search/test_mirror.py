@@ -184,7 +184,9 @@ def test_a_background_process_ends_when_its_parent_is_killed():
         "os.kill(os.getpid(), 9)\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )  # a child that outlives its parent holds stdout open: a timeout, not a hang
     child = int(done.stdout)
     deadline = time.monotonic() + 10
     while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:

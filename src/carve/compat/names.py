@@ -42,6 +42,24 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+# where MASE's quantized layers live in carve (every name generated from the format catalog)
+QUANTIZED_MODULE = "carve.compat.quantized"
+
+
+def quantized_layer_names() -> tuple[str, ...]:
+    """MASE's names of quantized classes and functions that :mod:`carve.compat.quantized` has.
+
+    Read from the format catalog (no torch import), so ``carve port`` stays light.
+    """
+    from carve.quant.catalog import FORMAT_INFO, LAYER_STEMS, function_name, layer_class_name
+
+    formats = sorted(FORMAT_INFO)
+    classes = {layer_class_name("module", op, f) for op in LAYER_STEMS["module"] for f in formats}
+    functions = {function_name(op, FORMAT_INFO[f].name) for op in LAYER_STEMS["function"]
+                 for f in formats}  # fmt: skip
+    return (*sorted(classes), *sorted(functions), "quantized_module_map", "quantized_func_map")
+
+
 # MASE name -> (carve module, carve name) where carve's name differs
 RENAMED: dict[str, tuple[str, str]] = {
     "report": ("carve.passes.analysis", "report_nodes"),
@@ -66,6 +84,11 @@ MODULES: dict[str, str] = {
     "chop.models.toys": "carve.compat.toys",
     "chop.passes.graph.transforms.quantize.quantizers": "carve.compat.quantizers",
     "chop.nn.quantizers": "carve.compat.quantizers",
+    "chop.passes.graph.transforms.quantize.quantized_modules": QUANTIZED_MODULE,
+    "chop.passes.graph.transforms.quantize.quantized_funcs": QUANTIZED_MODULE,
+    "chop.nn.quantized": QUANTIZED_MODULE,
+    "chop.nn.quantized.modules": QUANTIZED_MODULE,
+    "chop.nn.quantized.functional": QUANTIZED_MODULE,
 }
 
 # names with no carve equivalent, and what to use instead
@@ -76,7 +99,14 @@ INSTEAD: dict[str, str] = {
     "get_cls_name": "type(module).__name__",
     "get_node_by_name": "{n.name: n for n in mg.fx_graph.nodes}[name]",
     "init_project": "carve.config.project_path(config) (carve creates folders itself)",
-}
+    **dict.fromkeys(("LinearBinaryScaling", "Conv2dBinaryScaling"),
+                    "LinearBinary / Conv2dBinary (carve.compat.quantized) with `*_scaled = true` "
+                    "in the config: +-alpha binary"),
+    **dict.fromkeys(("LinearBinaryResidualSign", "Conv2dBinaryResidualSign", "LinearLUT",
+                     "Conv2dLUT", "LinearLogicNets", "Conv2DLogicNets"),
+                    "nothing: LUT-based and residual-sign binary layers (LUTNet, LogicNets) are "
+                    "not in carve; the binary and ternary formats are"),
+}  # fmt: skip
 
 
 @functools.cache
@@ -92,6 +122,7 @@ def name_table() -> dict[str, tuple[str, str]]:
     table = {name: ("carve.passes", name) for name in _pass_names()}
     for module, names in PROVIDERS.items():
         table.update({name: (module, name) for name in names})
+    table.update({name: (QUANTIZED_MODULE, name) for name in quantized_layer_names()})
     table.update(RENAMED)
     return table
 
@@ -123,13 +154,31 @@ def import_map_markdown() -> str:
     """The import map of docs/mase.md (generated: ``python -m carve.compat.names``)."""
     rows = ["| MASE name (any `chop` module) | carve import |", "|---|---|"]
     for name, (module, carve_name) in sorted(name_table().items(), key=lambda kv: kv[0].lower()):
+        if module == QUANTIZED_MODULE:
+            continue  # one row for the generated layers, below
         alias = "" if carve_name == name else f" as {name}"
         rows.append(f"| `{name}` | `from {module} import {carve_name}{alias}` |")
+    rows.append(_quantized_row())
     rows += ["", "| MASE module (`import chop.x as y`) | carve module |", "|---|---|"]
     rows += [f"| `{mase}` | `{carve}` |" for mase, carve in MODULES.items()]
     rows += ["", "| MASE name | carve has no equivalent: use instead |", "|---|---|"]
     rows += [f"| `{name}` | {text} |" for name, text in INSTEAD.items()]
     return "\n".join(rows) + "\n"
+
+
+def _quantized_row() -> str:
+    from carve.quant.catalog import FORMAT_TABLE, LAYER_STEMS
+
+    stems = ", ".join(LAYER_STEMS["module"].values())
+    suffixes = ", ".join(info.class_name for info in FORMAT_TABLE)
+    functions = ", ".join(LAYER_STEMS["function"])
+    formats = ", ".join(info.name for info in FORMAT_TABLE)
+    return (
+        f"| quantized layers: `<Op><Format>` classes (Op: {stems}; Format: {suffixes}), "
+        f"`<op>_<format>` functions (op: {functions}; format: {formats}), "
+        "`quantized_module_map`, `quantized_func_map` | "
+        f"`from {QUANTIZED_MODULE} import LinearInteger, relu_integer, ...` |"
+    )
 
 
 def render_mase_doc(text: str) -> str:

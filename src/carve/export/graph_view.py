@@ -148,7 +148,8 @@ def _node_of(node: Any, module: Any) -> ExportNode:
             f"export: node {node.name!r} ({type(module).__name__}) is not supported; "
             f"supported ops: {', '.join(SUPPORTED_OPS)}"
         )
-    if len(inputs) != 1 or node.kwargs:
+    tensor_kwargs = [k for k, v in node.kwargs.items() if hasattr(v, "name")]  # F.relu: inplace
+    if len(inputs) != 1 or tensor_kwargs:
         raise CarveError(f"export: node {node.name!r} must take exactly one tensor input")
     return ExportNode(node.name, op, inputs, operands, module)
 
@@ -160,6 +161,8 @@ def export_view(graph: Any, input_shape: tuple[int, ...] | None = None) -> Expor
     no quantized node (nothing to deploy bit-exactly: run the quantize pass
     first), or when the input shape is unknown.
     """
+    from carve.quant.layers import quantized_layer_of
+
     model = getattr(graph, "model", graph)
     placeholders = [n for n in model.graph.nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
@@ -169,6 +172,8 @@ def export_view(graph: Any, input_shape: tuple[int, ...] | None = None) -> Expor
     for node in model.graph.nodes:
         if node.op == "call_module":
             nodes.append(_node_of(node, model.get_submodule(node.target)))
+        elif quantized_layer_of(node) is not None:  # a quantized function (F.relu)
+            nodes.append(_node_of(node, node.target))
         elif node.op == "output":
             result = node.args[0]
             outputs = [r.name for r in (result if isinstance(result, list | tuple) else [result])]

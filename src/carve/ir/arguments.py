@@ -25,6 +25,8 @@ from typing import Any
 
 from torch import fx
 
+from carve.ir.ops import declared_op
+
 # operands of functional ops that are parameters, named as the module's parameters
 PARAMETER_NAMES = frozenset({"weight", "bias", "running_mean", "running_var"})
 
@@ -71,6 +73,9 @@ def target_name(node: fx.Node) -> str:
 def _positional_names(node: fx.Node, module=None) -> tuple[str, ...] | None:
     callee = module.forward if module is not None else node.target
     key = type(module) if module is not None else node.target
+    if module is None and declared_op(type(node.target)) is not None:
+        # a callable layer (quantized function): named by its forward, like a module
+        callee, key = node.target.forward, type(node.target)
     if node.op == "call_method":
         return FUNCTION_ARG_NAMES.get(node.target)
     if key not in _SIGNATURES:

@@ -5,7 +5,9 @@ traced into its quantizer internals and a re-traced quantized graph would lose
 its structure. Modules whose class is in :data:`LEAF_MODULES` (or a subclass)
 or declares its op (``mase_op`` and ``mase_type`` class attributes, see
 :func:`carve.ir.ops.declared_op`: the quantized layers) and functions in
-:data:`LEAF_FUNCTIONS` stay single nodes.
+:data:`LEAF_FUNCTIONS` stay single nodes. A quantized function (the target of a
+quantized ``call_function`` node) records itself as one node when called on
+proxies, so a quantized graph traced again keeps it.
 
 A model that cannot be traced raises :class:`~carve.errors.CarveError` naming
 the offending line and the ways out (a leaf module or concrete arguments).

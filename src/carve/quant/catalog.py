@@ -33,6 +33,9 @@ class FormatInfo:
     extra_keys: tuple[str, ...] = ()  # carve extensions, optional, not in precision
     optional_keys: tuple[str, ...] = ()  # MASE keys a config may leave out
     aliases: tuple[str, ...] = ()  # MASE's other names for the format
+    # the format's part of quantized class names (``Linear<suffix>``), MASE's spelling;
+    # empty: the name in CamelCase (block_log -> BlockLog)
+    class_suffix: str = ""
     # spec field -> (statistic, entry) of profile_statistics that fills it when None
     profiled_fields: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -40,6 +43,11 @@ class FormatInfo:
     def config_keys(self) -> tuple[str, ...]:
         """Every field a config may give per operand: ``keys`` then ``extra_keys``."""
         return (*self.keys, *self.extra_keys)
+
+    @property
+    def class_name(self) -> str:
+        """How quantized class names spell the format (``MinifloatIEEE``, ``BlockLog``)."""
+        return self.class_suffix or "".join(p[:1].upper() + p[1:] for p in self.name.split("_"))
 
 
 _F = "carve.quant.formats"
@@ -51,7 +59,8 @@ FORMAT_TABLE: tuple[FormatInfo, ...] = (
                extra_keys=("floor",), aliases=("fixed",)),
     FormatInfo("minifloat_ieee", f"{_F}.minifloat:MINIFLOAT_IEEE",
                ("width", "exponent_width", "exponent_bias"), "identity",
-               "minifloat, implicit bit + subnormals, saturating, no inf/NaN codes"),
+               "minifloat, implicit bit + subnormals, saturating, no inf/NaN codes",
+               class_suffix="MinifloatIEEE"),
     FormatInfo("minifloat_denorm", f"{_F}.minifloat:MINIFLOAT_DENORM",
                ("width", "exponent_width", "exponent_bias"), "identity",
                "minifloat without implicit bit, saturating"),
@@ -60,7 +69,7 @@ FORMAT_TABLE: tuple[FormatInfo, ...] = (
     FormatInfo("block_fp", f"{_F}.block:BLOCK_FP",
                ("width", "exponent_width", "exponent_bias", "block_size"), "identity",
                "MSFP: shared exponent floor(log2 max)+1 per block, sign + (width-1)-bit mantissa",
-               extra_keys=_BLOCK_EXTRA),
+               extra_keys=_BLOCK_EXTRA, class_suffix="BlockFP"),
     FormatInfo("block_minifloat", f"{_F}.block:BLOCK_MINIFLOAT",
                ("width", "exponent_width", "exponent_bias_width", "block_size"), "identity",
                "minifloat_ieee elements, shared bias per block puts the block max in the top "
@@ -89,6 +98,53 @@ FORMAT_TABLE: tuple[FormatInfo, ...] = (
                "OCP MX: FP8/6/4 elements, E8M0 scale 2**(floor(log2 amax) - emax_elem) per 32",
                optional_keys=("block_size",)),
 )  # fmt: skip
+
+# the quantized layer ops: kind ("module": replaces an nn.Module; "function": a quantized
+# callable for a call_function node) -> mase_op -> class-name stem (MASE's spelling). The
+# layer classes take their names from here, so MASE's names are known without torch.
+LAYER_STEMS: dict[str, dict[str, str]] = {
+    "module": {
+        "linear": "Linear",
+        "conv1d": "Conv1d",
+        "conv2d": "Conv2d",
+        "relu": "ReLU",
+        "batch_norm1d": "BatchNorm1d",
+        "batch_norm2d": "BatchNorm2d",
+        "max_pool1d": "MaxPool1d",
+        "max_pool2d": "MaxPool2d",
+        "avg_pool1d": "AvgPool1d",
+        "avg_pool2d": "AvgPool2d",
+        "adaptive_avg_pool1d": "AdaptiveAvgPool1d",
+        "adaptive_avg_pool2d": "AdaptiveAvgPool2d",
+        "adaptive_max_pool1d": "AdaptiveMaxPool1d",
+        "adaptive_max_pool2d": "AdaptiveMaxPool2d",
+    },
+    "function": {
+        "add": "Add",
+        "sub": "Sub",
+        "mul": "Mul",
+        "matmul": "Matmul",
+        "bmm": "Bmm",
+        "relu": "ReLUFunction",
+    },
+}
+
+
+def layer_class_name(kind: str, mase_op: str, format_name: str) -> str:
+    """The name of a quantized layer class (``LinearInteger``, ``Conv2dMinifloatIEEE``).
+
+    >>> layer_class_name("module", "linear", "fixed")
+    'LinearInteger'
+    >>> layer_class_name("module", "conv2d", "block_fp")
+    'Conv2dBlockFP'
+    """
+    return LAYER_STEMS[kind][mase_op] + FORMAT_INFO[format_name].class_name
+
+
+def function_name(mase_op: str, format_name: str) -> str:
+    """MASE's name of a quantized function (``add_integer``; an alias keeps its name)."""
+    return f"{mase_op}_{format_name}"
+
 
 # format name (aliases included) -> its metadata
 FORMAT_INFO: dict[str, FormatInfo] = {}

@@ -15,7 +15,9 @@ Two ways to get a candidate's model, both exact:
   quantized module is built once by the same function the pass uses. Every
   trial sets *every* quantizable node (float or quantized), and quantized
   modules hold no state, so a trial cannot see an earlier one; tests check the
-  logits equal the pass's bit for bit whatever ran before.
+  logits equal the pass's bit for bit whatever ran before. A graph with a
+  quantizable function (``F.relu``, ``x + y``: a ``call_function`` node whose
+  target the pass replaces) takes the pass.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from carve.passes.transforms.quantize import (
     quantizable_nodes,
     quantize_transform_pass,
 )
-from carve.quant.layers import QuantizedFunction, quantized_module
+from carve.quant.layers import quantized_module
 from carve.quant.node_config import parse_node_config
 
 
@@ -113,11 +115,9 @@ class QuantizedModels:
         modules = dict(graph.model.named_modules())
         by_name = {node.name: node for node in graph.nodes}
         targets = [by_name[name].target for name in self.nodes]
-        self.fast = all(
-            by_name[name].op == "call_module"
-            and not isinstance(modules[by_name[name].target], QuantizedFunction)
-            for name in self.nodes
-        ) and len(set(targets)) == len(targets)
+        self.fast = all(by_name[name].op == "call_module" for name in self.nodes) and len(
+            set(targets)
+        ) == len(targets)
         self._modules = modules
         self._base_nodes = by_name
         self._cache: dict[tuple[str, str], torch.nn.Module] = {}
@@ -154,9 +154,7 @@ class QuantizedModels:
     def check(self, name: str, config: dict) -> None:
         """Build ``name``'s quantized layer once: a config the op cannot use fails here."""
         node = self._base_nodes[name]
-        if node.op == "call_module" and not isinstance(
-            self._modules[node.target], QuantizedFunction
-        ):
+        if node.op == "call_module":
             self._quantized(name, node, config)
 
     def _quantized(self, name: str, node, config: dict) -> torch.nn.Module:

@@ -10,7 +10,7 @@ import torch
 
 from carve.errors import CarveError
 from carve.passes import quantize_transform_pass
-from carve.quant.layers import QuantizedLayer
+from carve.quant.layers import quantized_layer_of
 
 INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
         "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
@@ -22,8 +22,7 @@ def by_type(**entries):
 
 
 def quantized_nodes(mg):
-    return [n.name for n in mg.nodes if n.op == "call_module"
-            and isinstance(mg.model.get_submodule(n.target), QuantizedLayer)]  # fmt: skip
+    return [n.name for n in mg.nodes if quantized_layer_of(n) is not None]
 
 
 def test_lab2_by_type_linear_changes_only_the_linear(jsc_tiny):
@@ -142,8 +141,10 @@ def test_function_nodes_keep_names_and_compute_quantized(make_graph):
     h = fixed(h) + fixed(torch.relu(fixed(fc_mid(h), signed=False)))
     torch.testing.assert_close(model(x), fc_out(h), rtol=0, atol=0)
     add = next(n for n in qmg.nodes if n.name.startswith("add"))
-    assert add.op == "call_module" and add.meta["mase"]["common"]["mase_op"] == "add"
-    assert add.meta["mase"].node is add  # metadata rebound to the new node
+    # as MASE: the node stays a call_function node, the quantized function its target
+    assert add.op == "call_function" and add.meta["mase"]["common"]["mase_op"] == "add"
+    assert add.target.__name__ == "add_integer" and quantized_layer_of(add) is add.target
+    assert add.meta["mase"].node is add
     assert add.meta["mase"]["common"]["args"]["data_in_1"]["type"] == "integer"
 
 
@@ -157,7 +158,8 @@ def test_transformer_matmul_bmm_and_requantizing_a_quantized_graph(make_graph):
     assert torch.isfinite(out).all()
     again, info2 = quantize_transform_pass(qmg, by_type(bmm=INT8))  # re-quantize: new spec
     bmm = next(n for n in again.nodes if n.name in info2["quantized"])
-    assert again.model.get_submodule(bmm.target).y_quantizer.spec.width == 8
+    assert quantized_layer_of(bmm).y_quantizer.spec.width == 8
+    assert (bmm.op, bmm.target.__name__) == ("call_function", "bmm_integer")
 
 
 def test_quantized_graph_saves_and_loads(tmp_path, jsc_tiny):

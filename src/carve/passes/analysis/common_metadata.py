@@ -19,7 +19,7 @@ from torch import fx
 from carve.errors import CarveError
 from carve.ir.arguments import node_arguments, target_name
 from carve.ir.metadata import get_mase, tensor_entry, value_entry
-from carve.ir.ops import classify_function, classify_module
+from carve.ir.ops import classify_function, classify_module, declared_op
 from carve.passes.utils import parse_pass_args
 
 if TYPE_CHECKING:
@@ -45,7 +45,8 @@ def mase_type_and_op(node: fx.Node, modules: dict) -> tuple[str, str]:
         return classify_module(modules[node.target])
     if node.op == "call_method":
         return classify_function(node.target, default_type="implicit_func")
-    return classify_function(target_name(node))
+    declared = declared_op(type(node.target))  # a quantized function says what it computes
+    return declared if declared is not None else classify_function(target_name(node))
 
 
 def concrete_value(graph, placeholder: str) -> tuple[bool, Any]:

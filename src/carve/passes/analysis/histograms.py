@@ -96,16 +96,11 @@ def plot_quantization_error_analysis_pass(graph: Any, pass_args: Any = None) -> 
     import numpy as np
     import torch
 
-    from carve.quant.layers import QuantizedLayer
+    from carve.quant.layers import quantized_layers
 
     args = parse_pass_args(HistogramPlotArgs, pass_args, "plot_quantization_error_analysis_pass")
     panels = []
-    for node in graph.nodes:
-        if node.op != "call_module":
-            continue
-        layer = graph.model.get_submodule(node.target)
-        if not isinstance(layer, QuantizedLayer):
-            continue
+    for node, layer in quantized_layers(graph):
         for name in layer.parameters_quantized:
             quantizer = layer.quantizers()[name]
             tensor = getattr(layer, name, None)

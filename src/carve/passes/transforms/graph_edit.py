@@ -9,14 +9,12 @@ its own metadata, bound to its own nodes and module.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from torch import fx, nn
 
 from carve.ir.metadata import MaseMetadata
-
-# container submodule holding the modules that replace call_function/call_method nodes
-FUNCTION_CONTAINER = "quantized_functions"
 
 
 def copy_mase_graph(graph: Any) -> Any:
@@ -63,19 +61,15 @@ def set_submodule(model: nn.Module, target: str, module: nn.Module) -> None:
     setattr(parent, name, module)
 
 
-def replace_with_module_call(model: fx.GraphModule, node: fx.Node, module: nn.Module) -> fx.Node:
-    """Swap a ``call_function``/``call_method`` node for a call of ``module``, same name.
+def replace_with_function_call(model: fx.GraphModule, node: fx.Node, function: Callable) -> fx.Node:
+    """Swap a ``call_method`` node for a ``call_function`` of ``function``, same name.
 
-    The module is stored under ``quantized_functions.<node name>``; the new node
-    takes the old one's arguments, users, name and metadata (rebound to it).
+    The new node takes the old one's arguments (the object the method was
+    called on first), users, name and metadata (rebound to it).
     """
-    if not hasattr(model, FUNCTION_CONTAINER):
-        model.add_module(FUNCTION_CONTAINER, nn.Module())
-    container = getattr(model, FUNCTION_CONTAINER)
-    container.add_module(node.name, module)
     graph = model.graph
     with graph.inserting_before(node):
-        new = graph.call_module(f"{FUNCTION_CONTAINER}.{node.name}", node.args, node.kwargs)
+        new = graph.call_function(function, node.args, node.kwargs)
     node.replace_all_uses_with(new)
     name = node.name
     meta = dict(node.meta)

@@ -2,9 +2,12 @@
 
 Modules (``call_module``: Linear, Conv, ReLU, BatchNorm, pooling) are replaced
 in their parent by a quantized subclass holding the same parameters; functions
-(``x + y``, ``torch.bmm``, ``F.relu``...) become calls of a small quantized
-function module (see :mod:`carve.quant.layers.functions`), keeping the node's
-name and metadata. The metadata of each quantized node gets ``type`` (format
+(``x + y``, ``torch.bmm``, ``F.relu``...) stay ``call_function`` nodes whose
+target becomes the quantized function (``add_integer``; see
+:mod:`carve.quant.layers.functions`), as in MASE; a method call (``x.add(y)``)
+becomes such a node too. Nodes keep their names and metadata. Ask
+:func:`carve.quant.layers.quantized_layer_of` for a node's quantized layer,
+whatever its kind. The metadata of each quantized node gets ``type`` (format
 name), ``precision`` (MASE's list) and ``storage_bits`` for every quantized
 argument, so FLOPs/BitOPs and average-bits passes see the new precisions.
 
@@ -25,6 +28,13 @@ received (None when left in float).
 ('LinearInteger', 'Linear')
 >>> info["quantized"]
 ['seq_blocks_2']
+>>> mlp, _ = init_metadata_analysis_pass(MaseGraph.from_registered("toy-mlp"))
+>>> mlp, _ = add_common_metadata_analysis_pass(mlp, {"dummy_in": {"x": torch.randn(4, 16)}})
+>>> relu_config = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4}
+>>> qmlp, _ = quantize_transform_pass(mlp, {"by": "type", "relu": {"config": relu_config}})
+>>> relu = next(n for n in qmlp.nodes if n.name == "relu")
+>>> relu.op, relu.target.__name__, relu.meta["mase"]["common"]["args"]["data_in_0"]["type"]
+('call_function', 'relu_integer', 'integer')
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ from carve.errors import CarveError, unknown_name_message
 from carve.ir.metadata import get_mase
 from carve.passes.transforms.graph_edit import (
     copy_mase_graph,
-    replace_with_module_call,
+    replace_with_function_call,
     set_submodule,
 )
 from carve.passes.transforms.profiled_thresholds import fill_profiled_config
@@ -54,6 +64,7 @@ from carve.quant.layers import (
     QUANTIZED_OPS,
     QuantizedFunction,
     quantized_function_module,
+    quantized_layer_of,
     quantized_module,
 )
 from carve.quant.node_config import METADATA_KEY, NodeQuantConfig
@@ -77,12 +88,13 @@ def quantizable_op(node: fx.Node, modules: dict) -> str | None:
     if entry is None:
         return None
     if node.op == "call_module":
-        kind = "function" if isinstance(modules[node.target], QuantizedFunction) else "module"
-        return op if entry.class_for(kind) is not None else None
+        return op if entry.module_class is not None else None
     if entry.function_class is None:
         return None
     if node.op == "call_method":
         return op if node.target == op else None
+    if isinstance(quantized_layer_of(node), QuantizedFunction):  # quantized again
+        return op
     return op if node.target in entry.fx_targets else None
 
 
@@ -132,17 +144,16 @@ def _update_metadata(node: fx.Node, layer: Any) -> None:
 
 def _replace(graph: Any, node: fx.Node, op: str, config: NodeQuantConfig, modules: dict) -> fx.Node:
     config = fill_profiled_config(config, get_mase(node).parameters.get("software", {}))
-    if node.op == "call_module" and not isinstance(modules[node.target], QuantizedFunction):
+    if node.op == "call_module":
         layer = quantized_module(modules[node.target], op, config)
         set_submodule(graph.model, node.target, layer)
         modules[node.target] = layer
-    elif node.op == "call_module":
+    elif node.op == "call_function":  # as MASE: same node, the quantized function as target
         layer = quantized_function_module(op, config)
-        set_submodule(graph.model, node.target, layer)
-        modules[node.target] = layer
-    else:
+        node.target = layer
+    else:  # a method call (x.add(y)) becomes a call_function node of the same name
         layer = quantized_function_module(op, config)
-        node = replace_with_module_call(graph.model, node, layer)
+        node = replace_with_function_call(graph.model, node, layer)
     _update_metadata(node, layer)
     return node
 

@@ -1,5 +1,9 @@
 """Quantized modules and functions, built from the number formats (one class per op).
 
+:func:`quantized_layer_of` gives a graph node's quantized layer whatever its kind
+(a quantized module of a ``call_module`` node, or the quantized function a
+``call_function`` node calls).
+
 Every op class is a row of :data:`QUANTIZED_OPS` (the quantize pass's one
 dispatch table). Each class declares the ``mase_op`` and ``mase_type`` of the
 layer it replaces (a quantized Linear is still ``linear``; a quantized add is a
@@ -14,6 +18,8 @@ from carve.quant.layers.base import (
     QuantizedOp,
     copy_float_module,
     quantized_class,
+    quantized_layer_of,
+    quantized_layers,
 )
 from carve.quant.layers.functions import (
     FUNCTION_CLASSES,
@@ -44,5 +50,7 @@ __all__ = [
     "quantized_class",
     "quantized_function",
     "quantized_function_module",
+    "quantized_layer_of",
+    "quantized_layers",
     "quantized_module",
 ]

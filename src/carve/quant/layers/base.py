@@ -3,9 +3,16 @@
 A layer *op class* (``QuantizedLinear``, ``QuantizedAdd``...) is written once
 and works with every number format: it only calls its quantizers. For users
 coming from MASE, :func:`quantized_class` derives a named class per format on
-demand (``LinearInteger``, ``Conv2dMinifloatIeee``...) with no code of its own,
-so reports show which format a layer uses and ``isinstance(m, QuantizedLinear)``
+demand (``LinearInteger``, ``Conv2dMinifloatIEEE``...: names from the format
+catalog, :data:`carve.quant.catalog.LAYER_STEMS`) with no code of its own, so
+reports show which format a layer uses and ``isinstance(m, QuantizedLinear)``
 still holds.
+
+A quantized layer is one of two kinds: a *module* (``call_module`` node: the
+quantized subclass of the float layer) or a *function* (``call_function``
+node whose target is the quantized callable, as in MASE). Code that needs
+"the quantized layer of a node" asks :func:`quantized_layer_of`, whatever the
+kind.
 
 Quantizer attributes (MASE's names where MASE has them): ``x_quantizer`` (first
 input), ``y_quantizer`` (second input of add/sub/mul/matmul/bmm), ``w_quantizer``
@@ -32,7 +39,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from carve.errors import CarveError, unknown_name_message
-from carve.quant.catalog import FORMATS
+from carve.quant.catalog import FORMATS, LAYER_STEMS, layer_class_name
 from carve.quant.layers.quantizer import OperandQuantizer
 from carve.quant.node_config import NodeQuantConfig, parse_node_config
 
@@ -54,7 +61,6 @@ class QuantizedLayer:
 
     mase_op: ClassVar[str]
     mase_type: ClassVar[str] = "module_related_func"  # read by the IR (carve.ir.ops)
-    base_name: ClassVar[str]
     replaces: ClassVar[str]  # "module" or "function": what kind of fx node it replaces
     input_operands: ClassVar[tuple[str, ...]] = ("data_in",)
     parameters_quantized: ClassVar[tuple[str, ...]] = ()
@@ -69,6 +75,9 @@ class QuantizedLayer:
         if node_config.format_name is None:
             raise CarveError(f"{where}: config name is None/'NA': nothing to quantize with")
         self.node_config = node_config
+        if node_config.bypass:  # MASE's bypass: the float computation, no quantizer
+            self._identity_quantizers()
+            return
         unsigned = {"signed": False} if self.unsigned_input else {}
         inputs = [
             OperandQuantizer.from_spec(
@@ -94,6 +103,20 @@ class QuantizedLayer:
             else OperandQuantizer("data_out")
         )
 
+    def _identity_quantizers(self) -> None:
+        self.x_quantizer = OperandQuantizer("data_in")
+        if len(self.input_operands) > 1:
+            self.y_quantizer = OperandQuantizer(self.input_operands[1])
+        for parameter in self.parameters_quantized:
+            attribute, operand = PARAMETER_OPERANDS[parameter]
+            setattr(self, attribute, OperandQuantizer(operand))
+        self.out_quantizer = OperandQuantizer("data_out")
+
+    @property
+    def bypass(self) -> bool:
+        """MASE's attribute: the layer computes in float (config ``bypass: true``)."""
+        return self.node_config.bypass
+
     @property
     def config(self) -> dict[str, Any]:
         """The layer's config as a MASE dict (``node_config.to_mase_dict()``)."""
@@ -114,7 +137,7 @@ class QuantizedLayer:
         return getattr(self, PARAMETER_OPERANDS[name][0])(getattr(self, name))
 
     def extra_repr(self) -> str:
-        base = super().extra_repr()  # type: ignore[misc]
+        base = getattr(super(), "extra_repr", str)()  # a module's own settings, if any
         parts = [f"{ATTRIBUTES[name]}={q!r}" for name, q in self.quantizers().items() if q.enabled]
         return ", ".join(p for p in [base, *parts] if p)
 
@@ -136,10 +159,6 @@ def copy_float_module(cls: type, module: nn.Module) -> nn.Module:
     return carry_parametrizations(module, new)  # a pruned layer stays pruned
 
 
-def _camel(format_name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in format_name.split("_"))
-
-
 _CLASSES: dict[tuple[type, str], type] = {}
 
 
@@ -157,7 +176,7 @@ def quantized_class(op_class: type, format_name: str) -> type:
     fmt_name = FORMATS[format_name].name
     key = (op_class, fmt_name)
     if key not in _CLASSES:
-        name = f"{op_class.base_name}{_camel(fmt_name)}"
+        name = layer_class_name(op_class.replaces, op_class.mase_op, fmt_name)
         cls = type(
             name,
             (op_class,),
@@ -209,7 +228,12 @@ QUANTIZED_OPS: dict[str, QuantizedOp] = {}
 
 
 def register_quantized_op(cls: type) -> type:
-    """Enter op class ``cls`` in :data:`QUANTIZED_OPS` (by its ``mase_op`` and ``replaces``)."""
+    """Enter op class ``cls`` in :data:`QUANTIZED_OPS` (by its ``mase_op`` and ``replaces``).
+
+    Its op must have a class-name stem in :data:`carve.quant.catalog.LAYER_STEMS`.
+    """
+    if cls.mase_op not in LAYER_STEMS[cls.replaces]:
+        raise RuntimeError(f"{cls.__name__}: add {cls.mase_op!r} to LAYER_STEMS[{cls.replaces!r}]")
     entry = QUANTIZED_OPS.setdefault(cls.mase_op, QuantizedOp(cls.mase_op))
     if cls.replaces == "module":
         entry.module_class = cls
@@ -245,3 +269,34 @@ def class_for(replaces: str, mase_op: str, config: Any) -> type:
     if name is None:
         raise CarveError(f"{mase_op}: config needs a format 'name' to quantize with")
     return quantized_class(entry.class_for(replaces), name)
+
+
+def quantized_layer_of(node: Any, modules: Mapping[str, nn.Module] | None = None) -> Any:
+    """The quantized layer behind graph node ``node``, or None when it computes in float.
+
+    The one way to ask, whatever the layer's kind: a ``call_module`` node's
+    module, or a ``call_function`` node's target (the quantized callable).
+    ``modules`` (``dict(model.named_modules())``) saves a lookup per node.
+    """
+    if node.op == "call_module":
+        if modules is not None:
+            layer = modules.get(node.target)
+        else:
+            layer = node.graph.owning_module.get_submodule(node.target)
+    elif node.op == "call_function":
+        layer = node.target
+    else:
+        return None
+    return layer if isinstance(layer, QuantizedLayer) else None
+
+
+def quantized_layers(graph: Any) -> list[tuple[Any, QuantizedLayer]]:
+    """``[(node, quantized layer), ...]`` of a MaseGraph or GraphModule, in graph order."""
+    model = getattr(graph, "model", graph)
+    modules = dict(model.named_modules())
+    found = []
+    for node in model.graph.nodes:
+        layer = quantized_layer_of(node, modules)
+        if layer is not None:
+            found.append((node, layer))
+    return found

@@ -4,7 +4,8 @@ Each class subclasses the float layer it replaces (so ``isinstance(m,
 nn.Linear)`` holds and every attribute keeps its meaning) and only adds
 quantizers around the float computation. Build one from a float layer with
 ``from_float``; it keeps the same weight and bias (conv bias included, which
-MASE forgets).
+MASE forgets). Or construct one as MASE users do: the float layer's arguments
+plus ``config`` (``LinearInteger(16, 5, config={...})``, fresh weights).
 
 >>> import torch
 >>> from torch import nn
@@ -27,7 +28,9 @@ from typing import Any
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from carve.config.toml_io import na_to_none
 from carve.errors import CarveError
+from carve.quant.catalog import FORMAT_INFO
 from carve.quant.layers.base import (
     QuantizedLayer,
     class_for,
@@ -45,6 +48,38 @@ class QuantizedModule(QuantizedLayer):
     float_class: type[nn.Module]
     replaces = "module"
 
+    def __init__(
+        self, *args: Any, config: NodeQuantConfig | Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        """MASE's constructor: the float layer's arguments, then ``config`` (a MASE dict).
+
+        A per-format class (``LinearInteger``) fills in a missing ``name``; a
+        ``name`` naming another format is an error naming the key.
+        """
+        self.float_class.__init__(self, *args, **kwargs)
+        where = f"{type(self).__name__}: config"
+        try:
+            self.setup_quantizers(self._own_format(config, where))
+        except CarveError as error:
+            prefix = "" if str(error).startswith(where) else f"{where}: "
+            raise CarveError(f"{prefix}{error}") from None
+
+    @classmethod
+    def _own_format(cls, config: Any, where: str) -> NodeQuantConfig:
+        """``config`` parsed, in this class's format (its ``name`` filled in or checked)."""
+        if config is None:
+            raise CarveError(f"{where} is required (config={{'name': ..., ...}}, as in MASE)")
+        if cls.format_name is None or not isinstance(config, Mapping):
+            return parse_node_config(config, f"{where}: ")
+        name = na_to_none(config.get("name", cls.format_name))
+        info = FORMAT_INFO.get(name) if isinstance(name, str) else None
+        if name is None or (info is not None and info.name != cls.format_name):
+            raise CarveError(
+                f"{where} key 'name' is {name!r} but {cls.__name__} quantizes with "
+                f"{cls.format_name!r}; use {cls.format_name!r} or leave 'name' out"
+            )
+        return parse_node_config({"name": cls.format_name, **config}, f"{where}: ")
+
     @classmethod
     def from_float(
         cls, module: nn.Module, config: NodeQuantConfig | Mapping[str, Any]
@@ -59,7 +94,7 @@ class QuantizedModule(QuantizedLayer):
 
 
 class QuantizedLinear(QuantizedModule, nn.Linear):
-    mase_op, base_name, float_class = "linear", "Linear", nn.Linear
+    mase_op, float_class = "linear", nn.Linear
     parameters_quantized = ("weight", "bias")
 
     def forward(self, x: Tensor) -> Tensor:
@@ -76,11 +111,11 @@ class _QuantizedConv(QuantizedModule):
 
 
 class QuantizedConv1d(_QuantizedConv, nn.Conv1d):
-    mase_op, base_name, float_class = "conv1d", "Conv1d", nn.Conv1d
+    mase_op, float_class = "conv1d", nn.Conv1d
 
 
 class QuantizedConv2d(_QuantizedConv, nn.Conv2d):
-    mase_op, base_name, float_class = "conv2d", "Conv2d", nn.Conv2d
+    mase_op, float_class = "conv2d", nn.Conv2d
 
 
 class _QuantizedBatchNorm(QuantizedModule):
@@ -113,11 +148,11 @@ class _QuantizedBatchNorm(QuantizedModule):
 
 
 class QuantizedBatchNorm1d(_QuantizedBatchNorm, nn.BatchNorm1d):
-    mase_op, base_name, float_class = "batch_norm1d", "BatchNorm1d", nn.BatchNorm1d
+    mase_op, float_class = "batch_norm1d", nn.BatchNorm1d
 
 
 class QuantizedBatchNorm2d(_QuantizedBatchNorm, nn.BatchNorm2d):
-    mase_op, base_name, float_class = "batch_norm2d", "BatchNorm2d", nn.BatchNorm2d
+    mase_op, float_class = "batch_norm2d", nn.BatchNorm2d
 
 
 class _InputQuantized(QuantizedModule):
@@ -134,7 +169,6 @@ def _input_quantized(float_class: type[nn.Module], mase_op: str, unsigned: bool 
         (_InputQuantized, float_class),
         {
             "mase_op": mase_op,
-            "base_name": name,
             "float_class": float_class,
             "unsigned_input": unsigned,
             "__module__": __name__,
@@ -146,7 +180,7 @@ def _input_quantized(float_class: type[nn.Module], mase_op: str, unsigned: bool 
 class QuantizedReLU(_InputQuantized, nn.ReLU):
     """ReLU of its input quantized unsigned (MASE); in place when the float ReLU is."""
 
-    mase_op, base_name, float_class, unsigned_input = "relu", "ReLU", nn.ReLU, True
+    mase_op, float_class, unsigned_input = "relu", nn.ReLU, True
 
     def forward(self, x: Tensor) -> Tensor:
         return relu_of_quantized(self, x, self.inplace)

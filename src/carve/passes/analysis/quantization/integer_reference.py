@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx
 
-from carve.quant.layers import OperandQuantizer, QuantizedLayer
+from carve.quant.layers import OperandQuantizer, QuantizedLayer, quantized_layers
 from carve.quant.layers.modules import (
     QuantizedConv1d,
     QuantizedConv2d,
@@ -264,6 +264,11 @@ def integer_kernel(layer: Any):
     return None
 
 
+def _integer_result(layer: Any, args: tuple, kwargs: dict) -> Any:
+    kernel = integer_kernel(layer)
+    return kernel(layer, *args, **kwargs) if kernel is not None else None
+
+
 class IntegerReference(fx.Interpreter):
     """Runs a quantized GraphModule with integer kernels where a layer has one."""
 
@@ -274,9 +279,16 @@ class IntegerReference(fx.Interpreter):
 
     def call_module(self, target: str, args: tuple, kwargs: dict) -> Any:
         layer = self.submodules[target]
-        kernel = integer_kernel(layer)
-        result = kernel(layer, *args, **kwargs) if kernel is not None else None
-        fake = super().call_module(target, args, kwargs)
+        result = _integer_result(layer, args, kwargs)
+        return self._checked(layer, result, super().call_module(target, args, kwargs))
+
+    def call_function(self, target: Any, args: tuple, kwargs: dict) -> Any:
+        result = _integer_result(target, args, kwargs)  # a quantized function's, else None
+        return self._checked(target, result, super().call_function(target, args, kwargs))
+
+    def _checked(self, layer: Any, result: Any, fake: Any) -> Any:
+        """The integer ``result`` of ``layer`` (checked against its fake-quantized output), or
+        ``fake`` when it has none."""
         if result is None:
             if isinstance(layer, QuantizedLayer):
                 self.float_nodes.append(self.current_node.name)
@@ -314,10 +326,6 @@ class IntegerReference(fx.Interpreter):
 def integer_layers(model: fx.GraphModule) -> tuple[list[str], list[str]]:
     """(nodes with an integer kernel, quantized nodes without one) of ``model``."""
     with_kernel, without = [], []
-    for node in model.graph.nodes:
-        if node.op != "call_module":
-            continue
-        layer = model.get_submodule(node.target)
-        if isinstance(layer, QuantizedLayer):
-            (with_kernel if integer_kernel(layer) is not None else without).append(node.name)
+    for node, layer in quantized_layers(model):
+        (with_kernel if integer_kernel(layer) is not None else without).append(node.name)
     return with_kernel, without

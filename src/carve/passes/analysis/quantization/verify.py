@@ -36,7 +36,7 @@ from carve.fileio import atomic_write_text
 from carve.passes.analysis.common_metadata import bind_single_input
 from carve.passes.analysis.quantization.integer_reference import IntegerReference, integer_layers
 from carve.passes.utils import parse_pass_args, render_table
-from carve.quant.layers import QuantizedLayer
+from carve.quant.layers import QuantizedLayer, quantized_layers
 
 if TYPE_CHECKING:
     from carve.ir.graph import MaseGraph
@@ -121,16 +121,6 @@ class _Accumulator:
         )  # fmt: skip
 
 
-def _quantized_layers(graph: Any) -> list[tuple[fx.Node, QuantizedLayer]]:
-    found = []
-    for node in graph.nodes:
-        if node.op == "call_module":
-            layer = graph.model.get_submodule(node.target)
-            if isinstance(layer, QuantizedLayer):
-                found.append((node, layer))
-    return found
-
-
 def _batches(graph: Any, inputs: Any, batch_size: int) -> list[dict[str, torch.Tensor]]:
     names = [n.name for n in graph.nodes if n.op == "placeholder"]
     if isinstance(inputs, torch.Tensor):
@@ -147,15 +137,33 @@ def _batches(graph: Any, inputs: Any, batch_size: int) -> list[dict[str, torch.T
     ]
 
 
+class _Observer(fx.Interpreter):
+    """Runs a graph, handing each observed node's inputs and output to its ``record``.
+
+    Works for quantized modules and quantized functions alike (no module hooks).
+    """
+
+    def __init__(self, model: fx.GraphModule, records: dict[fx.Node, Any]) -> None:
+        super().__init__(model, garbage_collect_values=True)
+        self.records = records
+
+    def run_node(self, node: fx.Node) -> Any:
+        record = self.records.get(node)
+        args = self.fetch_args_kwargs_from_env(node)[0] if record is not None else ()
+        result = super().run_node(node)
+        if record is not None:
+            record(args, result)
+        return result
+
+
 def _observe(graph: Any, layers, batches) -> tuple[dict[tuple[str, str], _Accumulator], list]:
     """Run the graph, feeding each quantized layer's inputs/outputs to accumulators."""
     acts: dict[tuple[str, str], _Accumulator] = {}
-    handles = []
 
     def hook(node_name: str, layer: QuantizedLayer):
         quantizers = layer.quantizers()
 
-        def record(module, args, output):
+        def record(args, output):
             tensors = {"data_in_0": args[0] if args else None,
                        "data_in_1": args[1] if len(args) > 1 else None,
                        "data_out_0": output}  # fmt: skip
@@ -176,16 +184,9 @@ def _observe(graph: Any, layers, batches) -> tuple[dict[tuple[str, str], _Accumu
 
         return record
 
-    for node, layer in layers:
-        handles.append(layer.register_forward_hook(hook(node.name, layer)))
-    outputs = []
-    try:
-        with torch.no_grad():
-            for batch in batches:
-                outputs.append(graph.model(*batch.values()))
-    finally:
-        for handle in handles:
-            handle.remove()
+    observer = _Observer(graph.model, {node: hook(node.name, layer) for node, layer in layers})
+    with torch.no_grad():
+        outputs = [observer.run(*batch.values()) for batch in batches]
     return acts, outputs
 
 
@@ -238,7 +239,7 @@ def verify_quantization_analysis_pass(
 ) -> tuple[MaseGraph, dict]:
     """Check every quantized layer of ``graph``; see the module docstring. Returns (graph, info)."""
     args = parse_pass_args(VerifyArgs, pass_args, PASS)
-    layers = _quantized_layers(graph)
+    layers = quantized_layers(graph)
     if not layers:
         raise CarveError(f"{PASS}: the graph has no quantized layer (run quantize_transform_pass)")
     reports = _parameters(layers)
