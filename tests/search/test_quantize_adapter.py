@@ -113,3 +113,55 @@ def test_costs_count_storage_bits_by_hand():
     assert costs["model_size"] == (136 * 4 + 191 * 32) / 8
     # BitOPs: MACs x weight bits x input bits: 128*4*4 + 64*32*32 + 40*32*32
     assert costs["bitops"] == 128 * 16 + (64 + 40) * 1024
+
+
+def test_candidates_evaluated_together_equal_each_evaluated_alone():
+    from carve.data.base import Split
+    from carve.train import evaluate
+
+    models, _ = _setup()
+    data = get_dataset("jsc-synth", size=600)
+    rows = Split(data.val.x[:300], data.val.y[:300])
+    rng = random.Random(3)
+    batch = [_random_configs(models, rng) for _ in range(7)]
+    batch += [batch[2], {name: None for name in models.nodes}]  # a repeat and the float model
+    together = models.evaluate_many(batch, rows)
+    assert len({round(m["loss"], 9) for m in together}) > 3  # the configs do differ
+    for configs, metrics in zip(batch, together):
+        alone = evaluate(models.inference(configs).model, rows)
+        assert metrics == {"loss": alone["loss"], "acc": alone["acc"]}  # bit for bit
+
+
+class _Branchy(torch.nn.Module):
+    """Shared inputs, an in-place method, an in-place function and a constant."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = torch.nn.Linear(4, 3)
+        self.b = torch.nn.Linear(4, 3)
+        self.act = torch.nn.ReLU(inplace=True)
+        self.register_buffer("shift", torch.tensor([0.5, -0.5, 0.25]))
+
+    def forward(self, x):
+        h = self.act(self.a(x))
+        g = torch.nn.functional.relu(self.b(x), inplace=True)
+        return h.add_(g) * 2 + self.shift
+
+
+def test_shared_evaluation_copies_inputs_of_in_place_ops():
+    from carve.data.base import Split
+    from carve.search.shared_eval import evaluate_variants
+    from carve.train import evaluate
+
+    torch.manual_seed(0)
+    model = torch.fx.symbolic_trace(_Branchy().eval())
+    rows = Split(torch.randn(50, 4), torch.randint(0, 3, (50,)))
+    other = torch.nn.Linear(4, 3)
+    variants = [{}, {"b": other}, {"a": other}, {"a": other, "b": other}, {}]
+    together = evaluate_variants(model, variants, rows, batch_size=16)
+    for swapped, metrics in zip(variants, together):
+        alone = torch.fx.GraphModule(
+            {**dict(model.named_children()), **swapped, "shift": model.shift}, model.graph
+        )
+        assert metrics == evaluate(alone, rows, batch_size=16)
+    assert together[0] == together[4] != together[1]

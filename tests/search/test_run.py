@@ -162,6 +162,27 @@ def test_every_sampler_runs_through_optuna(toy_config, by_type):
         assert len(trials) == 4 and all(len(t.values) == 2 for t in trials)
 
 
+def test_trials_measured_in_batches_equal_each_measured_alone(toy_config, by_type):
+    from carve.search.engine import BATCH, Budget, batch_size, optimize
+    from carve.search.setup import prepare
+    from carve.search.spec import parse_search_table
+
+    setup = prepare(toy_config, parse_search_table(by_type))
+    assert batch_size(setup, shared=False) == BATCH > 1  # random sampler, PTQ runner
+    assert batch_size(setup, shared=True) == 1
+    study = optuna.create_study(directions=setup.spec.directions)
+    optimize(study, setup, Budget(BATCH + 3))  # one full batch and a short one
+    trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert [t.number for t in trials] == list(range(BATCH + 3))
+    for trial in trials:
+        record = trial.user_attrs["carve"]
+        values = {k: tuple(v) if isinstance(v, list) else v
+                  for k, v in record["sampled_config"].items()}  # fmt: skip
+        alone = setup.measure(values)
+        assert record["software_metrics"] == alone["software_metrics"]
+        assert record["hardware_metrics"] == alone["hardware_metrics"]
+
+
 def test_single_objective_with_constraint(toy_config, by_type):
     by_type["strategy"] |= {
         "setup": {

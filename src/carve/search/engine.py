@@ -20,6 +20,7 @@ from carve.search.setup import SearchSetup
 from carve.search.spaces.base import Param
 
 ATTRIBUTE = "carve"  # user attribute holding a trial's metrics and sampled config
+BATCH = 16  # trials measured together by samplers that draw them independently
 
 
 def sampled_values(trial, params: list[Param]) -> dict[str, Any]:
@@ -50,11 +51,19 @@ class Objective:
         self.mirror = mirror  # a TrialMirror, or None when the study's storage is shared
 
     def __call__(self, trial) -> float | list[float]:
-        setup = self.setup
-        values = sampled_values(trial, setup.params)
-        if self.mirror is not None:  # stored RUNNING with its choices: a kill -9 can retry them
+        values = self.sample(trial)
+        return self.record(trial, values, self.setup.measure(values))
+
+    def sample(self, trial) -> dict[str, Any]:
+        """The trial's choices; mirrored RUNNING with them, so a kill -9 can retry them."""
+        values = sampled_values(trial, self.setup.params)
+        if self.mirror is not None:
             self.mirror.write(trial.study._storage.get_trial(trial._trial_id))
-        result = setup.measure(values)
+        return values
+
+    def record(self, trial, values: dict[str, Any], result: dict[str, Any]) -> Any:
+        """Store the measured ``result`` on the trial; its objective value(s)."""
+        setup = self.setup
         result.pop("candidate")
         result["sampled_config"] = jsonable(values)
         result["worker"] = f"{os.uname().nodename}:{os.getpid()}"
@@ -123,14 +132,66 @@ def optimize(
         if shared and len(study.get_trials(deepcopy=False, states=counted)) >= budget.n_trials:
             study.stop()
 
+    objective = Objective(setup, mirror)
+    batch = batch_size(setup, shared)
     try:
-        study.optimize(
-            Objective(setup, mirror),
-            n_trials=None if shared else budget.n_trials - taken,
-            timeout=budget.timeout,
-            callbacks=[after_trial],
-            catch=(),
-        )
+        if batch > 1:
+            _optimize_in_batches(
+                study, objective, budget.n_trials - taken, budget, batch, after_trial
+            )
+        else:
+            study.optimize(
+                objective,
+                n_trials=None if shared else budget.n_trials - taken,
+                timeout=budget.timeout,
+                callbacks=[after_trial],
+                catch=(),
+            )
     finally:
         if mirror is not None:  # a trial stopped by Ctrl-C or an error is stored failed
             mirror.sync(study)
+
+
+def batch_size(setup: SearchSetup, shared: bool) -> int:
+    """Trials asked for and measured together: BATCH when the sampler draws each trial
+    without looking at the results of the others (grid, random, QMC) and the
+    runner measures several at once; 1 otherwise (and with several processes)."""
+    from carve.search.registry import STRATEGIES
+
+    independent = STRATEGIES.meta(setup.spec.sampler).get("independent", False)
+    return BATCH if independent and setup.runner.batches and not shared else 1
+
+
+def _optimize_in_batches(study, objective: Objective, trials: int, budget: Budget, batch: int,
+                         after_trial) -> None:  # fmt: skip
+    """``trials`` trials, ``batch`` at a time: ask, measure together, tell each.
+
+    What ``study.optimize`` does for one trial at a time: a trial whose batch
+    raises (or is stopped by Ctrl-C) is told failed and the error goes on.
+    """
+    import time
+
+    import optuna
+
+    deadline = None if budget.timeout is None else time.monotonic() + budget.timeout
+    # as inside study.optimize: samplers may call study.stop() (the grid, once exhausted)
+    study._stop_flag = False
+    study._thread_local.in_optimize_loop = True
+    try:
+        while trials > 0 and not study._stop_flag:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            asked = [study.ask() for _ in range(min(batch, trials))]
+            try:
+                values = [objective.sample(trial) for trial in asked]
+                results = objective.setup.measure_many(values)
+                returned = [objective.record(*args) for args in zip(asked, values, results)]
+            except BaseException:
+                for trial in asked:
+                    after_trial(study, study.tell(trial, state=optuna.trial.TrialState.FAIL))
+                raise
+            for trial, value in zip(asked, returned):
+                after_trial(study, study.tell(trial, value))
+            trials -= len(asked)
+    finally:
+        study._thread_local.in_optimize_loop = False

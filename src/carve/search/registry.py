@@ -45,15 +45,22 @@ SPACES.add_lazy(
     runner="basic_train",
 )
 
-for _name, _text in {
-    "grid": "every point of the space (optuna GridSampler); refuses spaces it cannot finish",
-    "random": "uniform random choices (optuna RandomSampler)",
-    "tpe": "tree-structured Parzen estimator (optuna TPESampler)",
-    "nsgaii": "NSGA-II genetic multi-objective (optuna NSGAIISampler)",
-    "nsgaiii": "NSGA-III reference-point multi-objective (optuna NSGAIIISampler)",
-    "qmc": "quasi-Monte Carlo, scrambled Sobol (optuna QMCSampler)",
-}.items():
-    STRATEGIES.add_lazy(_name, f"carve.search.strategies:{_name}_sampler", description=_text)
+# independent: draws each trial without the results of the others (batches of trials)
+for _name, _text, _independent in (
+    ("grid", "every point of the space (optuna GridSampler); refuses spaces it cannot finish",
+     True),
+    ("random", "uniform random choices (optuna RandomSampler)", True),
+    ("tpe", "tree-structured Parzen estimator (optuna TPESampler)", False),
+    ("nsgaii", "NSGA-II genetic multi-objective (optuna NSGAIISampler)", False),
+    ("nsgaiii", "NSGA-III reference-point multi-objective (optuna NSGAIIISampler)", False),
+    ("qmc", "quasi-Monte Carlo, scrambled Sobol (optuna QMCSampler)", True),
+):  # fmt: skip
+    STRATEGIES.add_lazy(
+        _name,
+        f"carve.search.strategies:{_name}_sampler",
+        description=_text,
+        independent=_independent,
+    )
 
 RUNNERS.add_lazy(
     "basic_evaluation",

@@ -22,6 +22,7 @@ class EvaluationRunner:
     """Accuracy and loss of each candidate on fixed, pre-sliced rows."""
 
     trains = False
+    batches = True  # candidates may be measured several at a time (run_many)
 
     def __init__(self, spec: RunnerSpec, context: SpaceContext) -> None:
         split = getattr(context.dataset, spec.split)
@@ -39,11 +40,21 @@ class EvaluationRunner:
     def run(self, candidate: Candidate) -> dict[str, float]:
         return self.evaluate(candidate.model(trainable=False))
 
+    def run_many(self, candidates: list[Candidate]) -> list[dict[str, float]]:
+        """:meth:`run` for each candidate; those of one shared evaluator in one pass."""
+        shared = {id(getattr(c, "shared", None)) for c in candidates}
+        evaluator = getattr(candidates[0], "shared", None)
+        if not self.batches or evaluator is None or len(shared) != 1:
+            return [self.run(candidate) for candidate in candidates]
+        metrics = evaluator.evaluate_many([c.node_configs for c in candidates], self.rows)
+        return [{"accuracy": m["acc"], "loss": m["loss"]} for m in metrics]
+
 
 class TrainingRunner(EvaluationRunner):
     """Train the candidate (``max_epochs``, the run's optimizer settings), then evaluate."""
 
     trains = True
+    batches = False
 
     def run(self, candidate: Candidate) -> dict[str, Any]:
         from carve.train import train

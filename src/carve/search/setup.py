@@ -34,10 +34,20 @@ class SearchSetup:
 
     def measure(self, values: dict[str, Any]) -> dict[str, Any]:
         """Run one candidate: software/hardware/scaled metrics and constraint violations."""
+        return self.measure_many([values])[0]
+
+    def measure_many(self, values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """:meth:`measure` for several candidates, evaluated together where the runner can."""
+        candidates = [self.space.candidate(v) for v in values]
+        if len(candidates) > 1 and self.runner.batches:
+            measured = self.runner.run_many(candidates)
+        else:
+            measured = [self.runner.run(candidate) for candidate in candidates]
+        return [self._record(c, dict(m)) for c, m in zip(candidates, measured)]
+
+    def _record(self, candidate, measured: dict[str, Any]) -> dict[str, Any]:
         from carve.search.registry import METRICS
 
-        candidate = self.space.candidate(values)
-        measured = dict(self.runner.run(candidate))
         measured.update(candidate.costs())
         names = {
             *self.spec.objectives,

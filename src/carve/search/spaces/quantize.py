@@ -188,6 +188,11 @@ class QuantizationCandidate:
         self.node_configs = node_configs
         self._graph = None
 
+    @property
+    def shared(self) -> QuantizedModels | None:
+        """What evaluates this candidate together with others of the same space, if anything."""
+        return self.models if self.models.fast else None
+
     def model(self, trainable: bool):
         if trainable:
             self._graph = self.models.trainable(self.node_configs)
