@@ -60,6 +60,8 @@ def carve_rate(config, num_samples, trials: int, storage) -> tuple[float, list]:
     optimize(study, setup, Budget(3), mirror=mirror)  # warm-up: caches, first-call costs
     start, cpu = time.perf_counter(), time.process_time()
     optimize(study, setup, Budget(3 + trials), mirror=mirror)
+    if mirror is not None:
+        mirror.sync(study)  # every trial stored (as run_search does after the loop)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     values = [t.user_attrs["carve"]["sampled_config"] for t in study.trials[3:]]
     return (trials / seconds, trials / cpu), [(setup, v) for v in values]

@@ -192,3 +192,23 @@ def test_a_background_process_ends_when_its_parent_is_killed():
     while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not Path(f"/proc/{child}").exists()  # it saw EOF on its pipe and ended
+
+
+def test_the_study_process_reports_its_error_at_sync_naming_the_file(tmp_path):
+    from carve.errors import CarveError
+    from carve.search.mirror_process import MirrorProcess
+
+    (tmp_path / "study.db").write_text("not a database")
+    process = MirrorProcess()
+    try:
+        process.create(f"sqlite:///{tmp_path / 'study.db'}", "s", ["minimize"])
+        memory = optuna.create_study()
+        memory.optimize(lambda t: t.suggest_int("w", 0, 3), n_trials=2)
+        for trial in memory.trials:
+            process.write(trial)  # not stored; the error waits for the sync
+        with pytest.raises(CarveError, match=r"storing the trials in sqlite:///.*study\.db failed: "
+                                             r"CarveError: .*exists already"):  # fmt: skip
+            process.sync(memory)
+    finally:
+        process.close()
+    assert (tmp_path / "study.db").read_text() == "not a database"  # never overwritten

@@ -116,6 +116,23 @@ def _best_table(rows: list[dict], spec_metrics: list[str]):
 
 
 def run(args: argparse.Namespace) -> int:
+    from carve.search.background import Background
+    from carve.search.mirror_process import MirrorProcess
+    from carve.search.plots import warm_up
+
+    # forked before torch is imported: matplotlib and SQLAlchemy load on the other core
+    plotter = Background("drawing the search plots", warm_up)
+    fresh = args.storage is None and args.workers == 1 and not args.resume
+    writer = MirrorProcess() if fresh else None
+    try:
+        return _run(args, plotter, writer)
+    finally:
+        plotter.close()
+        if writer is not None:
+            writer.close()
+
+
+def _run(args: argparse.Namespace, plotter, writer) -> int:
     from carve.cli.common import make_console, prepare_config, print_header
     from carve.search.session import run_search
     from carve.search.spec import parse_search_table
@@ -135,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
         search_file=args.search_file,
         console=console,
         progress=config.progress,
+        plotter=plotter,
+        writer=writer,
     )
     spec = parse_search_table(table)
     if outcome.rows:

@@ -1,13 +1,13 @@
-"""Work a search hands to the machine's other core: one forked process per job.
+"""Work a search hands to the machine's other core: a forked process running one call.
 
-Two jobs of a search need none of its state and cost more than a whole
-lab-3 grid of trials: importing matplotlib and drawing the plots, and
-creating the SQLite study (SQLAlchemy, Alembic and Optuna's schema). Each
-runs in a process forked early (Linux ``fork``: the child starts with every
-module the parent has imported), so it overlaps building the graph and the
-trials. :class:`Background` forks, optionally warms up, then runs the one call
-it is sent and sends its result back; an exception in the child is raised
-in the parent as a :class:`CarveError` naming the job.
+Importing matplotlib and drawing the plots costs more than a whole lab-3 grid
+of trials and needs none of the search's state. :class:`Background` forks
+early (Linux ``fork``: the child starts with every module the parent has
+imported), optionally warms up (imports) while the parent builds the graph
+and runs the trials, then runs the one call it is sent and sends its result
+back; an exception in the child is raised in the parent as a
+:class:`CarveError` naming the job. (The study database has its own process:
+:mod:`carve.search.mirror_process`.)
 """
 
 from __future__ import annotations

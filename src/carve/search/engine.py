@@ -105,7 +105,8 @@ def optimize(
 
     ``mirror`` (a :class:`carve.search.mirror.TrialMirror`): ``study`` is in
     memory and each trial is copied into the stored study when it starts and
-    when it ends.
+    when it ends; trials waiting for a study still being created are stored
+    by the caller's ``mirror.sync(study)`` (here only when the loop fails).
     """
     import optuna
 
@@ -147,9 +148,10 @@ def optimize(
                 callbacks=[after_trial],
                 catch=(),
             )
-    finally:
+    except BaseException:
         if mirror is not None:  # a trial stopped by Ctrl-C or an error is stored failed
             mirror.sync(study)
+        raise
 
 
 def batch_size(setup: SearchSetup, shared: bool) -> int:

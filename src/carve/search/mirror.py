@@ -25,7 +25,6 @@ storage directly.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 # Optuna's tables holding a trial: the trial row, then the rows that point at it
@@ -47,61 +46,32 @@ def supports(storage: Any) -> bool:
 
 
 class TrialMirror:
-    """Copies the trials of an in-memory study into a stored study.
+    """Copies the trials of an in-memory study into the stored study ``study_id``.
 
-    :meth:`of_storage`: a study that exists (``--resume``). :meth:`pending`: a
-    new study being created by a forked process (:func:`carve.search.storage.
-    create_study_id`); trials written before it exists wait in memory and are
-    stored as soon as it does (at the latest by :meth:`sync`).
+    Used in this process for a study that exists (``--resume``), and by
+    :class:`carve.search.mirror_process.MirrorProcess` for a new ``study.db``.
     """
 
-    def __init__(self, connect: Callable[[], Any], study: int | Any) -> None:
-        self._connect = connect  # -> SQLAlchemy engine, called once the study exists
-        self._study = study  # its id, or the Background call creating it
-        self.study_id: int | None = None
-        self.engine = None
-        self.ids: dict[int, int] = {}  # trial number -> stored trial_id
+    def __init__(self, engine: Any, study_id: int) -> None:
+        from optuna.storages._rdb import models
+        from sqlalchemy import select
+
+        self.engine = engine
+        self.study_id = study_id
+        self.models = models
+        self.tables = {name: models.BaseModel.metadata.tables[name] for name in TABLES}
+        trials = self.tables["trials"]
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(trials.c.number, trials.c.trial_id).where(trials.c.study_id == study_id)
+            ).all()
+        self.ids: dict[int, int] = dict(rows)  # trial number -> stored trial_id
         self.written: dict[int, Any] = {}  # trial number -> last state written
-        self.waiting: dict[int, Any] = {}  # trial number -> trial written before the study exists
 
     @classmethod
     def of_storage(cls, storage: Any, study_id: int) -> TrialMirror:
         """A mirror into ``study_id`` of Optuna's RDB ``storage``."""
-        return cls(lambda: storage.engine, study_id)
-
-    @classmethod
-    def pending(cls, url: str, creating: Any) -> TrialMirror:
-        """A mirror into the study that ``creating`` (a Background call) returns the id of."""
-        from carve.search.storage import sqlite_engine
-
-        return cls(lambda: sqlite_engine(url), creating)
-
-    def _open(self, wait: bool) -> bool:
-        """Whether the stored study exists (with ``wait``: wait for it); set up the tables."""
-        if self.study_id is not None:
-            return True
-        study = self._study
-        if not isinstance(study, int):
-            if not (wait or study.ready()):
-                return False
-            study = study.result()
-        from optuna.storages._rdb import models
-        from sqlalchemy import select
-
-        self.models = models
-        self.tables = {name: models.BaseModel.metadata.tables[name] for name in TABLES}
-        self.engine = self._connect()
-        trials = self.tables["trials"]
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(trials.c.number, trials.c.trial_id).where(trials.c.study_id == study)
-            ).all()
-        self.ids = dict(rows)
-        self.study_id = study
-        for trial in self.waiting.values():
-            self._store(trial)
-        self.waiting.clear()
-        return True
+        return cls(storage.engine, study_id)
 
     def in_memory(self, stored) -> Any:
         """An in-memory study holding ``stored``'s trials (same numbers, states, records)."""
@@ -115,13 +85,6 @@ class TrialMirror:
 
     def write(self, trial) -> None:
         """Store ``trial`` (a FrozenTrial of the in-memory study) as it is now: one transaction."""
-        if self._open(wait=False):
-            self._store(trial)
-        else:
-            self.waiting[trial.number] = trial
-            self.written[trial.number] = trial.state
-
-    def _store(self, trial) -> None:
         from sqlalchemy import delete, insert, update
 
         t = self.tables
@@ -152,10 +115,8 @@ class TrialMirror:
 
     def sync(self, study) -> None:
         """Store every trial of ``study`` whose state changed since it was last written."""
-        self._open(wait=True)
-        for trial in study.get_trials(deepcopy=False):
-            if self.written.get(trial.number) != trial.state:
-                self.write(trial)
+        for trial in changed(study, self.written):
+            self.write(trial)
 
     def _children(self, trial, trial_id: int) -> dict[str, list[dict[str, Any]]]:
         from optuna.distributions import distribution_to_json
@@ -197,6 +158,11 @@ class TrialMirror:
             "trial_system_attributes": _attributes(trial.system_attrs, trial_id),
             "trial_intermediate_values": steps,
         }
+
+
+def changed(study, written: dict[int, Any]) -> list:
+    """The trials of ``study`` whose state is not the one last ``written``."""
+    return [t for t in study.get_trials(deepcopy=False) if written.get(t.number) != t.state]
 
 
 def _attributes(attributes: dict[str, Any], trial_id: int) -> list[dict[str, Any]]:

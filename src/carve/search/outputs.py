@@ -16,6 +16,7 @@ files only.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -158,12 +159,18 @@ def _as_choice(value: Any) -> Any:
 
 
 def write_outputs(
-    folder: Path, study, setup, rows: list[dict[str, Any]] | None = None, plotter=None
+    folder: Path,
+    study,
+    setup,
+    rows: list[dict[str, Any]] | None = None,
+    plotter=None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write every output file of the search into ``folder``; returns their paths.
 
     ``rows``: :func:`trial_rows` of ``study``, when the caller has them already;
-    ``plotter``: a :class:`carve.search.background.Background` to draw the plots in.
+    ``plotter``: a :class:`carve.search.background.Background` to draw the plots in;
+    ``meanwhile``: work to do while it draws them (``run_search`` stores the trials).
     """
     from carve.config.toml_io import save_toml
     from carve.search.plots import draw_plots
@@ -172,6 +179,8 @@ def write_outputs(
     rows = trial_rows(study, spec) if rows is None else rows
     if not rows:
         return []
+    if plotter is not None:
+        plotter.start(draw_plots, folder, rows, spec)
     best = best_trials(study, spec)
     front = [row for row in rows if row["best"]]
     columns = columns_of(rows)
@@ -185,6 +194,6 @@ def write_outputs(
     transform = transform_config(setup, best[0]) if best else {}
     if "passes" in transform:  # spaces whose candidates carve transform can rebuild
         written.append(save_toml(transform, folder / "best_transform.toml"))
-    if plotter is None:
-        return written + draw_plots(folder, rows, spec)
-    return written + plotter.start(draw_plots, folder, rows, spec).result()
+    if meanwhile is not None:
+        meanwhile()
+    return written + (plotter.result() if plotter is not None else draw_plots(folder, rows, spec))

@@ -123,24 +123,22 @@ def open_study(
     return mirror.in_memory(study), mirror, retried
 
 
-def new_mirrored_study(folder: Path, name: str, spec: SearchSpec) -> tuple[Any, Any]:
-    """A new in-memory study and its mirror into a new SQLite ``study.db`` in ``folder``.
+def new_mirrored_study(
+    folder: Path, name: str, spec: SearchSpec, process: Any = None
+) -> tuple[Any, Any]:
+    """A new in-memory study and the process storing it in a new ``study.db`` in ``folder``.
 
-    A forked process creates the database and the study (Optuna's schema)
-    while this one runs the first trials, which wait in memory until then.
+    ``process``: a :class:`~carve.search.mirror_process.MirrorProcess` forked
+    earlier (its imports done meanwhile), or None for a new one.
     """
     import optuna
 
-    from carve.search.background import Background
-    from carve.search.mirror import TrialMirror
-    from carve.search.storage import create_study_id, default_url
+    from carve.search.mirror_process import MirrorProcess
+    from carve.search.storage import default_url
 
-    url = default_url(folder)
-    creating = Background("creating the study database").start(
-        create_study_id, url, name, spec.directions
-    )
-    study = optuna.create_study(study_name=name, directions=spec.directions)
-    return study, TrialMirror.pending(url, creating)
+    process = process if process is not None else MirrorProcess()
+    process.create(default_url(folder), name, spec.directions)
+    return optuna.create_study(study_name=name, directions=spec.directions), process
 
 
 def _worker(
@@ -185,8 +183,17 @@ def run_search(
     console=None,
     progress: bool = True,
     dataset=None,
+    plotter: Any = None,
+    writer: Any = None,
 ) -> SearchOutcome:
-    """Run (or resume) the search ``table`` (a ``[search]`` dict) for ``config``."""
+    """Run (or resume) the search ``table`` (a ``[search]`` dict) for ``config``.
+
+    ``plotter`` (a :class:`~carve.search.background.Background` with
+    :func:`~carve.search.plots.warm_up`) and ``writer`` (a
+    :class:`~carve.search.mirror_process.MirrorProcess`): processes the
+    caller forked earlier (``carve search`` forks them before importing
+    torch); made here when not given, and always closed here.
+    """
     import optuna
 
     from carve.search.background import Background
@@ -198,6 +205,7 @@ def run_search(
         search_root,
         write_identity,
     )
+    from carve.search.mirror_process import MirrorProcess
     from carve.search.outputs import trial_rows, write_outputs
     from carve.search.plots import warm_up
     from carve.search.progress import SearchProgress
@@ -209,7 +217,12 @@ def run_search(
     if search_file:
         load_search_file(search_file)
     spec: SearchSpec = parse_search_table(table)
-    plotter = Background("drawing the search plots", warm_up)  # matplotlib, on the other core
+    # matplotlib, and SQLAlchemy/Alembic for a new study.db: imported on the other core
+    plotter = plotter if plotter is not None else Background("drawing the search plots", warm_up)
+    fresh = storage is None and workers == 1 and not resume  # a new study.db, this process only
+    if writer is not None and not fresh:
+        writer.close()
+    writer = (writer or MirrorProcess()) if fresh else None
     try:
         setup = prepare(config, spec, dataset=dataset)
         budget = budget_for(setup)
@@ -229,7 +242,8 @@ def run_search(
             # several processes, or a storage other machines may share: count trials in the storage
             shared = workers > 1 or remote is not None
             if storage is None and not shared and not resume:  # a new study.db, made alongside
-                (study, mirror), retried = new_mirrored_study(folder, name, spec), 0
+                study, mirror = new_mirrored_study(folder, name, spec, writer)
+                retried = 0
             else:
                 opened = opened if opened is not None else open_storage(storage, folder)
                 study, mirror, retried = open_study(
@@ -270,7 +284,12 @@ def run_search(
             if failed and not interrupted:
                 raise CarveError(f"{len(failed)} worker process(es) failed (exit codes {failed})")
             rows = trial_rows(study, spec)
-            files = write_outputs(folder, study, setup, rows, plotter)
+            store = (lambda: mirror.sync(study)) if mirror is not None else None
+            try:  # the trials are stored while the plots are drawn
+                files = write_outputs(folder, study, setup, rows, plotter, meanwhile=store)
+            finally:
+                if store is not None:
+                    store()
             return SearchOutcome(
                 interrupted,
                 folder,
@@ -284,3 +303,5 @@ def run_search(
             lock.release()
     finally:
         plotter.close()
+        if writer is not None:
+            writer.close()

@@ -52,11 +52,33 @@ def sqlite_engine(url: str) -> Any:
     return engine
 
 
-def create_study_id(url: str, name: str, directions: list[str]) -> int:
-    """Create the study ``name`` in the storage ``url``; its id (run by a forked process)."""
+def warm_up() -> None:
+    """Import what creating a SQLite study needs (Optuna's RDB storage, SQLAlchemy, Alembic)."""
+    import alembic.migration  # imported on first use by Optuna
+    import alembic.script  # noqa: F401
     import optuna
 
-    storage = open_storage(url, Path("."))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.storages.RDBStorage  # noqa: B018  (the lazy module loads here)
+    from optuna.storages._rdb import models  # noqa: F401
+
+
+def create_study_id(url: str, name: str, directions: list[str]) -> int:
+    """Create the SQLite study ``name`` at ``url`` (a new file); its id.
+
+    Run by a forked process. The schema is the one this Optuna creates and
+    stamps, so its compatibility check (which re-reads every Alembic
+    migration) is skipped.
+    """
+    import optuna
+
+    path = url.removeprefix("sqlite:///")
+    if Path(path).exists():
+        raise CarveError(f"{path} exists already: a new study needs a new file")
+    storage = optuna.storages.RDBStorage(
+        url, engine_kwargs=dict(SQLITE_ENGINE), skip_compatibility_check=True
+    )
+    _sqlite_pragmas(storage, path)
     study = optuna.create_study(storage=storage, study_name=name, directions=directions)
     storage.engine.dispose()
     return study._study_id

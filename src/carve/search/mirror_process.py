@@ -1,0 +1,122 @@
+"""A new search's ``study.db``, owned by a forked process on the other core.
+
+Creating a SQLite study (SQLAlchemy, Alembic, Optuna's schema) and writing
+to it costs more than a whole lab-3 grid of trials. For a new search run by
+one process, :class:`MirrorProcess` forks before the model is even built: the
+child imports all of that while the parent builds the graph, then creates the
+database and the study in the new search folder and stores each trial record
+the parent sends it (a :class:`carve.search.mirror.TrialMirror` in the child,
+one transaction per record). The parent never imports SQLAlchemy.
+
+Records are sent when a trial's choices are drawn and when it ends, as the
+in-process mirror writes them; :meth:`MirrorProcess.sync` sends what changed
+and waits until everything is stored. The child dies with the parent
+(``PR_SET_PDEATHSIG``): after a ``kill -9`` the database holds what was
+stored by then (a trial is RUNNING there, or was not stored yet), and
+``--resume`` reruns the rest. An error in the child (disk full) is raised in
+the parent, naming the file, at the next :meth:`sync`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import signal
+from typing import Any
+
+from carve.errors import CarveError
+from carve.search.mirror import changed
+
+PR_SET_PDEATHSIG = 1  # prctl(2): signal this process when its parent dies
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _serve(connection, other_end) -> None:
+    """The child: warm up, create the study, store records until told to stop."""
+    _die_with_parent()
+    other_end.close()
+    from carve.search.mirror import TrialMirror
+    from carve.search.storage import create_study_id, sqlite_engine, warm_up
+
+    warm_up()
+    try:
+        message = connection.recv()
+    except EOFError:  # no search after all (bad input): nothing to create
+        return
+    mirror = error = None
+    while message is not None:
+        kind, payload = message
+        try:
+            if kind == "create" and error is None:
+                url, name, directions = payload
+                mirror = TrialMirror(sqlite_engine(url), create_study_id(url, name, directions))
+            elif kind == "write" and error is None:
+                mirror.write(payload)
+            elif kind == "sync":
+                connection.send(error)
+        except Exception as failure:  # kept, and reported at the next sync
+            error = f"{type(failure).__name__}: {failure}"
+        try:
+            message = connection.recv()
+        except EOFError:
+            message = None
+
+
+class MirrorProcess:
+    """The parent's side: ``create``, then ``write`` trials as they change, ``sync`` at the end."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, self._connection), daemon=True)
+        self._process.start()
+        child.close()
+        self.url = ""
+        self.written: dict[int, Any] = {}  # trial number -> last state sent
+
+    def create(self, url: str, name: str, directions: list[str]) -> None:
+        """Create the SQLite study ``name`` at ``url`` (a new file)."""
+        self.url = url
+        self._send(("create", (url, name, directions)))
+
+    def write(self, trial) -> None:
+        """Store ``trial`` (a FrozenTrial) as it is now."""
+        self._send(("write", trial))
+        self.written[trial.number] = trial.state
+
+    def sync(self, study) -> None:
+        """Store every trial of ``study`` that changed; return once all is stored."""
+        for trial in changed(study, self.written):
+            self.write(trial)
+        self._send(("sync", None))
+        try:
+            error = self._connection.recv()
+        except (EOFError, ConnectionResetError):
+            error = f"the process ended (exit code {self._ended()})"
+        if error is not None:
+            raise CarveError(f"storing the trials in {self.url} failed: {error}")
+
+    def _send(self, message: tuple) -> None:
+        try:
+            self._connection.send(message)
+        except (BrokenPipeError, ConnectionResetError):
+            raise CarveError(
+                f"storing the trials in {self.url} failed: the process ended "
+                f"(exit code {self._ended()})"
+            ) from None
+
+    def _ended(self) -> int | None:
+        self._process.join(timeout=5)
+        return self._process.exitcode
+
+    def close(self) -> None:
+        """Let the process finish what it was sent, then end it."""
+        if not self._connection.closed:
+            self._connection.close()
+        self._process.join(timeout=30)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
