@@ -13,14 +13,23 @@ back; an exception in the child is raised in the parent as a
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable
 from typing import Any
 
 from carve.errors import CarveError
 
+NICENESS = 10  # the forked helpers' priority below the search's own process
 
-def _serve(connection, other_end, warm_up: Callable[[], None] | None) -> None:
+
+def _child(serve: Callable[..., None], connection, other_end, *args: Any) -> None:
+    """The forked process: yield the CPU to the parent, keep only its own end of the pipe."""
+    os.nice(NICENESS)
     other_end.close()  # the parent's end: closed here, so the parent's exit (even kill -9) is EOF
+    serve(connection, *args)
+
+
+def _serve(connection, warm_up: Callable[[], None] | None) -> None:
     try:
         if warm_up is not None:
             warm_up()
@@ -35,18 +44,42 @@ def _serve(connection, other_end, warm_up: Callable[[], None] | None) -> None:
         connection.close()
 
 
-class Background:
-    """A forked process running one call; ``start`` sends it, ``result`` waits for it."""
+class Forked:
+    """A process forked with a pipe to it; the child runs ``serve(its end of the pipe, *args)``.
 
-    def __init__(self, job: str, warm_up: Callable[[], None] | None = None) -> None:
-        self.job = job
+    The child runs at a lower priority (nice 10): its work overlaps the
+    parent's, which stays on the critical path and keeps a core to itself.
+    """
+
+    def __init__(self, serve: Callable[..., None], *args: Any) -> None:
         context = multiprocessing.get_context("fork")
         self._connection, child = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child, self._connection, warm_up), daemon=True
+            target=_child, args=(serve, child, self._connection, *args), daemon=True
         )
         self._process.start()
         child.close()
+
+    def _ended(self) -> int | None:
+        self._process.join(timeout=5)
+        return self._process.exitcode
+
+    def close(self, timeout: float = 5) -> None:
+        """Release the pipe (a child waiting for a message sees EOF) and end the process."""
+        if not self._connection.closed:
+            self._connection.close()
+        self._process.join(timeout=timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+class Background(Forked):
+    """A forked process running one call; ``start`` sends it, ``result`` waits for it."""
+
+    def __init__(self, job: str, warm_up: Callable[[], None] | None = None) -> None:
+        super().__init__(_serve, warm_up)
+        self.job = job
         self._result: tuple[str, Any] | None = None
 
     def start(self, function: Callable[..., Any], *args: Any) -> Background:
@@ -70,16 +103,3 @@ class Background:
         if status != "ok":
             raise CarveError(f"{self.job} failed: {value}")
         return value
-
-    def _ended(self) -> int | None:
-        self._process.join(timeout=5)
-        return self._process.exitcode
-
-    def close(self) -> None:
-        """Release the pipe and the process (one still waiting for a job ends at EOF)."""
-        if not self._connection.closed:
-            self._connection.close()
-        self._process.join(timeout=5)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()

@@ -20,11 +20,11 @@ the parent, naming the file, at the next :meth:`sync`.
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import signal
 from typing import Any
 
 from carve.errors import CarveError
+from carve.search.background import Forked
 from carve.search.mirror import changed
 
 PR_SET_PDEATHSIG = 1  # prctl(2): signal this process when its parent dies
@@ -34,10 +34,9 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _serve(connection, other_end) -> None:
+def _serve(connection) -> None:
     """The child: warm up, create the study, store records until told to stop."""
     _die_with_parent()
-    other_end.close()
     from carve.search.mirror import TrialMirror
     from carve.search.storage import create_study_id, sqlite_engine, warm_up
 
@@ -65,15 +64,11 @@ def _serve(connection, other_end) -> None:
             message = None
 
 
-class MirrorProcess:
+class MirrorProcess(Forked):
     """The parent's side: ``create``, then ``write`` trials as they change, ``sync`` at the end."""
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("fork")
-        self._connection, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self._connection), daemon=True)
-        self._process.start()
-        child.close()
+        super().__init__(_serve)
         self.url = ""
         self.written: dict[int, Any] = {}  # trial number -> last state sent
 
@@ -108,15 +103,6 @@ class MirrorProcess:
                 f"(exit code {self._ended()})"
             ) from None
 
-    def _ended(self) -> int | None:
-        self._process.join(timeout=5)
-        return self._process.exitcode
-
     def close(self) -> None:
-        """Let the process finish what it was sent, then end it."""
-        if not self._connection.closed:
-            self._connection.close()
-        self._process.join(timeout=30)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
+        """Let the process finish what it was sent (it stores every record first), then end it."""
+        super().close(timeout=30)
