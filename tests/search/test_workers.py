@@ -112,7 +112,7 @@ def test_postgresql_workers_share_one_study(toy_config, by_type, postgres_url):
 
 KILL_CONFIG = """model = "jsc-toy"
 dataset = "jsc-synth"
-data_size = 3000
+data_size = 30000
 [search.search_space.setup]
 by = "type"
 [search.search_space.seed.linear.config]
@@ -132,7 +132,8 @@ n_trials = 400
 
 
 def test_kill_9_then_resume_loses_no_trial_and_runs_none_twice(toy_checkpoint, tmp_path):
-    # QAT trials (one epoch each) are long enough to kill one mid-way
+    # QAT trials (one epoch on 24,000 rows each) are long enough to kill one mid-way, and
+    # to see it RUNNING in the study.db that a forked process writes a moment later
     config = tmp_path / "search.toml"
     config.write_text(KILL_CONFIG)
     command = [
@@ -159,6 +160,7 @@ def test_kill_9_then_resume_loses_no_trial_and_runs_none_twice(toy_checkpoint, t
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:  # some trials complete and one running: kill -9
         time.sleep(0.2)
+        assert process.poll() is None, "the search ended before it could be killed"
         try:
             trials = _trials(url, "search_0")
         except Exception:  # study not created yet
