@@ -13,8 +13,8 @@ in-process mirror writes them; :meth:`MirrorProcess.sync` sends what changed
 and waits until everything is stored. The child dies with the parent
 (``PR_SET_PDEATHSIG``): after a ``kill -9`` the database holds what was
 stored by then (a trial is RUNNING there, or was not stored yet), and
-``--resume`` reruns the rest. An error in the child (disk full) is raised in
-the parent, naming the file, at the next :meth:`sync`.
+``--resume`` reruns the rest. An error in the child (disk full) is sent at
+once and raised in the parent, naming the file, at its next write or sync.
 """
 
 from __future__ import annotations
@@ -55,9 +55,10 @@ def _serve(connection) -> None:
             elif kind == "write" and error is None:
                 mirror.write(payload)
             elif kind == "sync":
-                connection.send(error)
-        except Exception as failure:  # kept, and reported at the next sync
+                connection.send(("synced", None))
+        except Exception as failure:  # told at once; nothing more is stored
             error = f"{type(failure).__name__}: {failure}"
+            connection.send(("error", error))
         try:
             message = connection.recv()
         except EOFError:
@@ -78,7 +79,9 @@ class MirrorProcess(Forked):
         self._send(("create", (url, name, directions)))
 
     def write(self, trial) -> None:
-        """Store ``trial`` (a FrozenTrial) as it is now."""
+        """Store ``trial`` (a FrozenTrial) as it is now; CarveError if storing has failed."""
+        if self._connection.poll():  # the process reports a failure as soon as it happens
+            self._raise(self._connection.recv())
         self._send(("write", trial))
         self.written[trial.number] = trial.state
 
@@ -88,10 +91,14 @@ class MirrorProcess(Forked):
             self.write(trial)
         self._send(("sync", None))
         try:
-            error = self._connection.recv()
+            reply = self._connection.recv()
         except (EOFError, ConnectionResetError):
-            error = f"the process ended (exit code {self._ended()})"
-        if error is not None:
+            reply = ("error", f"the process ended (exit code {self._ended()})")
+        self._raise(reply)
+
+    def _raise(self, reply: tuple[str, str | None]) -> None:
+        kind, error = reply
+        if kind == "error":
             raise CarveError(f"storing the trials in {self.url} failed: {error}")
 
     def _send(self, message: tuple) -> None:

@@ -64,19 +64,18 @@ def warm_up() -> None:
 
 
 def create_study_id(url: str, name: str, directions: list[str]) -> int:
-    """Create the SQLite study ``name`` at ``url`` (a new file); its id.
+    """Create the study ``name`` in the SQLite file ``url``; its id.
 
-    Run by a forked process. The schema is the one this Optuna creates and
-    stamps, so its compatibility check (which re-reads every Alembic
-    migration) is skipped.
+    Run by a forked process for a new search folder. A new file gets the
+    schema this Optuna creates and stamps, so its compatibility check (which
+    re-reads every Alembic migration) is skipped; a file that exists already
+    (optuna-dashboard opened the path first) is opened as any other.
     """
     import optuna
 
     path = url.removeprefix("sqlite:///")
-    if Path(path).exists():
-        raise CarveError(f"{path} exists already: a new study needs a new file")
     storage = optuna.storages.RDBStorage(
-        url, engine_kwargs=dict(SQLITE_ENGINE), skip_compatibility_check=True
+        url, engine_kwargs=dict(SQLITE_ENGINE), skip_compatibility_check=not Path(path).exists()
     )
     _sqlite_pragmas(storage, path)
     study = optuna.create_study(storage=storage, study_name=name, directions=directions)
