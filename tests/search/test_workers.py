@@ -192,3 +192,69 @@ def test_kill_9_then_resume_loses_no_trial_and_runs_none_twice(toy_checkpoint, t
     assert [t.user_attrs["retry_of"] for t in retries] == killed  # the killed one, once
     assert retries[0].params == before[killed[0]].params
     assert after[killed[0]].state == state.FAIL
+
+
+CTRL_C_CONFIG = """model = "jsc-toy"
+dataset = "jsc-synth"
+data_size = 30000
+[search.search_space.setup]
+by = "type"
+[search.search_space.seed.linear.config]
+name = ["integer"]
+data_in_width = [4, 5, 6, 7, 8]
+data_in_frac_width = ["NA"]
+weight_width = [2, 3, 4, 5, 6, 7, 8]
+weight_frac_width = ["NA"]
+bias_width = [8]
+bias_frac_width = ["NA"]
+[search.strategy.sw_runner.basic_evaluation]
+data_loader = "val_dataloader"
+[search.strategy.setup]
+sampler = "random"
+n_trials = 100000
+"""
+
+
+def test_ctrl_c_in_a_terminal_stores_the_trials_writes_outputs_and_resumes(
+    toy_checkpoint, tmp_path
+):
+    config = tmp_path / "search.toml"
+    config.write_text(CTRL_C_CONFIG)
+    command = [sys.executable, "-m", "carve", "search", "--config", str(config),
+               "--load", toy_checkpoint, "--project-dir", str(tmp_path / "out"),
+               "--project", "p", "--no-progress"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    folder = tmp_path / "out/p/software/search/search_0"
+    url = f"sqlite:///{folder / 'study.db'}"
+    # its own process group, as a terminal's foreground job: Ctrl-C reaches every process
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)  # fmt: skip
+    state = optuna.trial.TrialState
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # batches of trials stored: press Ctrl-C
+        time.sleep(0.2)
+        assert process.poll() is None, "the search ended before Ctrl-C"
+        try:
+            if sum(t.state == state.COMPLETE for t in _trials(url, "search_0")) >= 40:
+                break
+        except Exception:  # study not created yet
+            continue
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "Interrupted: finished trials are stored" in out and "Traceback" not in err
+    trials = _trials(url, "search_0")
+    assert not [t for t in trials if t.state == state.RUNNING]  # every trial ended, stored
+    complete = [t for t in trials if t.state == state.COMPLETE]
+    failed = [t.number for t in trials if t.state == state.FAIL]
+    assert len(complete) >= 40 and len(failed) <= 16  # at most the batch Ctrl-C stopped
+    assert (folder / "results.csv").read_text().count("\n") == len(complete) + 1
+    assert (folder / "pareto.png").stat().st_size > 0
+    target = len(complete) + len(failed) + 2
+    done = subprocess.run([*command, "--resume", "--n-trials", str(target)], env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    after = _trials(url, "search_0")
+    assert sum(t.state == state.COMPLETE for t in after) == target
+    retried = sorted(t.user_attrs["retry_of"] for t in after if "retry_of" in t.user_attrs)
+    assert retried == failed  # each stopped trial's choices ran once more

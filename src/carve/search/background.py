@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,12 @@ NICENESS = 10  # the forked helpers' priority below the search's own process
 
 
 def _child(serve: Callable[..., None], connection, other_end, *args: Any) -> None:
-    """The forked process: yield the CPU to the parent, keep only its own end of the pipe."""
+    """The forked process: yield the CPU to the parent, keep only its own end of the pipe.
+
+    Ctrl-C in a terminal reaches the whole process group: the parent handles
+    it (finishes what it has, then closes the pipe), so the helper ignores it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(NICENESS)
     other_end.close()  # the parent's end: closed here, so the parent's exit (even kill -9) is EOF
     serve(connection, *args)
