@@ -19,9 +19,9 @@ from carve.passes import (
     init_metadata_analysis_pass,
     quantize_transform_pass,
 )
+from carve.quant import fixed_point_config
 
-INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
-        "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+INT8 = fixed_point_config(8, 4)
 
 # every MASE run key MASE's CLI defaults table has and carve has no field for
 MASE_RUN_TOML = """

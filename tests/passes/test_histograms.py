@@ -15,9 +15,9 @@ from carve.passes import (
     profile_statistics_analysis_pass,
     quantize_transform_pass,
 )
+from carve.quant import fixed_point_config
 
-INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
-        "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+INT8 = fixed_point_config(8, 4)
 
 
 def _graph():

@@ -15,9 +15,9 @@ from carve.passes import (
     quantize_transform_pass,
     summarize_quantization_analysis_pass,
 )
+from carve.quant import fixed_point_config
 
-INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
-        "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+INT8 = fixed_point_config(8, 4)
 # MASE's Dec-2023 lab 2 output for jsc-tiny, by type, linear only
 MASE_HISTOGRAM = [
     ["BatchNorm1d", "batch_norm1d", "1", "0", "1"],

@@ -17,9 +17,9 @@ from carve.passes import (
     quantize_transform_pass,
     report_sparsity_analysis_pass,
 )
+from carve.quant import fixed_point_config
 
-INT4 = {"name": "integer", "data_in_width": 4, "data_in_frac_width": 2, "weight_width": 4,
-        "weight_frac_width": 2, "bias_width": 4, "bias_frac_width": 2}  # fmt: skip
+INT4 = fixed_point_config(4, 2)
 
 
 def _inputs_of(graph, target: str, x: torch.Tensor) -> torch.Tensor:

@@ -11,9 +11,9 @@ from carve.passes.needs import PassNeeds
 from carve.passes.registry import PASSES, pass_needs
 from carve.pipeline import PipelineContext, load_graph, run_passes, run_transform
 from carve.pipeline.runner import fill_needs
+from carve.quant import fixed_point_config
 
-INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
-        "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+INT8 = fixed_point_config(8, 4)
 
 
 def test_needs_are_declared_with_the_passes():

@@ -17,9 +17,9 @@ from carve.passes import (
     quantize_transform_pass,
 )
 from carve.pipeline import is_saved_graph, load_graph, save_graph
+from carve.quant import fixed_point_config
 
-INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
-        "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+INT8 = fixed_point_config(8, 4)
 
 
 @pytest.fixture

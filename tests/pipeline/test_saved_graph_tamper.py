@@ -17,9 +17,9 @@ from carve.passes import (
 )
 from carve.passes.registry import PASSES
 from carve.pipeline import save_graph
+from carve.quant import fixed_point_config
 
-INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
-        "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+INT8 = fixed_point_config(8, 4)
 # every pass_args key a registered pass uses for a file or folder, pointed at one target
 PATH_KEYS = ("save_dir", "load_dir", "file_name", "save_path", "toml_path", "save_name")
 NOT_REPLAYED = sorted(name for name in PASSES if not PASSES.meta(name)["needs"].replayable)

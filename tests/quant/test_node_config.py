@@ -17,7 +17,7 @@ from carve.passes import (
     quantize_transform_pass,
     save_mase_graph_interface_pass,
 )
-from carve.quant import FORMATS
+from carve.quant import FORMATS, fixed_point_config
 from carve.quant.catalog import FORMAT_INFO, FORMAT_TABLE
 from carve.quant.layers import (
     FUNCTION_CLASSES,
@@ -28,8 +28,7 @@ from carve.quant.layers import (
 )
 from carve.quant.node_config import NodeQuantConfig, node_config_of, parse_node_config
 
-INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
-        "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+INT8 = fixed_point_config(8, 4)
 
 # one valid weight config per format (MASE keys as a config would give them)
 EXAMPLES = {

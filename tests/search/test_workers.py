@@ -110,7 +110,9 @@ def test_postgresql_workers_share_one_study(toy_config, by_type, postgres_url):
     assert len(again.frame) == len(outcome.frame)
 
 
-KILL_CONFIG = """model = "jsc-toy"
+def _long_search(runner: str) -> str:
+    """A 30,000-row jsc-toy search TOML with a budget it never reaches (it is stopped)."""
+    return f"""model = "jsc-toy"
 dataset = "jsc-synth"
 data_size = 30000
 [search.search_space.setup]
@@ -123,12 +125,14 @@ weight_width = [2, 3, 4, 5, 6, 7, 8]
 weight_frac_width = ["NA"]
 bias_width = [8]
 bias_frac_width = ["NA"]
-[search.strategy.sw_runner.basic_train]
-max_epochs = 1
+{runner}
 [search.strategy.setup]
 sampler = "random"
-n_trials = 400
+n_trials = 100000
 """
+
+
+KILL_CONFIG = _long_search("[search.strategy.sw_runner.basic_train]\nmax_epochs = 1")
 
 
 def test_kill_9_then_resume_loses_no_trial_and_runs_none_twice(toy_checkpoint, tmp_path):
@@ -194,25 +198,9 @@ def test_kill_9_then_resume_loses_no_trial_and_runs_none_twice(toy_checkpoint, t
     assert after[killed[0]].state == state.FAIL
 
 
-CTRL_C_CONFIG = """model = "jsc-toy"
-dataset = "jsc-synth"
-data_size = 30000
-[search.search_space.setup]
-by = "type"
-[search.search_space.seed.linear.config]
-name = ["integer"]
-data_in_width = [4, 5, 6, 7, 8]
-data_in_frac_width = ["NA"]
-weight_width = [2, 3, 4, 5, 6, 7, 8]
-weight_frac_width = ["NA"]
-bias_width = [8]
-bias_frac_width = ["NA"]
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "val_dataloader"
-[search.strategy.setup]
-sampler = "random"
-n_trials = 100000
-"""
+CTRL_C_CONFIG = _long_search(
+    '[search.strategy.sw_runner.basic_evaluation]\ndata_loader = "val_dataloader"'
+)
 
 
 def test_ctrl_c_in_a_terminal_stores_the_trials_writes_outputs_and_resumes(

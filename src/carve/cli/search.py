@@ -117,12 +117,12 @@ def _best_table(rows: list[dict], spec_metrics: list[str]):
 
 def run(args: argparse.Namespace) -> int:
     from carve.search.background import Background
-    from carve.search.mirror_process import MirrorProcess
+    from carve.search.mirror_process import MirrorProcess, owns_new_study
     from carve.search.plots import warm_up
 
     # forked before torch is imported: matplotlib and SQLAlchemy load on the other core
     plotter = Background("drawing the search plots", warm_up)
-    fresh = args.storage is None and args.workers == 1 and not args.resume
+    fresh = owns_new_study(args.storage, args.workers, args.resume)
     writer = MirrorProcess() if fresh else None
     try:
         return _run(args, plotter, writer)

@@ -18,6 +18,7 @@ from carve.quant.config import OPERANDS, skips_quantization, spec_from_config
 from carve.quant.node_config import (
     NodeQuantConfig,
     OperandSpec,
+    fixed_point_config,
     node_config_of,
     parse_node_config,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "IntView",
     "NodeQuantConfig",
     "OperandSpec",
+    "fixed_point_config",
     "node_config_of",
     "parse_node_config",
     "skips_quantization",

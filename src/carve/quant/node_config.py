@@ -230,6 +230,19 @@ def parse_node_config(config: Any, where: str = "") -> NodeQuantConfig:
     return NodeQuantConfig(name, operands, bypass, raw_name if raw_name != name else None)
 
 
+def fixed_point_config(width: int, frac_width: int) -> dict[str, Any]:
+    """A MASE ``integer`` node config: inputs, weights and biases all ``width`` bits with
+    ``frac_width`` after the point (the config lab 2 starts from).
+
+    >>> fixed_point_config(8, 4)["weight_frac_width"]
+    4
+    """
+    config: dict[str, Any] = {"name": "integer"}
+    for operand in ("data_in", "weight", "bias"):
+        config |= {f"{operand}_width": width, f"{operand}_frac_width": frac_width}
+    return config
+
+
 def node_config_of(obj: Any) -> NodeQuantConfig | None:
     """The :class:`NodeQuantConfig` of a quantized layer, or of a graph node (from its metadata).
 

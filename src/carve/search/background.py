@@ -93,10 +93,6 @@ class Background(Forked):
         self._connection.send((function, args))
         return self
 
-    def ready(self) -> bool:
-        """Whether the result has arrived (never blocks)."""
-        return self._result is not None or self._connection.poll()
-
     def result(self) -> Any:
         """The call's return value (waits for it); CarveError if it raised or the process died."""
         if self._result is None:

@@ -30,6 +30,12 @@ from carve.search.mirror import changed
 PR_SET_PDEATHSIG = 1  # prctl(2): signal this process when its parent dies
 
 
+def owns_new_study(storage: str | None, workers: int, resume: bool) -> bool:
+    """Whether a search gets a new ``study.db`` that only its own process writes (the default:
+    no ``--storage``, one worker, not ``--resume``), i.e. whether it uses a MirrorProcess."""
+    return storage is None and workers == 1 and not resume
+
+
 def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 

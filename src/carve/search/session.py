@@ -205,7 +205,7 @@ def run_search(
         search_root,
         write_identity,
     )
-    from carve.search.mirror_process import MirrorProcess
+    from carve.search.mirror_process import MirrorProcess, owns_new_study
     from carve.search.outputs import trial_rows, write_outputs
     from carve.search.plots import warm_up
     from carve.search.progress import SearchProgress
@@ -219,7 +219,7 @@ def run_search(
     spec: SearchSpec = parse_search_table(table)
     # matplotlib, and SQLAlchemy/Alembic for a new study.db: imported on the other core
     plotter = plotter if plotter is not None else Background("drawing the search plots", warm_up)
-    fresh = storage is None and workers == 1 and not resume  # a new study.db, this process only
+    fresh = owns_new_study(storage, workers, resume)
     if writer is not None and not fresh:
         writer.close()
     writer = (writer or MirrorProcess()) if fresh else None
@@ -241,7 +241,7 @@ def run_search(
             name = study_name or folder.name
             # several processes, or a storage other machines may share: count trials in the storage
             shared = workers > 1 or remote is not None
-            if storage is None and not shared and not resume:  # a new study.db, made alongside
+            if fresh:  # a new study.db, written by the forked writer
                 study, mirror = new_mirrored_study(folder, name, spec, writer)
                 retried = 0
             else:

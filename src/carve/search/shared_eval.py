@@ -24,9 +24,8 @@ from typing import Any
 
 import torch
 from torch import fx
-from torch.nn import functional
 
-EVAL_BATCH_SIZE = 8192  # rows per chunk, as carve.train.evaluate
+from carve.train.evaluate import EVAL_BATCH_SIZE, Totals
 
 
 def _in_place(node: fx.Node, module: Any) -> bool:
@@ -89,8 +88,7 @@ def evaluate_variants(
     # a module variant is known by its identity: equal choices share one cached module
     chosen = [{t: m for t, m in v.items() if m is not base.get(t)} for v in variants]
     steps, outputs = _plan(list(graph_module.graph.nodes), chosen)
-    loss_sums = [torch.zeros((), dtype=torch.float64) for _ in variants]
-    correct = [torch.zeros((), dtype=torch.int64) for _ in variants]
+    totals = [Totals() for _ in variants]
     with torch.inference_mode():
         for start in range(0, len(split), batch_size):
             x = split.x[start : start + batch_size]
@@ -103,12 +101,9 @@ def evaluate_variants(
                     left[source] -= 1
                     if left[source] == 0:
                         del values[source]
-            for index, step in enumerate(outputs):
-                logits = values[step]
-                loss_sums[index] += functional.cross_entropy(logits, y, reduction="sum").double()
-                correct[index] += (logits.argmax(dim=1) == y).sum()
-    rows = max(len(split), 1)
-    return [{"loss": s.item() / rows, "acc": c.item() / rows} for s, c in zip(loss_sums, correct)]
+            for total, step in zip(totals, outputs):
+                total.add(values[step], y)
+    return [total.metrics(len(split)) for total in totals]
 
 
 def _run(step: _Step, base, graph_module, values, left, x) -> Any:

@@ -29,22 +29,38 @@ def evaluate(model: torch.nn.Module, split: Split, batch_size: int = EVAL_BATCH_
     (0.6667, 0.7936)
     """
     import torch
-    from torch.nn import functional
 
     was_training = model.training
     model.eval()
     device = next(iter(model.parameters()), torch.empty(0)).device
-    loss_sum = torch.zeros((), dtype=torch.float64, device=device)
-    correct = torch.zeros((), dtype=torch.int64, device=device)
+    totals = Totals(device)
     try:
         with torch.inference_mode():
             for start in range(0, len(split), batch_size):
                 x = split.x[start : start + batch_size].to(device, non_blocking=True)
                 y = split.y[start : start + batch_size].to(device, non_blocking=True)
-                logits = model(x)
-                loss_sum += functional.cross_entropy(logits, y, reduction="sum").double()
-                correct += (logits.argmax(dim=1) == y).sum()
+                totals.add(model(x), y)
     finally:
         model.train(was_training)
-    n = max(len(split), 1)
-    return {"loss": loss_sum.item() / n, "acc": correct.item() / n}
+    return totals.metrics(len(split))
+
+
+class Totals:
+    """Summed cross-entropy and correct predictions over batches of one split."""
+
+    def __init__(self, device=None) -> None:
+        import torch
+
+        self.loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        self.correct = torch.zeros((), dtype=torch.int64, device=device)
+
+    def add(self, logits, y) -> None:
+        from torch.nn import functional
+
+        self.loss_sum += functional.cross_entropy(logits, y, reduction="sum").double()
+        self.correct += (logits.argmax(dim=1) == y).sum()
+
+    def metrics(self, rows: int) -> dict:
+        """``{"loss": mean cross-entropy, "acc": accuracy}`` over ``rows`` rows."""
+        n = max(rows, 1)
+        return {"loss": self.loss_sum.item() / n, "acc": self.correct.item() / n}

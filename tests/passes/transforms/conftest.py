@@ -7,9 +7,9 @@ import torch
 
 from carve.ir import MaseGraph
 from carve.passes import add_common_metadata_analysis_pass, init_metadata_analysis_pass
+from carve.quant import fixed_point_config
 
-INT8 = {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 8,
-        "weight_frac_width": 4, "bias_width": 8, "bias_frac_width": 4}  # fmt: skip
+INT8 = fixed_point_config(8, 4)
 
 
 def graph_of(name: str, features: int = 16, seed: int = 0) -> MaseGraph:
