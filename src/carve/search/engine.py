@@ -48,7 +48,7 @@ class Objective:
 
     def __init__(self, setup: SearchSetup, mirror=None) -> None:
         self.setup = setup
-        self.mirror = mirror  # a TrialMirror, or None when the study's storage is shared
+        self.mirror = mirror  # TrialMirror / MirrorProcess, or None: the storage is the study's
 
     def __call__(self, trial) -> float | list[float]:
         values = self.sample(trial)
@@ -103,10 +103,11 @@ def optimize(
     raises (or is stopped by Ctrl-C) is marked failed, one killed stays
     running; ``--resume`` runs the choices of both again.
 
-    ``mirror`` (a :class:`carve.search.mirror.TrialMirror`): ``study`` is in
-    memory and each trial is copied into the stored study when it starts and
-    when it ends; trials waiting for a study still being created are stored
-    by the caller's ``mirror.sync(study)`` (here only when the loop fails).
+    ``mirror`` (a :class:`~carve.search.mirror.TrialMirror`, or a
+    :class:`~carve.search.mirror_process.MirrorProcess` that stores what it is
+    sent a moment later): ``study`` is in memory and each trial is copied into
+    the stored study when it starts and when it ends. When the loop fails,
+    ``mirror.sync`` runs here; otherwise the caller runs it when it is done.
     """
     import optuna
 
