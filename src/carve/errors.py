@@ -37,7 +37,7 @@ def unknown_name_message(kind: str, name: object, known: Iterable[str]) -> str:
     known = sorted(known)
     note = out_of_scope_note(name)
     if note:  # MASE material carve deliberately does not cover (CIFAR, HuggingFace, Verilog)
-        return f"{kind} {name!r} is not available in carve: {note}. Known {kind}s: " + (
+        return f"{kind} {name!r} is not available in carve: {note}. Known {plural(kind)}: " + (
             ", ".join(known) or "(none registered)"
         )
     close = difflib.get_close_matches(str(name), known, n=1)
@@ -49,7 +49,9 @@ def unknown_name_message(kind: str, name: object, known: Iterable[str]) -> str:
 def plural(noun: str) -> str:
     """English plural of a registry kind.
 
-    >>> plural("pass"), plural("model"), plural("quantizable op")
-    ('passes', 'models', 'quantizable ops')
+    >>> plural("pass"), plural("model"), plural("quantizable op"), plural("search strategy")
+    ('passes', 'models', 'quantizable ops', 'search strategies')
     """
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
     return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")

@@ -227,7 +227,7 @@ def test_cli_bad_sampler_is_one_line_exit_2(toy_checkpoint, tmp_path, capsys):
     assert code == 2
     assert err == (
         "carve: error: [search.strategy.setup] sampler: unknown search strategy "
-        "'bayes'; Known search strategys: grid, nsgaii, nsgaiii, qmc, random, tpe\n"
+        "'bayes'; Known search strategies: grid, nsgaii, nsgaiii, qmc, random, tpe\n"
     )
     assert not (tmp_path / "o").exists()
 
