@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import subprocess
@@ -225,3 +226,36 @@ def test_a_study_file_opened_first_by_a_reader_is_used(tmp_path):
     finally:
         process.close()
     assert len(optuna.load_study(study_name="late", storage=url).trials) == 2
+
+
+def _read_until(url: str, stop) -> None:
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    while not stop.is_set():  # as optuna-dashboard polling the path: it creates the schema too
+        with contextlib.suppress(Exception):  # no file, schema or study yet
+            optuna.load_study(study_name="s", storage=url).get_trials()
+
+
+def test_a_reader_polling_while_the_study_is_created_never_breaks_it(tmp_path):
+    """Before, one creation in four failed ("table studies already exists", a duplicate
+    Alembic stamp) when a reader created the schema at the same moment."""
+    import multiprocessing
+
+    from carve.search.storage import create_study_id
+
+    context = multiprocessing.get_context("fork")
+    for attempt in range(12):
+        url = f"sqlite:///{tmp_path / f'{attempt}.db'}"
+        stop = context.Event()
+        reader = context.Process(target=_read_until, args=(url, stop))
+        reader.start()
+        time.sleep(0.05 * (attempt % 6))  # the reader first, or the creation first
+        try:
+            study_id = create_study_id(url, "s", ["minimize", "maximize"])
+        finally:
+            stop.set()
+            reader.join()
+        study = optuna.load_study(study_name="s", storage=url)
+        assert study._study_id == study_id
+        assert study.directions == [optuna.study.StudyDirection.MINIMIZE,
+                                    optuna.study.StudyDirection.MAXIMIZE]  # fmt: skip
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

@@ -27,6 +27,16 @@ def _trials(url_or_storage, name: str) -> list:
     return optuna.load_study(study_name=name, storage=url_or_storage).get_trials()
 
 
+def _ended_early(process, errors=None) -> str:
+    """What a search that ended before the test acted said (its stderr)."""
+    if errors is None:
+        said = process.communicate()[1]
+    else:
+        errors.seek(0)
+        said = errors.read()
+    return f"the search ended early (exit code {process.returncode}):\n{said}"
+
+
 def _check_every_trial_ran_once(trials: list, budget: int, workers: int) -> None:
     state = optuna.trial.TrialState
     assert all(t.state == state.COMPLETE for t in trials)  # none left running or failed
@@ -157,14 +167,13 @@ def test_kill_9_then_resume_loses_no_trial_and_runs_none_twice(toy_checkpoint, t
     ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     url = f"sqlite:///{tmp_path / 'out/p/software/search/search_0/study.db'}"
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    errors = (tmp_path / "stderr.txt").open("w+")
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
     state = optuna.trial.TrialState
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:  # some trials complete and one running: kill -9
         time.sleep(0.2)
-        assert process.poll() is None, "the search ended before it could be killed"
+        assert process.poll() is None, _ended_early(process, errors)
         try:
             trials = _trials(url, "search_0")
         except Exception:  # study not created yet
@@ -176,6 +185,7 @@ def test_kill_9_then_resume_loses_no_trial_and_runs_none_twice(toy_checkpoint, t
             break
     process.send_signal(signal.SIGKILL)
     process.wait()
+    errors.close()
     before = {t.number: t for t in _trials(url, "search_0")}
     complete = {n: t for n, t in before.items() if t.state == state.COMPLETE}
     killed = [n for n, t in before.items() if t.state == state.RUNNING]
@@ -221,7 +231,7 @@ def test_ctrl_c_in_a_terminal_stores_the_trials_writes_outputs_and_resumes(
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:  # batches of trials stored: press Ctrl-C
         time.sleep(0.2)
-        assert process.poll() is None, "the search ended before Ctrl-C"
+        assert process.poll() is None, _ended_early(process)
         try:
             if sum(t.state == state.COMPLETE for t in _trials(url, "search_0")) >= 40:
                 break

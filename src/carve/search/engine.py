@@ -170,7 +170,8 @@ def _optimize_in_batches(study, objective: Objective, trials: int, budget: Budge
     """``trials`` trials, ``batch`` at a time: ask, measure together, tell each.
 
     What ``study.optimize`` does for one trial at a time: a trial whose batch
-    raises (or is stopped by Ctrl-C) is told failed and the error goes on.
+    raises (or is stopped by Ctrl-C), and that was not told yet, is told failed
+    and the error goes on.
     """
     import time
 
@@ -184,17 +185,20 @@ def _optimize_in_batches(study, objective: Objective, trials: int, budget: Budge
         while trials > 0 and not study._stop_flag:
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            asked = [study.ask() for _ in range(min(batch, trials))]
+            asked: list = []
             try:
+                for _ in range(min(batch, trials)):
+                    asked.append(study.ask())
                 values = [objective.sample(trial) for trial in asked]
                 results = objective.setup.measure_many(values)
                 returned = [objective.record(*args) for args in zip(asked, values, results)]
-            except BaseException:
+                for trial, value in zip(asked, returned):
+                    after_trial(study, study.tell(trial, value))
+            except BaseException:  # Ctrl-C may come at any point: each trial not told ends failed
                 for trial in asked:
-                    after_trial(study, study.tell(trial, state=optuna.trial.TrialState.FAIL))
+                    if not study._storage.get_trial(trial._trial_id).state.is_finished():
+                        after_trial(study, study.tell(trial, state=optuna.trial.TrialState.FAIL))
                 raise
-            for trial, value in zip(asked, returned):
-                after_trial(study, study.tell(trial, value))
             trials -= len(asked)
     finally:
         study._thread_local.in_optimize_loop = False

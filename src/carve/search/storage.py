@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +26,20 @@ def default_url(folder: Path) -> str:
     return f"sqlite:///{Path(folder).resolve() / 'study.db'}"
 
 
-def _sqlite_pragmas(storage: Any, path: str) -> None:
-    """WAL journal (survives kill -9; concurrent readers) with per-commit sync relaxed."""
+def _wal_journal(path: str | Path) -> None:
+    """Switch the SQLite file to a WAL journal (survives kill -9; readers beside a writer)."""
     import sqlite3
 
-    with sqlite3.connect(path) as connection:
+    connection = sqlite3.connect(path, timeout=SQLITE_ENGINE["connect_args"]["timeout"])
+    try:
         connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
+def _sqlite_pragmas(storage: Any, path: str) -> None:
+    """WAL journal with per-commit sync relaxed."""
+    _wal_journal(path)
     _relaxed_sync(storage.engine)
     storage.engine.dispose()  # later connections get the pragma
 
@@ -66,21 +76,69 @@ def warm_up() -> None:
 def create_study_id(url: str, name: str, directions: list[str]) -> int:
     """Create the study ``name`` in the SQLite file ``url``; its id.
 
-    Run by a forked process for a new search folder. A new file gets the
-    schema this Optuna creates and stamps, so its compatibility check (which
-    re-reads every Alembic migration) is skipped; a file that exists already
-    (optuna-dashboard opened the path first) is opened as any other.
+    Run by a forked process for a new search folder. The schema, its Alembic
+    stamp and the study are made in a private file next to ``url`` and linked
+    into place only if no file is there yet, so a reader that opens the path
+    meanwhile (optuna-dashboard, ``optuna.load_study``) never sees, or races
+    with, a half-made schema. A new file gets the schema this Optuna creates
+    and stamps, so its compatibility check (which re-reads every Alembic
+    migration) is skipped. If a reader created the file first, that file is
+    opened as any other: its schema is completed and checked, retrying while
+    the reader is still creating it.
     """
+    path = Path(url.removeprefix("sqlite:///"))
+    study_id = None if path.exists() else _create_alone(path, name, directions)
+    if study_id is None:
+        study_id = _create_in_shared_file(url, name, directions)
+    _wal_journal(path)
+    return study_id
+
+
+def _sqlite_storage(url: str, skip_compatibility_check: bool) -> Any:
     import optuna
 
-    path = url.removeprefix("sqlite:///")
-    storage = optuna.storages.RDBStorage(
-        url, engine_kwargs=dict(SQLITE_ENGINE), skip_compatibility_check=not Path(path).exists()
+    return optuna.storages.RDBStorage(
+        url, engine_kwargs=dict(SQLITE_ENGINE), skip_compatibility_check=skip_compatibility_check
     )
-    _sqlite_pragmas(storage, path)
-    study = optuna.create_study(storage=storage, study_name=name, directions=directions)
-    storage.engine.dispose()
-    return study._study_id
+
+
+def _create_study(storage: Any, name: str, directions: list[str]) -> int:
+    import optuna
+
+    try:
+        study = optuna.create_study(storage=storage, study_name=name, directions=directions)
+        return study._study_id
+    finally:
+        storage.engine.dispose()
+
+
+def _create_alone(path: Path, name: str, directions: list[str]) -> int | None:
+    """The study made in a private file, linked to ``path``; None if ``path`` exists by then."""
+    private = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        storage = _sqlite_storage(f"sqlite:///{private}", skip_compatibility_check=True)
+        study_id = _create_study(storage, name, directions)
+        try:
+            os.link(private, path)  # never replaces a file
+        except FileExistsError:
+            return None
+        return study_id
+    finally:
+        private.unlink(missing_ok=True)
+
+
+def _create_in_shared_file(url: str, name: str, directions: list[str]) -> int:
+    """The study made in a file another process created (and may still be creating)."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return _create_study(_sqlite_storage(url, False), name, directions)
+        except (OperationalError, IntegrityError):  # its tables or stamp half made, or locked
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def open_storage(url: str | None, folder: Path) -> Any:
