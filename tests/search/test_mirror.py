@@ -259,3 +259,41 @@ def test_a_reader_polling_while_the_study_is_created_never_breaks_it(tmp_path):
         assert study.directions == [optuna.study.StudyDirection.MINIMIZE,
                                     optuna.study.StudyDirection.MAXIMIZE]  # fmt: skip
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_ctrl_c_while_a_record_is_sent_never_cuts_it(tmp_path):
+    """A record larger than a pipe's atomic write, sent while the pipe is full (the writer
+    lags): a Ctrl-C then used to cut it in two, and the writer died of the garbled stream."""
+    import signal
+    import threading
+
+    from carve.search.mirror_process import MirrorProcess
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    memory = optuna.create_study()
+    memory.optimize(lambda t: t.set_user_attr("big", "x" * 100_000) or 0.0, n_trials=20)
+    process = MirrorProcess()
+    try:
+        process.create(url, "s", ["minimize"])
+        process.sync(optuna.create_study())  # the study exists
+        child = process._process.pid
+        os.kill(child, signal.SIGSTOP)  # the writer lags: the pipe fills, a send blocks
+
+        def press_ctrl_c() -> None:
+            time.sleep(0.5)
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            time.sleep(0.3)
+            os.kill(child, signal.SIGCONT)
+
+        presser = threading.Thread(target=press_ctrl_c)
+        presser.start()
+        with pytest.raises(KeyboardInterrupt):
+            for trial in memory.trials:
+                process.write(trial)
+        presser.join()
+        process.sync(memory)  # the rest, after the Ctrl-C, as the search does
+    finally:
+        process.close()
+    stored = optuna.load_study(study_name="s", storage=url).trials
+    assert [t.number for t in stored] == list(range(20))
+    assert all(t.user_attrs["big"] == "x" * 100_000 for t in stored)

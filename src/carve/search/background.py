@@ -66,6 +66,14 @@ class Forked:
         self._process.start()
         child.close()
 
+    def _send_whole(self, message: Any) -> None:
+        """Send ``message``; a Ctrl-C meanwhile waits until it is sent (a message cut in two
+        would garble the stream the child reads)."""
+        from carve.train.interrupts import deferred_interrupt
+
+        with deferred_interrupt():
+            self._connection.send(message)
+
     def _ended(self) -> int | None:
         self._process.join(timeout=5)
         return self._process.exitcode
@@ -90,7 +98,7 @@ class Background(Forked):
 
     def start(self, function: Callable[..., Any], *args: Any) -> Background:
         """Run ``function(*args)`` in the process (a module-level function: it is pickled)."""
-        self._connection.send((function, args))
+        self._send_whole((function, args))
         return self
 
     def result(self) -> Any:

@@ -47,10 +47,7 @@ def _serve(connection) -> None:
     from carve.search.storage import create_study_id, sqlite_engine, warm_up
 
     warm_up()
-    try:
-        message = connection.recv()
-    except EOFError:  # no search after all (bad input): nothing to create
-        return
+    message = _receive(connection)  # None: no search after all (bad input), nothing to create
     mirror = error = None
     while message is not None:
         kind, payload = message
@@ -65,10 +62,19 @@ def _serve(connection) -> None:
         except Exception as failure:  # told at once; nothing more is stored
             error = f"{type(failure).__name__}: {failure}"
             connection.send(("error", error))
-        try:
-            message = connection.recv()
-        except EOFError:
-            message = None
+        message = _receive(connection)
+
+
+def _receive(connection) -> tuple | None:
+    """The next message; None once the parent has closed the pipe. A garbled stream is
+    reported to the parent (which raises it) and ends the process."""
+    try:
+        return connection.recv()
+    except EOFError:
+        return None
+    except Exception as failure:
+        connection.send(("error", f"a record arrived garbled ({type(failure).__name__})"))
+        return None
 
 
 class MirrorProcess(Forked):
@@ -109,7 +115,7 @@ class MirrorProcess(Forked):
 
     def _send(self, message: tuple) -> None:
         try:
-            self._connection.send(message)
+            self._send_whole(message)
         except (BrokenPipeError, ConnectionResetError):
             raise CarveError(
                 f"storing the trials in {self.url} failed: the process ended "
