@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from carve.errors import CarveError
 
+T = TypeVar("T")
 SQLITE_ENGINE = {"connect_args": {"timeout": 60}}  # seconds a writer waits for the lock
 ACCEPTED = "sqlite:///PATH, postgresql://USER@HOST:PORT/DB, mysql://..., journal, journal:PATH"
 
@@ -129,16 +131,40 @@ def _create_alone(path: Path, name: str, directions: list[str]) -> int | None:
 
 def _create_in_shared_file(url: str, name: str, directions: list[str]) -> int:
     """The study made in a file another process created (and may still be creating)."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
 
+    def create() -> int:
+        return _create_study(_sqlite_storage(url, False), name, directions)
+
+    return _past_creation_races(create)
+
+
+def _past_creation_races(make: Callable[[], T]) -> T:
+    """``make()``, retried for up to 10 s while another process creates the same schema.
+
+    Optuna creates its tables and Alembic stamp on first use, check-then-create:
+    processes started together on one new storage (``--workers``, two
+    terminals, several machines, a dashboard) collide there ("table ...
+    already exists", a duplicate stamp). The one that loses waits and finds
+    the winner's schema; any other error goes on at once.
+    """
     deadline = time.monotonic() + 10
     while True:
         try:
-            return _create_study(_sqlite_storage(url, False), name, directions)
-        except (OperationalError, IntegrityError):  # its tables or stamp half made, or locked
-            if time.monotonic() > deadline:
+            return make()
+        except Exception as error:
+            if not _creation_race(error) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def _creation_race(error: Exception) -> bool:
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    if isinstance(error, IntegrityError):  # two stamps, two rows for one table type
+        return True
+    said = str(error).lower()
+    racing = ("already exists", "database is locked")
+    return isinstance(error, OperationalError | ProgrammingError) and any(r in said for r in racing)
 
 
 def open_storage(url: str | None, folder: Path) -> Any:
@@ -167,7 +193,9 @@ def open_storage(url: str | None, folder: Path) -> Any:
         engine = dict(SQLITE_ENGINE)
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     try:
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine)
+        storage = _past_creation_races(
+            lambda: optuna.storages.RDBStorage(url, engine_kwargs=engine)
+        )
     except Exception as error:  # driver/connection errors differ per database
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         where = _redact(given)
