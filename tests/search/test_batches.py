@@ -34,19 +34,19 @@ def _interrupt_at(call: int, seen: list):
 
 
 @pytest.mark.parametrize("call", [1, 3, 6])
-def test_ctrl_c_while_telling_a_batch_fails_the_trials_not_told(call):
+def test_ctrl_c_while_telling_a_batch_keeps_every_measured_result(call):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     seen: list = []
     with pytest.raises(KeyboardInterrupt):
         _optimize_in_batches(study, _Objective(), 12, SimpleNamespace(timeout=None), 6,
                              _interrupt_at(call, seen))  # fmt: skip
-    states = [t.state for t in study.trials]
-    assert states == [STATE.COMPLETE] * call + [STATE.FAIL] * (6 - call)
-    assert seen == [(n, s) for n, s in enumerate(states)]  # each end reported once
+    assert [t.state for t in study.trials] == [STATE.COMPLETE] * 6  # none left RUNNING
+    assert [t.value for t in study.trials] == [float(t.params["w"]) for t in study.trials]
+    assert seen == [(n, STATE.COMPLETE) for n in range(6)]  # each end reported once
 
 
-def test_ctrl_c_while_asking_fails_the_trials_already_asked(monkeypatch):
+def test_ctrl_c_before_measuring_fails_the_trials_already_asked(monkeypatch):
     study = optuna.create_study()
     ask = study.ask
     calls = []
@@ -64,3 +64,19 @@ def test_ctrl_c_while_asking_fails_the_trials_already_asked(monkeypatch):
                              _interrupt_at(0, seen))  # fmt: skip
     assert [t.state for t in study.trials] == [STATE.FAIL, STATE.FAIL]
     assert seen == [(0, STATE.FAIL), (1, STATE.FAIL)]
+
+
+def test_ctrl_c_while_measuring_fails_the_whole_batch(monkeypatch):
+    objective = _Objective()
+
+    def interrupted(values):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(objective, "setup", SimpleNamespace(measure_many=interrupted))
+    study = optuna.create_study()
+    seen: list = []
+    with pytest.raises(KeyboardInterrupt):
+        _optimize_in_batches(study, objective, 12, SimpleNamespace(timeout=None), 6,
+                             _interrupt_at(0, seen))  # fmt: skip
+    assert [t.state for t in study.trials] == [STATE.FAIL] * 6
+    assert len(seen) == 6

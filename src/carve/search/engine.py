@@ -170,8 +170,8 @@ def _optimize_in_batches(study, objective: Objective, trials: int, budget: Budge
     """``trials`` trials, ``batch`` at a time: ask, measure together, tell each.
 
     What ``study.optimize`` does for one trial at a time: a trial whose batch
-    raises (or is stopped by Ctrl-C), and that was not told yet, is told failed
-    and the error goes on.
+    raises (or is stopped by Ctrl-C) before it is measured is told failed, one
+    measured but not told yet is told its result, and the error goes on.
     """
     import time
 
@@ -186,6 +186,7 @@ def _optimize_in_batches(study, objective: Objective, trials: int, budget: Budge
             if deadline is not None and time.monotonic() >= deadline:
                 break
             asked: list = []
+            returned: list = []
             try:
                 for _ in range(min(batch, trials)):
                     asked.append(study.ask())
@@ -194,10 +195,15 @@ def _optimize_in_batches(study, objective: Objective, trials: int, budget: Budge
                 returned = [objective.record(*args) for args in zip(asked, values, results)]
                 for trial, value in zip(asked, returned):
                     after_trial(study, study.tell(trial, value))
-            except BaseException:  # Ctrl-C may come at any point: each trial not told ends failed
-                for trial in asked:
-                    if not study._storage.get_trial(trial._trial_id).state.is_finished():
-                        after_trial(study, study.tell(trial, state=optuna.trial.TrialState.FAIL))
+            except BaseException:  # Ctrl-C may come at any point: each trial not told yet ends
+                for number, trial in enumerate(asked):  # with its result, or failed
+                    if study._storage.get_trial(trial._trial_id).state.is_finished():
+                        continue
+                    if number < len(returned):
+                        told = study.tell(trial, returned[number])
+                    else:
+                        told = study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                    after_trial(study, told)
                 raise
             trials -= len(asked)
     finally:
