@@ -297,3 +297,16 @@ def test_ctrl_c_while_a_record_is_sent_never_cuts_it(tmp_path):
     stored = optuna.load_study(study_name="s", storage=url).trials
     assert [t.number for t in stored] == list(range(20))
     assert all(t.user_attrs["big"] == "x" * 100_000 for t in stored)
+
+
+def test_a_file_system_without_hard_links_still_gets_its_study(tmp_path, monkeypatch):
+    from carve.search.storage import create_study_id
+
+    def no_links(source, target):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)  # e.g. exFAT, some network mounts
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study_id = create_study_id(url, "s", ["maximize"])
+    assert optuna.load_study(study_name="s", storage=url)._study_id == study_id
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # none left

@@ -115,14 +115,15 @@ def _create_study(storage: Any, name: str, directions: list[str]) -> int:
 
 
 def _create_alone(path: Path, name: str, directions: list[str]) -> int | None:
-    """The study made in a private file, linked to ``path``; None if ``path`` exists by then."""
+    """The study made in a private file, linked to ``path``; None if ``path`` exists by then
+    or cannot be linked (the study is then made in ``path`` itself)."""
     private = path.with_name(f".{path.name}.{os.getpid()}.new")
     try:
         storage = _sqlite_storage(f"sqlite:///{private}", skip_compatibility_check=True)
         study_id = _create_study(storage, name, directions)
         try:
             os.link(private, path)  # never replaces a file
-        except FileExistsError:
+        except OSError:  # a file is there by now, or this file system has no hard links
             return None
         return study_id
     finally:
