@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import operator
 import random
 
 import torch
@@ -9,6 +11,7 @@ import torch
 from carve.data import get_dataset
 from carve.models import get_model
 from carve.passes import quantize_transform_pass
+from carve.quant import fixed_point_config
 from carve.search.quantize_adapter import QuantizedModels, build_graph, graph_costs, pass_args
 
 FORMATS = [
@@ -157,11 +160,86 @@ def test_shared_evaluation_copies_inputs_of_in_place_ops():
     model = torch.fx.symbolic_trace(_Branchy().eval())
     rows = Split(torch.randn(50, 4), torch.randint(0, 3, (50,)))
     other = torch.nn.Linear(4, 3)
-    variants = [{}, {"b": other}, {"a": other}, {"a": other, "b": other}, {}]
+
+    def shifted_relu(x, inplace=False):  # stands in for a quantized function
+        return torch.nn.functional.relu(x - 0.1, inplace=inplace)
+
+    variants = [{}, {"b": other}, {"a": other}, {"a": other, "b": other}, {},
+                {"relu": shifted_relu}, {"a": other, "relu": shifted_relu}]  # fmt: skip
     together = evaluate_variants(model, variants, rows, batch_size=16)
     for swapped, metrics in zip(variants, together):
+        graph = copy.deepcopy(model.graph)
+        for node in graph.nodes:
+            if node.op == "call_function" and node.name in swapped:
+                node.target = swapped[node.name]
+        modules = {k: v for k, v in swapped.items() if isinstance(v, torch.nn.Module)}
         alone = torch.fx.GraphModule(
-            {**dict(model.named_children()), **swapped, "shift": model.shift}, model.graph
+            {**dict(model.named_children()), **modules, "shift": model.shift}, graph
         )
         assert metrics == evaluate(alone, rows, batch_size=16)
     assert together[0] == together[4] != together[1]
+    assert together[5] not in (together[0], together[6])  # the function choice counts
+
+
+class _Functional(torch.nn.Module):
+    """Quantizable functions between the linears: F.relu, torch.relu, *, +."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = torch.nn.Linear(16, 8)
+        self.b = torch.nn.Linear(16, 8)
+        self.out = torch.nn.Linear(8, 5)
+
+    def forward(self, x):
+        h = torch.nn.functional.relu(self.a(x))
+        g = torch.relu(self.b(x))
+        return self.out(h + g * h)
+
+
+def _functional_setup():
+    data = get_dataset("jsc-synth", size=600)
+    torch.manual_seed(2)
+    models = QuantizedModels(build_graph(_Functional().eval(), data.train.x))
+    return models, data
+
+
+def _any_configs(models, rng):
+    choices = [None] + [fixed_point_config(width, 2) for width in (3, 4, 8)]
+    return {name: rng.choice(choices) for name in models.nodes}
+
+
+def test_function_nodes_take_the_fast_path_equal_to_the_pass():
+    models, data = _functional_setup()
+    assert models.fast
+    assert {models.nodes[n] for n in ("relu", "relu_1", "mul", "add")} == {"relu", "mul", "add"}
+    x = data.val.x[:200]
+    rng = random.Random(5)
+    configs = [_any_configs(models, rng) for _ in range(10)]
+    with torch.inference_mode():
+        expected = [quantize_transform_pass(models.graph, pass_args(c))[0] for c in configs]
+        for config, reference in zip(configs, expected):
+            graph = models.inference(config)
+            assert torch.equal(graph.model(x), reference.model.eval()(x))
+            assert graph_costs(graph) == graph_costs(reference)
+            kinds = {n.name: n.op for n in graph.nodes}
+            assert kinds["relu"] == kinds["add"] == "call_function"  # as the pass leaves them
+        again = models.inference(configs[0])  # after nine others
+        assert torch.equal(again.model(x), expected[0].model(x))
+    float_targets = [n.target for n in models.graph.nodes if n.op == "call_function"]
+    assert float_targets == [torch.nn.functional.relu, torch.relu, operator.mul, operator.add]
+
+
+def test_function_node_candidates_evaluated_together_equal_each_alone():
+    from carve.data.base import Split
+    from carve.train import evaluate
+
+    models, data = _functional_setup()
+    rows = Split(data.val.x[:300], data.val.y[:300])
+    rng = random.Random(6)
+    batch = [_any_configs(models, rng) for _ in range(6)]
+    batch += [batch[1], {name: None for name in models.nodes}]
+    together = models.evaluate_many(batch, rows)
+    assert len({round(m["loss"], 9) for m in together}) > 3
+    for configs, metrics in zip(batch, together):
+        alone = evaluate(models.inference(configs).model, rows)
+        assert metrics == {"loss": alone["loss"], "acc": alone["acc"]}

@@ -10,14 +10,16 @@ Two ways to get a candidate's model, both exact:
 * :meth:`QuantizedModels.trainable` runs ``quantize_transform_pass`` on a fresh
   copy of the base graph (what QAT fine-tunes);
 * :meth:`QuantizedModels.inference` is the fast path for post-training search:
-  when every quantizable node calls its own module (the JSC MLPs), a trial only
-  swaps modules, so one evaluation shell is reused and each (node, config)
-  quantized module is built once by the same function the pass uses. Every
-  trial sets *every* quantizable node (float or quantized), and quantized
-  modules hold no state, so a trial cannot see an earlier one; tests check the
-  logits equal the pass's bit for bit whatever ran before. A graph with a
-  quantizable function (``F.relu``, ``x + y``: a ``call_function`` node whose
-  target the pass replaces) takes the pass.
+  when every quantizable node calls its own module (the JSC MLPs) or a
+  function (``F.relu``, ``x + y``, ``torch.bmm``: a ``call_function`` node), a
+  trial only swaps what those nodes call, as the pass does (a module, or the
+  node's target), so one evaluation shell is reused and each (node, config)
+  quantized module or function is built once by the same function the pass
+  uses. Every trial sets *every* quantizable node (float or quantized), and
+  quantized layers hold no state, so a trial cannot see an earlier one; tests
+  check the logits equal the pass's bit for bit whatever ran before. A graph
+  with a quantizable method call (``x.add(y)``, which the pass turns into a
+  new function node) or a module called from several nodes takes the pass.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from carve.passes.transforms.quantize import (
     quantizable_nodes,
     quantize_transform_pass,
 )
-from carve.quant.layers import quantized_module
+from carve.quant.layers import quantized_function_module, quantized_module
 from carve.quant.node_config import parse_node_config
 
 
@@ -114,13 +116,13 @@ class QuantizedModels:
         self.nodes = quantizable_nodes(graph)
         modules = dict(graph.model.named_modules())
         by_name = {node.name: node for node in graph.nodes}
-        targets = [by_name[name].target for name in self.nodes]
-        self.fast = all(by_name[name].op == "call_module" for name in self.nodes) and len(
-            set(targets)
-        ) == len(targets)
+        targets = [by_name[n].target for n in self.nodes if by_name[n].op == "call_module"]
+        self.fast = len(set(targets)) == len(targets) and all(
+            by_name[name].op in ("call_module", "call_function") for name in self.nodes
+        )
         self._modules = modules
         self._base_nodes = by_name
-        self._cache: dict[tuple[str, str], torch.nn.Module] = {}
+        self._cache: dict[tuple[str, str], Any] = {}
         self._shell = copy_mase_graph(graph) if self.fast else None
         if self._shell is not None:
             shell_nodes = {node.name: node for node in self._shell.nodes}
@@ -137,18 +139,25 @@ class QuantizedModels:
         if not self.fast:
             return self.trainable(node_configs)
         shell = self._shell
+        retargeted = False
         for name, node in self._shell_nodes.items():
             config = node_configs.get(name)
             common = get_common(node)
             fresh = self._fresh[name]
             for key in ("args", "results"):
                 common[key] = copy_containers(fresh[key])
-            if config is None or config.get("name") is None or config.get("bypass"):
-                set_submodule(shell.model, node.target, self._modules[node.target])
-                continue
-            layer = self._quantized(name, node, config)
-            set_submodule(shell.model, node.target, layer)
-            _update_metadata(node, layer)
+            base = self._base_nodes[name]
+            float_node = config is None or config.get("name") is None or config.get("bypass")
+            layer = None if float_node else self._quantized(name, config)
+            if node.op == "call_module":
+                set_submodule(shell.model, node.target, layer or self._modules[node.target])
+            elif node.target is not (layer or base.target):  # as the pass: the node's target
+                node.target = layer or base.target
+                retargeted = True
+            if layer is not None:
+                _update_metadata(node, layer)
+        if retargeted:
+            shell.model.recompile()
         return shell
 
     def evaluate_many(self, node_configs: list[dict[str, dict | None]], split) -> list[dict]:
@@ -162,25 +171,30 @@ class QuantizedModels:
         variants = []
         for configs in node_configs:
             swapped = {}
-            for name, node in self._shell_nodes.items():
+            for name in self.nodes:
                 config = configs.get(name)
                 if not (config is None or config.get("name") is None or config.get("bypass")):
-                    swapped[node.target] = self._quantized(name, node, config)
+                    swapped[name] = self._quantized(name, config)
             variants.append(swapped)
         return evaluate_variants(self.graph.model, variants, split)
 
     def check(self, name: str, config: dict) -> None:
         """Build ``name``'s quantized layer once: a config the op cannot use fails here."""
-        node = self._base_nodes[name]
-        if node.op == "call_module":
-            self._quantized(name, node, config)
+        if self._base_nodes[name].op in ("call_module", "call_function"):
+            self._quantized(name, config)
 
-    def _quantized(self, name: str, node, config: dict) -> torch.nn.Module:
+    def _quantized(self, name: str, config: dict) -> Any:
+        """``name``'s quantized module or function under ``config``, built once, as the pass."""
         key = (name, json.dumps(config, sort_keys=True, default=str))
         layer = self._cache.get(key)
         if layer is None:
-            software = get_mase(self._base_nodes[name]).parameters.get("software", {})
+            node = self._base_nodes[name]
+            software = get_mase(node).parameters.get("software", {})
             filled = fill_profiled_config(parse_node_config(config), software)
-            layer = quantized_module(self._modules[node.target], self.nodes[name], filled)
-            self._cache[key] = layer.eval()
+            if node.op == "call_module":
+                layer = quantized_module(self._modules[node.target], self.nodes[name], filled)
+                layer.eval()
+            else:  # a stateless callable
+                layer = quantized_function_module(self.nodes[name], filled)
+            self._cache[key] = layer
         return layer

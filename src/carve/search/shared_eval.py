@@ -1,16 +1,17 @@
 """Several variants of one fx graph evaluated in one pass over the rows, shared work done once.
 
-The candidates of a post-training quantization search differ only in which
-module some nodes call. Run one after the other, every candidate recomputes
+The candidates of a post-training quantization search differ only in what
+some nodes call (a quantized module, or a quantized function in place of
+``F.relu``, ``+``...). Run one after the other, every candidate recomputes
 everything its nodes share with the others: the float layers before the first
 quantized node, the first layers when only later ones differ, the same
 quantized layer drawn by several trials. Here each chunk of rows is read once
 for the whole batch of variants, and every node is computed once per distinct
-*prefix*: its own module choice together with the prefixes of its inputs
+*prefix*: its own choice of callable together with the prefixes of its inputs
 (planned once per batch; values are freed as soon as nothing reads them).
 
 Exact by construction: every variant's value at every node comes from the
-same module called on the same tensors as its own forward pass (the code fx
+same callable called on the same tensors as its own forward pass (the code fx
 generates calls exactly these), so its logits are bit for bit those of
 evaluating it alone (tested). In-place ops get a copy of a shared input, so
 one variant never changes what another reads.
@@ -38,10 +39,10 @@ def _in_place(node: fx.Node, module: Any) -> bool:
 
 @dataclass
 class _Step:
-    """One distinct computation: a node with its module choice, on distinct inputs."""
+    """One distinct computation: a node with its choice of callable, on distinct inputs."""
 
     node: fx.Node
-    module: Any  # the module to call instead of the node's own, or None
+    call: Any  # the module or function to call instead of the node's own, or None
     inputs: dict[fx.Node, int]  # input node -> index of the step computing it
     uses: int = 0  # steps (and outputs) reading this one
 
@@ -59,12 +60,12 @@ def _plan(nodes: list[fx.Node], chosen: list[dict[str, Any]]) -> tuple[list[_Ste
                 outputs.append(prefix[result])
                 steps[prefix[result]].uses += 1
                 continue
-            module = swapped.get(node.target) if node.op == "call_module" else None
+            call = swapped.get(node.name)
             inputs = {n: prefix[n] for n in node.all_input_nodes}
-            key = (node.name, id(module) if module is not None else None, tuple(inputs.values()))
+            key = (node.name, id(call) if call is not None else None, tuple(inputs.values()))
             if key not in index:
                 index[key] = len(steps)
-                steps.append(_Step(node, module, inputs))
+                steps.append(_Step(node, call, inputs))
                 for step in inputs.values():
                     steps[step].uses += 1
             prefix[node] = index[key]
@@ -73,11 +74,12 @@ def _plan(nodes: list[fx.Node], chosen: list[dict[str, Any]]) -> tuple[list[_Ste
 
 def evaluate_variants(
     graph_module: fx.GraphModule,
-    variants: Sequence[Mapping[str, torch.nn.Module]],
+    variants: Sequence[Mapping[str, Any]],
     split: Any,
     batch_size: int = EVAL_BATCH_SIZE,
 ) -> list[dict[str, float]]:
-    """``{"loss", "acc"}`` per variant (``{module target: module to call instead}``).
+    """``{"loss", "acc"}`` per variant (``{node name: module or function to call instead}``,
+    for ``call_module`` and ``call_function`` nodes).
 
     The same numbers :func:`carve.train.evaluate` gives for each variant's
     model (mean cross-entropy, accuracy) on ``split``, modules in eval mode.
@@ -85,8 +87,9 @@ def evaluate_variants(
     as soon as the last step reading it has run.
     """
     base = dict(graph_module.named_modules())
-    # a module variant is known by its identity: equal choices share one cached module
-    chosen = [{t: m for t, m in v.items() if m is not base.get(t)} for v in variants]
+    own = {node.name: _own_call(node, base) for node in graph_module.graph.nodes}
+    # a choice is known by its identity: equal choices share one cached module or function
+    chosen = [{n: c for n, c in v.items() if c is not own[n]} for v in variants]
     steps, outputs = _plan(list(graph_module.graph.nodes), chosen)
     totals = [Totals() for _ in variants]
     with torch.inference_mode():
@@ -118,14 +121,19 @@ def _run(step: _Step, base, graph_module, values, left, x) -> Any:
         return value
     args = fx.node.map_arg(node.args, lambda n: values[step.inputs[n]])
     kwargs = fx.node.map_arg(node.kwargs, lambda n: values[step.inputs[n]])
-    call = step.module if step.module is not None else base.get(node.target)
+    call = step.call if step.call is not None else _own_call(node, base)
     if _in_place(node, call) and node.all_input_nodes:
         first = step.inputs[node.all_input_nodes[0]]
         if left[first] > 1 and args and isinstance(args[0], torch.Tensor):
             args = (args[0].clone(), *args[1:])  # another step still reads this input
-    if node.op == "call_module":
-        return call(*args, **kwargs)
     if node.op == "call_method":
         self_value, *rest = args
         return getattr(self_value, node.target)(*rest, **kwargs)
-    return node.target(*args, **kwargs)
+    return call(*args, **kwargs)
+
+
+def _own_call(node: fx.Node, modules: Mapping[str, Any]) -> Any:
+    """What ``node`` calls in the graph itself: its module, or its function (else None)."""
+    if node.op == "call_module":
+        return modules[node.target]
+    return node.target if node.op == "call_function" else None
