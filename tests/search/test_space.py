@@ -129,3 +129,24 @@ def test_a_seed_missing_keys_the_op_needs_fails_up_front(context):
         "[search.search_space.seed.batch_norm1d.config] node seq_blocks_0: integer config for "
         "operand 'weight' lacks key 'weight_width'"
     )
+
+
+def test_a_node_samples_only_the_keys_its_layer_reads(context):
+    default = {"name": ["integer"], "data_in_width,data_in_frac_width": [[4, 2], [8, 4]],
+               "weight_width,weight_frac_width": [[2, 1], [4, 2]], "bias_width": [8, 6],
+               "bias_frac_width": [4]}  # fmt: skip
+    table = {"setup": {"by": "name"}, "seed": {"default": {"config": default}}}
+    built = space({"search_space": table}, context)
+    names = {p.name for p in built.params}
+    relu = {n.split("/", 1)[1] for n in names if n.startswith("seq_blocks_4/")}
+    linear = {n.split("/", 1)[1] for n in names if n.startswith("seq_blocks_5/")}
+    # a ReLU reads its input (and would read data_out): no weight or bias to choose
+    assert relu == {"name", "data_in_width,data_in_frac_width"}
+    assert linear == set(default)
+    configs = built.node_configs({p.name: p.choices[-1] for p in built.params})
+    assert configs["seq_blocks_4"] == {"name": "integer", "data_in_width": 8,
+                                       "data_in_frac_width": 4}  # fmt: skip
+    assert configs["seq_blocks_5"]["bias_width"] == 6
+    # the ReLU's config without weight keys is what the quantize pass accepts and applies
+    graph = built.models.trainable(configs)
+    assert graph.modules["seq_blocks.4"].x_quantizer.spec.width == 8

@@ -40,7 +40,8 @@ from carve.passes.transforms.quantize import (
     quantizable_nodes,
     quantize_transform_pass,
 )
-from carve.quant.layers import quantized_function_module, quantized_module
+from carve.quant.layers import QUANTIZED_OPS, quantized_function_module, quantized_module
+from carve.quant.layers.base import PARAMETER_OPERANDS
 from carve.quant.node_config import parse_node_config
 
 
@@ -177,6 +178,20 @@ class QuantizedModels:
                     swapped[name] = self._quantized(name, config)
             variants.append(swapped)
         return evaluate_variants(self.graph.model, variants, split)
+
+    def operands(self, name: str) -> set[str]:
+        """The config operands node ``name``'s quantized layer reads (``data_in``, ``weight``...):
+        its tensor inputs, the parameters its module has, and ``data_out``."""
+        node = self._base_nodes[name]
+        entry = QUANTIZED_OPS[self.nodes[name]]
+        layer = entry.module_class if node.op == "call_module" else entry.function_class
+        reads = {*layer.input_operands, "data_out"}
+        if node.op == "call_module":
+            module = self._modules[node.target]
+            for parameter in layer.parameters_quantized:
+                if getattr(module, parameter, None) is not None:
+                    reads.add(PARAMETER_OPERANDS[parameter][1])
+        return reads
 
     def check(self, name: str, config: dict) -> None:
         """Build ``name``'s quantized layer once: a config the op cannot use fails here."""

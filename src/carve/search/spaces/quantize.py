@@ -13,6 +13,10 @@ then quantized by type, so every node fell back to the default).
 its nodes (lab 3's uniform grid). carve also accepts *tied* keys, choices that
 move together: ``"data_in_width,data_in_frac_width" = [[16, 8], [8, 6], [8, 4]]``.
 
+A node samples only the seed keys its quantized layer reads: a ReLU or an
+``add`` given a default seed with weight and bias keys gets choices for its
+inputs only (the keys would change nothing, and would multiply the grid).
+
 Every choice is checked by its format before any trial runs (width 0,
 ``frac_width > width``...), for every combination of one operand's choices.
 """
@@ -60,6 +64,16 @@ def _expand(values: Mapping[str, Any]) -> dict[str, Any]:
         else:
             config[key] = value
     return config
+
+
+def _read(key: str, operands: set[str]) -> bool:
+    """Whether a node reading ``operands`` uses seed ``key`` (``"a,b"``: any of them); keys
+    of no operand (``name``, ``bypass``) always."""
+    for part in key.split(","):
+        operand = next((o for o in OPERANDS if part.startswith(f"{o}_")), None)
+        if operand is None or operand in operands:
+            return True
+    return False
 
 
 def _check_choices(choices: dict[str, tuple[Any, ...]], where: str) -> None:
@@ -113,7 +127,7 @@ class MixedPrecisionSpace:
         graph = context.extras.get("graph") or build_graph(context.model, context.dataset.train.x)
         self.models = QuantizedModels(graph)
         self.seeds = self._parse_seeds(spec.seed)
-        self.node_keys = {}  # node -> (param prefix, seed key)
+        self.node_keys = {}  # node -> (param prefix, seed key, seed keys it reads)
         params: dict[str, Param] = {}
         for node, op in self.models.nodes.items():
             key = node if self.by == "name" else op
@@ -121,8 +135,11 @@ class MixedPrecisionSpace:
             if key not in self.seeds or self.seeds[key]["name"] == (None,):
                 continue  # stays in float: nothing to choose
             prefix = op if self.granularity == "type" and key != "default" else node
-            self.node_keys[node] = (prefix, key)
-            for name, choices in self.seeds[key].items():
+            reads = self.models.operands(node)  # a ReLU has no weight_width to choose
+            names = [name for name in self.seeds[key] if _read(name, reads)]
+            self.node_keys[node] = (prefix, key, names)
+            for name in names:
+                choices = self.seeds[key][name]
                 params.setdefault(f"{prefix}/{name}", Param(f"{prefix}/{name}", choices))
         self.params = list(params.values())
         first = self.node_configs({p.name: p.choices[0] for p in self.params})
@@ -170,8 +187,8 @@ class MixedPrecisionSpace:
             if node not in self.node_keys:
                 configs[node] = None
                 continue
-            prefix, key = self.node_keys[node]
-            chosen = {name: values[f"{prefix}/{name}"] for name in self.seeds[key]}
+            prefix, _, names = self.node_keys[node]
+            chosen = {name: values[f"{prefix}/{name}"] for name in names}
             config = _expand(chosen)
             configs[node] = config if config.get("name") is not None else None
         return configs
