@@ -4,8 +4,12 @@ level, as ``carve ... --log-level`` does) must not change what later tests log."
 from __future__ import annotations
 
 import logging
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # helpers shared by tests: run_helpers
 
 
 @pytest.fixture(autouse=True)

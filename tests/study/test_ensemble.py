@@ -16,8 +16,7 @@ from carve.errors import CarveError
 from carve.train import read_checkpoint, train
 from carve.train.ensemble import ensemble_key, train_ensemble
 from carve.train.ensemble_layers import EnsembleUnsupported, stack_models
-
-METRICS = ("epoch", "global_step", "lr", "train_loss", "train_acc", "val_loss", "val_acc")
+from run_helpers import metrics
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +25,7 @@ def data():
 
 
 def _assert_same(sequential, member):
-    assert [{k: r[k] for k in METRICS} for r in sequential.history] == [
-        {k: r[k] for k in METRICS} for r in member.history
-    ]
+    assert metrics(sequential.history) == metrics(member.history)
     expected, got = sequential.model.state_dict(), member.model.state_dict()
     assert list(expected) == list(got)
     for name in expected:

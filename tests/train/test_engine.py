@@ -12,18 +12,11 @@ from carve.config import CarveConfig
 from carve.errors import CarveError
 from carve.models import get_model
 from carve.train import read_checkpoint, train
-
-METRICS = ("epoch", "global_step", "lr", "train_loss", "train_acc", "val_loss", "val_acc")
+from run_helpers import metrics, tiny_config
 
 
 def config(**changes) -> CarveConfig:
-    values = {"model": "jsc-tiny", "dataset": "jsc-synth", "max_epochs": 3, "batch_size": 64,
-              "learning_rate": 1e-2, "project": "unit", "progress": False}  # fmt: skip
-    return CarveConfig(**{**values, **changes})
-
-
-def metrics(history):
-    return [{k: row[k] for k in METRICS} for row in history]
+    return tiny_config(**{"max_epochs": 3, **changes})
 
 
 def test_same_seed_same_metrics_to_the_last_digit(small_data):

@@ -16,19 +16,11 @@ from carve.config import CarveConfig
 from carve.errors import CarveError
 from carve.locking import LOCK_NAME, LockedError
 from carve.train import read_checkpoint, train
-
-METRICS = ("epoch", "global_step", "lr", "train_loss", "train_acc", "val_loss", "val_acc")
+from run_helpers import metrics, tiny_config
 
 
 def config(tmp_path, **changes) -> CarveConfig:
-    values = {"model": "jsc-tiny", "dataset": "jsc-synth", "max_epochs": 2, "batch_size": 64,
-              "learning_rate": 1e-2, "project": "p", "project_dir": str(tmp_path),
-              "progress": False}  # fmt: skip
-    return CarveConfig(**{**values, **changes})
-
-
-def metrics(history):
-    return [{k: row[k] for k in METRICS} for row in history]
+    return tiny_config(**{"project": "p", "project_dir": str(tmp_path), **changes})
 
 
 def csv_rows(path):

@@ -8,24 +8,13 @@ import re
 import pytest
 import torch
 
-from carve.config import CarveConfig
 from carve.errors import CarveError
 from carve.models import get_model
 from carve.train import train
 from carve.train.ensemble import ensemble_supported
 from carve.train.torch_optimizer import TorchOptimizer
-
-METRICS = ("epoch", "global_step", "lr", "train_loss", "train_acc", "val_loss", "val_acc")
-
-
-def config(**changes) -> CarveConfig:
-    values = {"model": "jsc-tiny", "dataset": "jsc-synth", "max_epochs": 2, "batch_size": 64,
-              "learning_rate": 1e-2, "project": "unit", "progress": False}  # fmt: skip
-    return CarveConfig(**{**values, **changes})
-
-
-def metrics(history):
-    return [{k: row[k] for k in METRICS} for row in history]
+from run_helpers import metrics
+from run_helpers import tiny_config as config
 
 
 def test_torch_optim_adamw_by_path_equals_the_builtin_bit_for_bit(small_data):
