@@ -42,13 +42,18 @@ class _Step:
     """One distinct computation: a node with its choice of callable, on distinct inputs."""
 
     node: fx.Node
-    call: Any  # the module or function to call instead of the node's own, or None
+    call: Any  # the module or function it calls (its own, or a variant's), or None
     inputs: dict[fx.Node, int]  # input node -> index of the step computing it
     uses: int = 0  # steps (and outputs) reading this one
 
 
-def _plan(nodes: list[fx.Node], chosen: list[dict[str, Any]]) -> tuple[list[_Step], list[int]]:
-    """The distinct steps of all variants in dependency order; each variant's output step."""
+def _plan(
+    nodes: list[fx.Node], own: Mapping[str, Any], chosen: list[dict[str, Any]]
+) -> tuple[list[_Step], list[int]]:
+    """The distinct steps of all variants in dependency order; each variant's output step.
+
+    A choice is known by its identity: equal choices share one cached module or function.
+    """
     steps: list[_Step] = []
     index: dict[tuple, int] = {}
     outputs = []
@@ -60,9 +65,9 @@ def _plan(nodes: list[fx.Node], chosen: list[dict[str, Any]]) -> tuple[list[_Ste
                 outputs.append(prefix[result])
                 steps[prefix[result]].uses += 1
                 continue
-            call = swapped.get(node.name)
+            call = swapped.get(node.name, own[node.name])
             inputs = {n: prefix[n] for n in node.all_input_nodes}
-            key = (node.name, id(call) if call is not None else None, tuple(inputs.values()))
+            key = (node.name, id(call), tuple(inputs.values()))
             if key not in index:
                 index[key] = len(steps)
                 steps.append(_Step(node, call, inputs))
@@ -86,11 +91,9 @@ def evaluate_variants(
     Each distinct step runs once per chunk of rows and its value is dropped
     as soon as the last step reading it has run.
     """
-    base = dict(graph_module.named_modules())
-    own = {node.name: _own_call(node, base) for node in graph_module.graph.nodes}
-    # a choice is known by its identity: equal choices share one cached module or function
-    chosen = [{n: c for n, c in v.items() if c is not own[n]} for v in variants]
-    steps, outputs = _plan(list(graph_module.graph.nodes), chosen)
+    modules = dict(graph_module.named_modules())
+    own = {node.name: _own_call(node, modules) for node in graph_module.graph.nodes}
+    steps, outputs = _plan(list(graph_module.graph.nodes), own, list(variants))
     totals = [Totals() for _ in variants]
     with torch.inference_mode():
         for start in range(0, len(split), batch_size):
@@ -99,7 +102,7 @@ def evaluate_variants(
             values: dict[int, Any] = {}
             left = [step.uses for step in steps]
             for number, step in enumerate(steps):
-                values[number] = _run(step, base, graph_module, values, left, x)
+                values[number] = _run(step, graph_module, values, left, x)
                 for source in step.inputs.values():
                     left[source] -= 1
                     if left[source] == 0:
@@ -109,7 +112,7 @@ def evaluate_variants(
     return [total.metrics(len(split)) for total in totals]
 
 
-def _run(step: _Step, base, graph_module, values, left, x) -> Any:
+def _run(step: _Step, graph_module, values, left, x) -> Any:
     """The value of ``step`` (its inputs are in ``values``)."""
     node = step.node
     if node.op == "placeholder":
@@ -121,7 +124,7 @@ def _run(step: _Step, base, graph_module, values, left, x) -> Any:
         return value
     args = fx.node.map_arg(node.args, lambda n: values[step.inputs[n]])
     kwargs = fx.node.map_arg(node.kwargs, lambda n: values[step.inputs[n]])
-    call = step.call if step.call is not None else _own_call(node, base)
+    call = step.call
     if _in_place(node, call) and node.all_input_nodes:
         first = step.inputs[node.all_input_nodes[0]]
         if left[first] > 1 and args and isinstance(args[0], torch.Tensor):
