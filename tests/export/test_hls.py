@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from carve.export.api import export_graph
+from carve.export.batch_norm_check import to_grid
 from carve.export.graph_view import FixedPoint
-from carve.export.hls import to_grid
 from carve.export.hls_types import ap_type, constant_type, frac_bits, holding
 from carve.export.parity import fake_quant_outputs, integer_reference_outputs
 
@@ -64,7 +64,7 @@ def test_hls4ml_project_types_are_carves_formats(hls_export):
     defines = (project / "firmware" / "defines.h").read_text()
     accum = re.search(r"typedef (ap_fixed<[^>]*>) seq_blocks_2_accum_t", defines).group(1)
     assert accum.startswith("ap_fixed<") and ",AP_RND_CONV,AP_SAT" in accum
-    assert "fuse_batch_norm" in config["HLSConfig"]["Model"]["SkipOptimizers"]
+    assert "fuse_batch_norm" in config["HLSConfig"]["SkipOptimizers"]
 
 
 def test_ap_type_mapping():

@@ -17,21 +17,22 @@ Where exactness has limits: batch norm computes ``x * alpha + beta`` exactly in
 fixed point, while torch rounds it to float32 before the next quantizer. The
 two can round differently when the float32 value lands on a rounding tie of
 the next grid. Because the input to a batch norm is fixed point with few
-codes, every code of every channel is checked (``batch_norm_checks``) and the
-report lists any that differ. hls4ml's optimizers that would change the
-arithmetic (batch-norm folding, linear-activation removal) are skipped.
+codes, every code of every channel is checked (:mod:`carve.export.batch_norm_check`)
+and the report lists any that differ. hls4ml's optimizers that would change the
+arithmetic (batch-norm folding, linear-activation removal) are skipped
+(``SkipOptimizers`` at the top of ``HLSConfig``, where hls4ml reads it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from carve.errors import CarveError
+from carve.export.batch_norm_check import check_lines
 from carve.export.graph_view import ExportGraph, ExportNode, FixedPoint
 from carve.export.hls_types import ap_type, constant_type, holding, max_abs
 from carve.export.onnx_builder import batch_norm_affine
@@ -52,9 +53,7 @@ class LayerPlan:
     entry: dict[str, Any]
     precision: dict[str, str] = field(default_factory=dict)
     out: FixedPoint | None = None
-    rounds: bool = False  # ``out`` is a carve quantizer (rounds), not an exact type
     node: ExportNode | None = None
-    x: FixedPoint | None = None  # the layer's input type
 
 
 def _input_type(view: ExportGraph) -> FixedPoint:
@@ -178,12 +177,11 @@ def plan_layers(view: ExportGraph) -> tuple[list[LayerPlan], dict[str, Any]]:
                     f"{node.name} data_in_0 both quantize one tensor"
                 )
             producer.out = wanted.fixed  # carve's input quantizer = the producer's result type
-            producer.rounds = True
         plan = LAYER_PLANS[node.op](node, producer.out, producer.entry["name"])
-        plan.node, plan.x = node, producer.out
+        plan.node = node
         out_fmt = node.operand("data_out_0")
         if out_fmt.fixed is not None:
-            plan.out, plan.rounds = out_fmt.fixed, True
+            plan.out = out_fmt.fixed
         plans.append(plan)
         by_name[node.name] = plan
     layer_config = {}
@@ -191,69 +189,6 @@ def plan_layers(view: ExportGraph) -> tuple[list[LayerPlan], dict[str, Any]]:
         plan.precision["result"] = ap_type(plan.out)
         layer_config[plan.entry["name"]] = {"Precision": dict(plan.precision), "Trace": False}
     return plans, layer_config
-
-
-CHECK_LIMIT = 1 << 18  # (codes x channels) a batch-norm check enumerates at most
-
-
-def to_grid(value: Fraction, fixed: FixedPoint) -> Fraction:
-    """``value`` rounded onto ``fixed``'s grid and saturated (ap_fixed RND_CONV|TRN, SAT)."""
-    scaled = value * 2**fixed.frac_width
-    floor = scaled.numerator // scaled.denominator
-    rest = scaled - floor
-    up = fixed.rounding != "floor" and (
-        rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2 == 1)
-    )
-    lo, hi = fixed.int_range
-    return Fraction(min(max(floor + up, lo), hi), 2**fixed.frac_width)
-
-
-def batch_norm_checks(plans: list[LayerPlan]) -> list[str]:
-    """Every input code of every channel of each batch norm: hls4ml's value == carve's?
-
-    hls4ml computes ``x * alpha + beta`` exactly and rounds it once to the
-    result type; carve (torch) rounds it to float32 first. Returns one line per
-    batch norm saying whether all codes agree (or how many do not).
-    """
-    import torch
-
-    lines = []
-    for plan in plans:
-        node = plan.node
-        if node is None or node.op != "batch_norm1d":
-            continue
-        lo, hi = plan.x.int_range
-        channels = node.module.num_features
-        if (hi - lo + 1) * channels > CHECK_LIMIT:
-            lines.append(
-                f"batch norm {node.name}: {hi - lo + 1} codes x {channels} channels, "
-                "too many to enumerate: not checked"
-            )
-            continue
-        codes = torch.arange(lo, hi + 1, dtype=torch.float64) * 2.0**-plan.x.frac_width
-        grid = codes.float().unsqueeze(1).expand(-1, channels).contiguous()
-        with torch.inference_mode():
-            was = node.module.training
-            carve = node.module.eval()(grid).double().numpy()
-            node.module.train(was)
-        alpha, beta = batch_norm_affine(node)
-        bad = 0
-        for c in range(channels):
-            a, b = Fraction(float(alpha[c])), Fraction(float(beta[c]))
-            for row, value in enumerate(codes.tolist()):
-                exact = Fraction(value) * a + b
-                ours = Fraction(float(carve[row, c]))
-                if plan.rounds:
-                    bad += to_grid(exact, plan.out) != to_grid(ours, plan.out)
-                else:
-                    bad += exact != ours
-        total = (hi - lo + 1) * channels
-        verdict = "all agree" if not bad else f"{bad} DIFFER (parity may fail on such inputs)"
-        lines.append(
-            f"batch norm {node.name}: {total} (input code, channel) pairs checked "
-            f"against exact fixed point: {verdict}"
-        )
-    return lines
 
 
 def _quantized_outputs(view: ExportGraph) -> set[str]:
@@ -290,8 +225,8 @@ class HLS4MLExporter:
                 "Strategy": "Latency",
                 "BramFactor": 1_000_000_000,
                 "TraceOutput": False,
-                "SkipOptimizers": list(SKIP_OPTIMIZERS),
             },
+            "SkipOptimizers": list(SKIP_OPTIMIZERS),
             "LayerName": layer_config,
         }
         layers = [dict(p.entry) for p in plans]
@@ -302,7 +237,7 @@ class HLS4MLExporter:
         self.extra = {"hls4ml": {"precisions": layer_config, **estimates(model)}}
         mults = sum(v["multiplications"] for v in self.extra["hls4ml"]["layers"].values())
         self.notes = [
-            *batch_norm_checks(plans),
+            *check_lines(view, "exact"),
             f"hls4ml model: {mults} multiplications per inference at reuse factor 1 (latency "
             "strategy); resource and latency estimates need Vivado/Vitis HLS synthesis "
             "(not run here)",
