@@ -39,6 +39,7 @@ from carve.export.onnx_builder import batch_norm_affine
 from carve.export.parity import Parity, compare, integer_reference_outputs
 
 PROJECT = "hls4ml_prj"
+UNSAFE_PATH_CHARACTERS = ('"', "\\", "\n")
 SKIP_OPTIMIZERS = [
     "fuse_batch_norm",
     "eliminate_linear_activation",
@@ -60,10 +61,19 @@ def _input_type(view: ExportGraph) -> FixedPoint:
     first = view.nodes[0]
     fixed = first.operand("data_in_0").fixed
     if fixed is None:
+        formats = (n.operand("data_in_0").fixed for n in view.nodes)
+        hint = next((f for f in formats if f is not None), FixedPoint(8, 4))
+        keys = f"data_in_width = {hint.width}, data_in_frac_width = {hint.frac_width}"
+        if first.op != "relu":  # its weight and bias formats are asked for too
+            keys += ", weight_width = 8, weight_frac_width = 4, bias_width = 8, bias_frac_width = 4"
         raise CarveError(
             f"export hls4ml: the network input (node {first.name!r} data_in_0) must be fixed "
             f"point, it is {first.operand('data_in_0').describe()}: the FPGA receives "
-            "fixed-point inputs; quantize that node's input"
+            "fixed-point inputs (a search space or config that quantizes only Linear layers "
+            f"leaves the first {first.op} in float). Fix: quantize that node's input, e.g. "
+            "`carve transform --load <this graph> --config fix.toml` with fix.toml holding "
+            f'[passes.quantize] by = "name" and [passes.quantize.{first.name}.config] '
+            f'name = "integer", {keys}; then export the new graph'
         )
     return fixed
 
@@ -243,6 +253,18 @@ class HLS4MLExporter:
             "(not run here)",
         ]
         return model
+
+    def check_folder(self, folder: Path) -> None:
+        """hls4ml's build passes the project path to g++ inside a C string literal
+        (``-DWEIGHTS_DIR="..."``): a quote, backslash or newline in it breaks the build."""
+        path = str(folder.absolute())
+        bad = next((c for c in UNSAFE_PATH_CHARACTERS if c in path), None)
+        if bad is not None:
+            raise CarveError(
+                f"export hls4ml: the output folder {path!r} contains {bad!r}, which hls4ml's "
+                "g++ build cannot take (it quotes the path in C); choose a folder without "
+                + " ".join(repr(c) for c in UNSAFE_PATH_CHARACTERS)
+            )
 
     def write(self, view: ExportGraph, folder: Path) -> list[Path]:
         import shutil
