@@ -179,9 +179,9 @@ def test_export_into_a_folder_another_export_is_writing_is_refused(quantized, co
     graph = quantized("jsc-tiny", configs["8-bit"])
     folder = tmp_path / "e"
     folder.mkdir()
-    with folder_lock(folder, "export folder"):  # another export holds it (flock: per open)
-        with pytest.raises(CarveError, match=r"export folder .* is in use by pid"):
-            export_graph(graph, "onnx", folder)
+    holder = folder_lock(folder, "export folder")  # another export holds it (flock: per open)
+    with holder, pytest.raises(CarveError, match=r"export folder .* is in use by pid"):
+        export_graph(graph, "onnx", folder)
     assert [p.name for p in folder.iterdir()] == [".carve.lock"]  # nothing written or removed
     assert export_graph(graph, "onnx", folder).parity is None  # free again: it proceeds
     assert (folder / "model.onnx").is_file()
