@@ -130,11 +130,11 @@ def disagreements(node: ExportNode, x: FixedPoint, out: FixedPoint | None, how: 
     return ARITHMETIC[how](codes, alpha, beta.astype(np.float64), carve, out)
 
 
-def check_lines(view: ExportGraph, how: str) -> list[str]:
-    """One report line per batch norm with a fixed-point input: do all codes agree?"""
+def check_lines(view: ExportGraph, how: str, only: str | None = None) -> list[str]:
+    """One report line per batch norm (or only the one named ``only``): do all codes agree?"""
     lines = []
     for node in view.nodes:
-        if node.op != "batch_norm1d":
+        if node.op != "batch_norm1d" or only not in (None, node.name):
             continue
         x = node.operand("data_in_0").fixed
         if x is None:
@@ -155,3 +155,94 @@ def check_lines(view: ExportGraph, how: str) -> list[str]:
             f"against carve ({how} arithmetic): {verdict}"
         )
     return lines
+
+
+def _cell(target: int, fixed: FixedPoint) -> tuple[Fraction | None, bool, Fraction | None, bool]:
+    """The values that round to code ``target`` of ``fixed``: ``(low, low included, high,
+    high included)``, None for an unbounded end (saturation)."""
+    step = Fraction(1, 2**fixed.frac_width)
+    lo_code, hi_code = fixed.int_range
+    if fixed.rounding == "floor":
+        low, low_in, high, high_in = target * step, True, (target + 1) * step, False
+    else:  # round half to even: a tie goes to the even code
+        even = target % 2 == 0
+        low, low_in = (target - Fraction(1, 2)) * step, even
+        high, high_in = (target + Fraction(1, 2)) * step, even
+    return (None if target == lo_code else low, low_in, None if target == hi_code else high,
+            high_in)  # fmt: skip
+
+
+def _simplest_between(low, low_in, high, high_in) -> Fraction | None:
+    """The dyadic number with fewest fractional bits in the interval (0 when inside)."""
+
+    def inside(v: Fraction) -> bool:
+        above = low is None or v > low or (low_in and v == low)
+        below = high is None or v < high or (high_in and v == high)
+        return above and below
+
+    if inside(Fraction(0)):
+        return Fraction(0)
+    for bits in range(0, 160):
+        scale = 2**bits
+        start = Fraction(low * scale).__ceil__() if low is not None else (high * scale).__floor__()
+        for m in (start, start + 1):
+            if inside(Fraction(m, scale)):
+                return Fraction(m, scale)
+    return None
+
+
+def fitted_shift(node: ExportNode, x: FixedPoint, out: FixedPoint) -> tuple[np.ndarray, int]:
+    """A per-channel ``beta`` for an *exact* batch norm (hls4ml) that rounds every input code
+    to ``out`` as carve's float32 batch norm does, and the pairs that still differ.
+
+    Exact ``code * alpha + beta`` and torch's float32 value round differently only
+    near a rounding tie of ``out``. Adding a small dyadic ``delta`` to ``beta``
+    moves those exact values to the side torch rounded them to; ``delta`` is the
+    simplest number inside the intersection of what every near-tie code allows,
+    small enough that no other code crosses an edge (checked again exactly).
+    A channel where no such ``delta`` exists keeps ``beta``.
+    """
+    import torch
+
+    lo, hi = x.int_range
+    channels = node.module.num_features
+    codes = np.arange(lo, hi + 1, dtype=np.float64) * 2.0**-x.frac_width
+    grid = torch.from_numpy(codes).float().unsqueeze(1).expand(-1, channels).contiguous()
+    with torch.inference_mode():
+        was = node.module.training
+        carve = node.module.eval()(grid).double().numpy()
+        node.module.train(was)
+    alpha, beta = batch_norm_affine(node)
+    beta = beta.astype(np.float64)
+    fitted = beta.copy()
+    targets = grid_codes(carve, out)
+    for c in range(channels):
+        col = carve[:, c : c + 1]
+        if not _exact(codes, alpha[c : c + 1], beta[c : c + 1], col, out):
+            continue
+        approx = codes * float(alpha[c]) + beta[c]
+        near = np.flatnonzero(_near_edge(approx, out) | _near_edge(col[:, 0], out))
+        a, b = Fraction(float(alpha[c])), Fraction(float(beta[c]))
+        low, low_in, high, high_in = None, False, None, False
+        for k in near.tolist():
+            exact = Fraction(float(codes[k])) * a + b
+            cl, cl_in, ch, ch_in = _cell(int(targets[k, c]), out)
+            if cl is not None and (
+                low is None or cl - exact > low or (cl - exact == low and not cl_in)
+            ):
+                low, low_in = cl - exact, cl_in
+            if ch is not None and (
+                high is None or ch - exact < high or (ch - exact == high and not ch_in)
+            ):
+                high, high_in = ch - exact, ch_in
+        delta = _simplest_between(low, low_in, high, high_in)
+        if delta is None or delta == 0:
+            continue
+        shifted = b + delta
+        if Fraction(float(shifted)) != shifted:  # not a float64: keep beta
+            continue
+        candidate = np.array([float(shifted)])
+        if not _exact(codes, alpha[c : c + 1], candidate, col, out):
+            fitted[c] = float(shifted)
+    left = _exact(codes, alpha, fitted, carve, out)
+    return fitted, left
