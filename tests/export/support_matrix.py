@@ -93,8 +93,8 @@ def measure_onnx(fmt: str, width: int, x, folder: Path) -> dict[str, str]:
 
 def chain_graph(seed: int = 0):
     """BatchNorm, ReLU, Linear per width of :data:`WIDTHS` (16 inputs, 8 features), seeded,
-    quantized by name: block ``i``'s three ops at the ``i``-th widest width. Returns the graph and the
-    BatchNorm node name of each width."""
+    quantized by name: block ``i``'s three ops at the ``i``-th widest width. Returns the
+    graph and the BatchNorm node name of each width."""
     import torch
     from torch import nn
 

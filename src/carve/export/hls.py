@@ -21,9 +21,10 @@ codes, every code of every channel is checked (:mod:`carve.export.batch_norm_che
 where they differ, ``beta`` is nudged below float32 precision (a dyadic shift
 that moves each exact value to the side torch's float32 value rounds to) when
 one shift per channel satisfies every code; the report lists what still
-differs (at 13-16-bit inputs one shift is often not enough). hls4ml's optimizers that would change the
-arithmetic (batch-norm folding, linear-activation removal) are skipped
-(``SkipOptimizers`` at the top of ``HLSConfig``, where hls4ml reads it).
+differs (at 13-16-bit inputs one shift is often not enough). hls4ml's
+optimizers that would change the arithmetic (batch-norm folding,
+linear-activation removal) are skipped (``SkipOptimizers`` at the top of
+``HLSConfig``, where hls4ml reads it).
 """
 
 from __future__ import annotations
