@@ -28,6 +28,7 @@ prune pass's ``pass_args`` plus a ``[prune.schedule]`` table::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +77,9 @@ def parse_schedule(table: Any, max_epochs: int) -> PruneSchedule:
     if not 0.0 <= schedule.initial_sparsity <= 1.0:
         raise CarveError(f"{TABLE} initial_sparsity must be in [0, 1], got "
                          f"{schedule.initial_sparsity!r}")  # fmt: skip
-    if schedule.begin_epoch < 0 or schedule.frequency < 1 or schedule.power <= 0:
+    if not 0.0 < schedule.power < math.inf:  # also refuses nan
+        raise CarveError(f"{TABLE} power must be a finite number > 0, got {schedule.power!r}")
+    if schedule.begin_epoch < 0 or schedule.frequency < 1:
         raise CarveError(f"{TABLE} needs begin_epoch >= 0, frequency >= 1 and power > 0")
     end = schedule.end_epoch if schedule.end_epoch is not None else max_epochs - 1
     if not schedule.begin_epoch <= end < max_epochs:
