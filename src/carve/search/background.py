@@ -32,7 +32,10 @@ def _child(serve: Callable[..., None], connection, other_end, *args: Any) -> Non
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(NICENESS)
     other_end.close()  # the parent's end: closed here, so the parent's exit (even kill -9) is EOF
-    serve(connection, *args)
+    try:
+        serve(connection, *args)
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        pass  # the parent is gone (killed): nobody is left to answer, and nothing to report
 
 
 def _serve(connection, warm_up: Callable[[], None] | None) -> None:
