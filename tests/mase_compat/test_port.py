@@ -112,7 +112,7 @@ def test_malformed_notebooks_and_huge_files_are_one_line(tmp_path, capsys):
     code = {"cells": [{"cell_type": "code", "source": 42}]}
     with pytest.raises(CarveError, match=r'nb\.ipynb cell 1: "source" must be a string or a li'):
         port_notebook(json.dumps(code), "nb.ipynb")
-    with pytest.raises(CarveError, match="nb.ipynb cell 1: a cell must be an object, got int"):
+    with pytest.raises(CarveError, match=r"nb\.ipynb cell 1: a cell must be an object, got int"):
         port_notebook(json.dumps({"cells": [3]}), "nb.ipynb")
     big = "from chop.ir import MaseGraph\n" + "x = [" + "1, " * 400_000 + "]\n"
     with pytest.raises(CarveError, match=r"big\.py: 1\.1 MB of code; carve port parses at most"):

@@ -212,7 +212,7 @@ def port_notebook(text: str, where: str = "<notebook>") -> PortResult:
             )
         if cell.get("cell_type") != "code":
             continue
-        source = cell["source"] if "source" in cell else ""
+        source = cell.get("source", "")
         joined = _cell_source(cell, f"{where} cell {number}")
         ported = port_source(joined, f"{where} cell {number}")
         if ported.rewritten:
