@@ -116,6 +116,14 @@ def output_rounding(view: ExportGraph, node: ExportNode) -> FixedPoint | None:
 def disagreements(node: ExportNode, x: FixedPoint, out: FixedPoint | None, how: str) -> int:
     """(input code, channel) pairs where ``how`` (see :data:`ARITHMETIC`) and carve's
     float32 batch norm differ, after rounding both to ``out`` (exactly when None)."""
+    codes, carve = carve_on_codes(node, x)
+    alpha, beta = batch_norm_affine(node)
+    return ARITHMETIC[how](codes, alpha, beta.astype(np.float64), carve, out)
+
+
+def carve_on_codes(node: ExportNode, x: FixedPoint) -> tuple[np.ndarray, np.ndarray]:
+    """Every input value of format ``x`` (float64, one per code) and carve's batch norm of
+    it in every channel (float32 values as float64, one row per code)."""
     import torch
 
     lo, hi = x.int_range
@@ -126,8 +134,7 @@ def disagreements(node: ExportNode, x: FixedPoint, out: FixedPoint | None, how: 
         was = node.module.training
         carve = node.module.eval()(grid).double().numpy()
         node.module.train(was)
-    alpha, beta = batch_norm_affine(node)
-    return ARITHMETIC[how](codes, alpha, beta.astype(np.float64), carve, out)
+    return codes, carve
 
 
 def check_lines(view: ExportGraph, how: str, only: str | None = None) -> list[str]:
@@ -202,16 +209,8 @@ def fitted_shift(node: ExportNode, x: FixedPoint, out: FixedPoint) -> tuple[np.n
     small enough that no other code crosses an edge (checked again exactly).
     A channel where no such ``delta`` exists keeps ``beta``.
     """
-    import torch
-
-    lo, hi = x.int_range
+    codes, carve = carve_on_codes(node, x)
     channels = node.module.num_features
-    codes = np.arange(lo, hi + 1, dtype=np.float64) * 2.0**-x.frac_width
-    grid = torch.from_numpy(codes).float().unsqueeze(1).expand(-1, channels).contiguous()
-    with torch.inference_mode():
-        was = node.module.training
-        carve = node.module.eval()(grid).double().numpy()
-        node.module.train(was)
     alpha, beta = batch_norm_affine(node)
     beta = beta.astype(np.float64)
     fitted = beta.copy()
