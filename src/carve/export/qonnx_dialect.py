@@ -2,7 +2,8 @@
 
 Structure follows Brevitas-exported QONNX, so hls4ml's QONNX frontend
 (``hls4ml.converters.convert_from_onnx_model`` after qonnx's cleanup) and FINN
-read it: standard ops at opset 13, a ReLU's activation ``Quant`` *after* the
+read it: standard ops at opset 13 (every op used is unchanged since 13, which
+older converters target), a ReLU's activation ``Quant`` *after* the
 ``Relu`` (``quantize(relu(x)) == relu(quantize(x))`` for fixed point), and only
 float32 ops besides ``Quant``/``BipolarQuant`` (no ``Cast``: hls4ml has none).
 ``narrow=0`` everywhere: carve's signed range includes ``-2**(w-1)`` (Brevitas'
