@@ -309,7 +309,13 @@ class HLS4MLExporter:
         if shutil.which("g++") is None:
             raise CarveError("export hls4ml: g++ is needed to compile hls4ml's C++ emulation")
         self.model = self.build(view, folder)
-        self.model.compile()  # writes the project, then g++ builds the emulation library
+        try:  # writes the project, then g++ builds the emulation library
+            self.model.compile()
+        except Exception as error:  # hls4ml raises a bare Exception when g++ fails
+            raise CarveError(
+                f"export hls4ml: hls4ml could not build its C++ emulation ({error}); "
+                "g++'s messages are printed above"
+            ) from None
         project = folder / PROJECT
         keep = [
             project / "hls4ml_config.yml",
