@@ -19,7 +19,8 @@ from carve.export.parity import fake_quant_outputs
 MODELS = ("jsc-tiny", "jsc-toy", "jsc-s", "jsc-10x")
 
 
-def hls4ml_from_qonnx(path, output_dir):
+def hls4ml_from_qonnx(path, output_dir, input_type="fixed<8,4,RND_CONV,SAT>"):
+    """docs/deploy.md's recipe; ``input_type``: the network input's type, the first Quant's."""
     import hls4ml
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.transformation.channels_last import ConvertToChannelsLastAndClean
@@ -29,7 +30,7 @@ def hls4ml_from_qonnx(path, output_dir):
     model = cleanup_model(ModelWrapper(str(path))).transform(ConvertToChannelsLastAndClean())
     model = cleanup_model(model.transform(GemmToMatMul()))
     config = hls4ml.utils.config.config_from_onnx_model(model, granularity="name", backend="Vivado")
-    config["LayerName"]["global_in"]["Precision"]["result"] = "fixed<8,4,RND_CONV,SAT>"
+    config["LayerName"]["global_in"]["Precision"]["result"] = input_type
     return hls4ml.converters.convert_from_onnx_model(
         model, hls_config=config, backend="Vivado", output_dir=str(output_dir),
         io_type="io_parallel",
