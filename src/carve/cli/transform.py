@@ -33,8 +33,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, metrics_table, prepare_config, print_header
     from carve.compat.load import write_mase_files
-    from carve.compat.vocabulary import accept_transform_table
     from carve.pipeline.transform import run_transform, transform_passes
+    from carve.vocabulary import accept_transform_table
 
     config = prepare_config(args)
     transform_passes(config)  # no [passes.*] tables: one-line error before any output

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 
-from carve.compat.vocabulary import out_of_scope_note
 from carve.errors import CarveError
+from carve.mase_scope import out_of_scope_note
 
 # carve module -> the MASE names it provides (same name, same call)
 PROVIDERS: dict[str, tuple[str, ...]] = {
@@ -183,7 +183,7 @@ def _quantized_row() -> str:
 
 def render_mase_doc(text: str) -> str:
     """docs/mase.md with its generated blocks (``<!-- NAME:start -->`` ... ``end``) refreshed."""
-    from carve.compat.vocabulary import vocabulary_markdown
+    from carve.vocabulary import vocabulary_markdown
 
     blocks = {"import-map": import_map_markdown(), "vocabulary": vocabulary_markdown()}
     for name, body in blocks.items():

@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from carve.compat.vocabulary import RUN_KEYS, accept_run_keys
 from carve.errors import CarveError
+from carve.vocabulary import RUN_KEYS, accept_run_keys
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 TASKS = ("classification", "cls")

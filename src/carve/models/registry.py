@@ -81,8 +81,8 @@ def get_model(
     >>> sum(p.numel() for p in model.parameters())
     117
     """
-    from carve.compat.vocabulary import note_ignored
     from carve.errors import CarveError
+    from carve.vocabulary import note_ignored
 
     builder = MODELS[name]
     if pretrained:

@@ -33,9 +33,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from carve.compat.vocabulary import drop_ignored_pass_args
 from carve.errors import CarveError
 from carve.fileio import atomic_write_text
+from carve.vocabulary import drop_ignored_pass_args
 
 T = TypeVar("T")
 
