@@ -4,7 +4,8 @@ A MASE name is found by the name itself (MASE exported the same pass from
 several packages: ``chop.passes``, ``chop.passes.graph``,
 ``chop.passes.graph.analysis``...), so :func:`carve_import` answers
 "where does carve keep ``X``?" for every name MASE lab code and tests import.
-Every pass comes from the pass catalog (:data:`carve.passes.catalog.PASS_CATALOG`),
+Every pass comes from the pass registry (:data:`carve.passes.PASSES`: its catalog plus
+the rows :mod:`carve.catalog` adds from above),
 so a new pass is in the table as soon as it is registered there.
 
 >>> carve_import("quantize_transform_pass"), carve_import("MaseGraph")
@@ -111,9 +112,9 @@ INSTEAD: dict[str, str] = {
 
 @functools.cache
 def _pass_names() -> tuple[str, ...]:
-    from carve.passes.catalog import PASS_CATALOG
+    from carve.passes.registry import function_names
 
-    return tuple(row[1].split(":")[1] for row in PASS_CATALOG)
+    return tuple(function_names())
 
 
 @functools.cache

@@ -163,16 +163,14 @@ def _replay(graph: MaseGraph, transforms: list[dict], inputs: dict, where: str) 
     pending = transforms[done:]
     if not pending:
         return
-    from carve.passes.analysis.common_metadata import add_common_metadata_analysis_pass
-    from carve.passes.analysis.init_metadata import init_metadata_analysis_pass
+    from carve.passes.graph_build import graph_with_metadata
 
     try:
         dummy = {name: torch.zeros(spec.shape, dtype=dtype_named(spec.dtype))
                  for name, spec in inputs.items()}  # fmt: skip
     except (CarveError, RuntimeError, ValueError) as error:
         raise CarveError(f"{where}: inputs: {error}") from None
-    init_metadata_analysis_pass(graph)
-    add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
+    graph_with_metadata(graph, inputs=dummy)  # shapes and types the transforms read
     for index, step in enumerate(pending, start=done):
         try:
             get_pass(step["pass"])(graph, step["pass_args"])

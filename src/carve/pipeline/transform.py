@@ -49,31 +49,21 @@ def build_graph(config: Any, dataset: Any) -> Any:
     Common metadata comes from a batch of the training split; software
     metadata slots are added, so statistics and quantization can follow.
     """
-    from carve.ir import GraphRecipe, MaseGraph
     from carve.models import load_model
-    from carve.models.registry import _info_dict
-    from carve.passes import (
-        add_common_metadata_analysis_pass,
-        add_software_metadata_analysis_pass,
-        init_metadata_analysis_pass,
-    )
+    from carve.passes.graph_build import graph_with_metadata
     from carve.pipeline.graph_files import is_saved_graph
     from carve.pipeline.saved_graph import load_graph
     from carve.train import build_model
 
     if is_saved_graph(config.load_name):
-        graph, _ = load_graph(config.load_name)
+        model, _ = load_graph(config.load_name)
     else:
         model = build_model(config, dataset.info)
         if config.load_name is not None:
             load_model(config.load_name, config.load_type, model)
-        info = _info_dict(dataset.info)
-        graph = MaseGraph(model, recipe=GraphRecipe(model_name=config.model, dataset_info=info))
-    graph, _ = init_metadata_analysis_pass(graph)
-    dummy = {"x": dataset.train.x[: config.batch_size]}
-    graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
-    graph, _ = add_software_metadata_analysis_pass(graph)
-    return graph
+    inputs = dataset.train.x[: config.batch_size]
+    return graph_with_metadata(model, dataset.info, inputs=inputs, model_name=config.model,
+                               software=True)  # fmt: skip
 
 
 def transform_passes(config: Any, passes: Mapping[str, Any] | None = None) -> Mapping[str, Any]:

@@ -129,24 +129,3 @@ def gradual_pruning(graph: Any, table: Any, max_epochs: int) -> GradualPruning:
     prune_transform_pass(graph, start_args)
     recorded = graph.recipe.transforms[-1]["pass_args"] if hasattr(graph, "recipe") else None
     return GradualPruning(prunable_layers(graph), args.weight, schedule, recorded)
-
-
-def prune_for_training(model: Any, table: Any, model_name: str, dataset: Any,
-                       max_epochs: int) -> tuple[Any, GradualPruning]:  # fmt: skip
-    """``carve train`` with a ``[prune]`` table: the model to train (a pruned graph's module,
-    saved as a graph after training) and the epoch hook that follows the schedule."""
-    from carve.ir import GraphRecipe, MaseGraph
-    from carve.models.registry import _info_dict
-    from carve.passes import add_common_metadata_analysis_pass, init_metadata_analysis_pass
-    from carve.pipeline.qat import GRAPH_ATTRIBUTE
-
-    graph = getattr(model, GRAPH_ATTRIBUTE, None)  # --load of a saved graph (QAT)
-    if graph is None:
-        recipe = GraphRecipe(model_name=model_name, dataset_info=_info_dict(dataset.info))
-        graph = MaseGraph(model, recipe=recipe)
-        init_metadata_analysis_pass(graph)  # input shapes, so the saved graph reloads
-        dummy = {"x": dataset.train.x[:8]}
-        add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
-    hook = gradual_pruning(graph, table, max_epochs)
-    setattr(graph.model, GRAPH_ATTRIBUTE, graph)
-    return graph.model, hook
