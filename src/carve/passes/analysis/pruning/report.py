@@ -22,6 +22,7 @@ from carve.fileio import atomic_write_text
 from carve.passes.analysis.flops import node_costs
 from carve.passes.analysis.pruning.measure import count_zeros, write_metadata
 from carve.passes.analysis.pruning.storage import SPARSE_STORAGE
+from carve.passes.results import ReportInfo
 from carve.passes.utils import parse_pass_args, render_table, require_graph
 
 PASS = "report_sparsity_analysis_pass"
@@ -160,4 +161,4 @@ def report_sparsity_analysis_pass(
         files.append(plot_sparsity(rows, folder / "sparsity.png"))
     if args.print_table:
         print(text, end="")
-    return graph, {"rows": rows, "total": total, "text": text, "files": [str(f) for f in files]}
+    return graph, ReportInfo(rows=rows, total=total, text=text, files=[str(f) for f in files])
