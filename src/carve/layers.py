@@ -45,7 +45,8 @@ LAYERS: tuple[tuple[tuple[str, str], ...], ...] = (
      ("locking", "folder locks"),
      ("runs", "versioned run folders"),
      ("version", "carve's version"),
-     ("layers", "this order")),
+     ("layers", "this order"),
+     ("schema", "the schema system for user tables (pydantic)")),
 )  # fmt: skip
 
 BASE_ROW = len(LAYERS) - 1  # modules on the bottom row may import one another
