@@ -53,18 +53,24 @@ class Range:
     low: float | None = None
     high: float | None = None
     low_open: bool = False
+    high_open: bool = False
     note: str = ""
 
     def pydantic(self) -> Any:
         from pydantic import Field
 
-        low = {"gt": self.low} if self.low_open else {"ge": self.low}
-        return Field(**(low if self.low is not None else {}),
-                     **({"le": self.high} if self.high is not None else {}))  # fmt: skip
+        bounds = {}
+        if self.low is not None:
+            bounds["gt" if self.low_open else "ge"] = self.low
+        if self.high is not None:
+            bounds["lt" if self.high_open else "le"] = self.high
+        return Field(**bounds)
 
     def message(self, shown: str, value: Any) -> str:
         if self.low is not None and self.high is not None:
-            return f"{shown} must be in [{self.low:g}, {self.high:g}]{self.note}, got {value!r}"
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            span = f"{left}{self.low:g}, {self.high:g}{right}"
+            return f"{shown} must be in {span}{self.note}, got {value!r}"
         sign, bound = (">" if self.low_open else ">=", self.low) if self.low is not None else (
             "<=", self.high)  # fmt: skip
         where, _, key = shown.rpartition(" ")
@@ -107,6 +113,32 @@ def parse_table(
         return schema(**values)
     except CarveError as error:
         raise CarveError(f"{where}: {error}") from None
+
+
+def valid(value: Any, hint: Any) -> bool:
+    """Whether ``value`` fits type ``hint`` under the same strict rules (for single values
+    whose caller words its own message).
+
+    >>> from typing import Annotated
+    >>> fraction = Annotated[float, Range(0, 1)]
+    >>> valid(3, Annotated[int, Range(1)]), valid(True, int), valid(2.0, fraction)
+    (True, False, False)
+    """
+    from pydantic import ValidationError
+
+    try:
+        _adapter(hint).validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+@functools.cache
+def _adapter(hint: Any) -> Any:
+    from pydantic import ConfigDict, TypeAdapter
+
+    config = ConfigDict(strict=True, arbitrary_types_allowed=True)
+    return TypeAdapter(_pydantic_hint(hint), config=config)
 
 
 @functools.cache

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from carve.errors import CarveError
+from carve.schema import valid
 
 logger = logging.getLogger("carve.compat")
 
@@ -92,7 +93,7 @@ _KIND_TEXT = {bool: "true or false", int: "an integer", str: "a string"}
 
 def _check(name: str, value: Any, source: str) -> Any:
     kind = RUN_KEYS[name].kind
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+    if not valid(value, kind):
         raise CarveError(f"{name} must be {_KIND_TEXT[kind]}, got {value!r} (from {source})")
     return value
 
