@@ -7,19 +7,14 @@ the key and what is accepted) and never mutates that dict.
 
 >>> from dataclasses import dataclass
 >>> @dataclass
-... class Args:
-...     by: str = "type"
-...     num_samples: int = 32
->>> parse_pass_args(Args, {"num_samples": 8}, "demo")
-Args(by='type', num_samples=8)
->>> parse_pass_args(Args, {"num_sample": 8}, "demo")  # doctest: +ELLIPSIS
+... class SaveArgs:
+...     save_dir: str
+>>> parse_pass_args(SaveArgs, {"save_dir": "out"}, "demo")
+SaveArgs(save_dir='out')
+>>> parse_pass_args(SaveArgs, None, "demo")
 Traceback (most recent call last):
 ...
-carve.errors.CarveError: demo: unknown pass_args key 'num_sample'; did you mean 'num_samples'? ...
->>> parse_pass_args(Args, {"num_samples": "8"}, "demo")
-Traceback (most recent call last):
-...
-carve.errors.CarveError: demo: pass_args['num_samples'] must be int, got str '8'
+carve.errors.CarveError: demo: missing required pass_args key(s): save_dir
 """
 
 from __future__ import annotations
