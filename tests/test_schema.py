@@ -33,6 +33,8 @@ def parse(values):
          "[t] sparsity['fc2'] must be in [0, 1] (a fraction), got -1"),
         ({"sparsity": 0.5, "rate": 1.0}, "[t] rate must be in (0, 1), got 1.0"),
         ({"sparsity": 0.5, "steps": 0}, "[t] needs steps >= 1, got 0"),
+        ({"sparsity": float("nan")}, "[t] sparsity must be in [0, 1] (a fraction), got nan"),
+        ({"sparsity": 0.5, "rate": float("inf")}, "[t] rate must be in (0, 1), got inf"),
         ({"sparsity": 0.5, "steps": True}, "[t] steps must be int, got bool True"),
         ({"sparsity": 0.5, "steps": "2"}, "[t] steps must be int, got str '2'"),
         ({"steps": 2}, "[t] needs 'sparsity' (a float or {node: float})"),

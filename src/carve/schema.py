@@ -47,7 +47,7 @@ class Range:
 
     A value outside is one line: ``<key> must be in [0, 1]<note>, got 1.5``, or
     for one bound ``needs <key> > 0, got 0``. Inside a ``dict[str, float]``
-    field it bounds every value.
+    field it bounds every value. A bounded float is also finite (no nan, inf).
     """
 
     low: float | None = None
@@ -56,10 +56,11 @@ class Range:
     high_open: bool = False
     note: str = ""
 
-    def pydantic(self) -> Any:
+    def pydantic(self, finite: bool = False) -> Any:
+        """pydantic's bounds; ``finite`` (a float field) also refuses nan and inf."""
         from pydantic import Field
 
-        bounds = {}
+        bounds: dict[str, Any] = {"allow_inf_nan": False} if finite else {}
         if self.low is not None:
             bounds["gt" if self.low_open else "ge"] = self.low
         if self.high is not None:
@@ -74,7 +75,8 @@ class Range:
         sign, bound = (">" if self.low_open else ">=", self.low) if self.low is not None else (
             "<=", self.high)  # fmt: skip
         where, _, key = shown.rpartition(" ")
-        return f"{where} needs {key} {sign} {bound:g}, got {value!r}".lstrip()
+        finite = " (a finite number)" if isinstance(value, float) else ""
+        return f"{where} needs {key} {sign} {bound:g}{finite}, got {value!r}".lstrip()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,7 +165,7 @@ def _pydantic_hint(hint: Any) -> Any:
     """``hint`` with each :class:`Range` turned into pydantic's bounds (inside unions too)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is typing.Annotated:
-        extras = [a.pydantic() for a in args[1:] if isinstance(a, Range)]
+        extras = [a.pydantic(finite=args[0] is float) for a in args[1:] if isinstance(a, Range)]
         extras += [a for a in args[1:] if not isinstance(a, Range | Required)]
         if not extras:
             return _pydantic_hint(args[0])
@@ -188,7 +190,8 @@ def _metadata(hint: Any, kind: type) -> Any:
     return None
 
 
-_BOUND_PROBLEMS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_BOUND_PROBLEMS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                   "finite_number"}  # fmt: skip
 
 
 def _message(error: Any, values: Mapping, hints: dict[str, Any], where: str, label: str,
