@@ -31,7 +31,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, metrics_table, prepare_config, print_header
-    from carve.compat.load import write_mase_files
     from carve.logs import shown
     from carve.pipeline.transform import run_transform, transform_passes
     from carve.vocabulary import accept_transform_table
@@ -51,9 +50,7 @@ def run(args: argparse.Namespace) -> int:
     def verified(results) -> bool:  # a graph whose verification failed is not saved
         return args.verify_warn_only or all(r.info.verdict is not False for r in results)
 
-    result = run_transform(config, save_if=verified)
-    if result.saved_dir is not None:  # state_dict.pt, node_meta_param.toml: MASE's names
-        write_mase_files(result.graph, result.saved_dir)
+    result = run_transform(config, save_if=verified, mase_files=True)
     logged = shown("carve.passes")  # the passes log their tables at info: print them once
     for pass_result in result.results:
         for text in pass_result.info.terminal_text(logged):

@@ -250,3 +250,15 @@ def load_mase_graph_interface_pass(
     args = parse_pass_args(LoadArgs, pass_args, "load_mase_graph_interface_pass")
     graph, count = load_graph(args.load_dir, graph)
     return graph, {"load_dir": str(args.load_dir), "transforms": count}
+
+
+def write_mase_files(graph: Any, folder: str | Path) -> list[Path]:
+    """``state_dict.pt`` and ``node_meta_param.toml`` in ``folder``, MASE's names for them."""
+    from carve.fileio import atomic_torch_save
+    from carve.passes import save_node_meta_param_interface_pass
+
+    folder = Path(folder)
+    state = {key: value.detach().cpu() for key, value in graph.model.state_dict().items()}
+    atomic_torch_save(state, folder / "state_dict.pt")
+    save_node_meta_param_interface_pass(graph, {"toml_path": str(folder / "node_meta_param.toml")})
+    return [folder / "state_dict.pt", folder / "node_meta_param.toml"]

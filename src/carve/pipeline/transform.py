@@ -86,6 +86,7 @@ def run_transform(
     out_dir: str | Path | None = None,
     save: bool = True,
     save_if: Callable[[list[PassResult]], bool] | None = None,
+    mase_files: bool = False,
 ) -> TransformResult:
     """Run ``passes`` (default: the config's ``[passes.*]`` tables) on the config's model.
 
@@ -95,13 +96,14 @@ def run_transform(
     another; the folder is locked while written). With ``save``
     the transformed graph is written to ``out_dir/transformed_ckpt`` (only when
     ``save_if(results)`` holds, if given: ``carve transform`` keeps a graph whose
-    verification failed off disk).
+    verification failed off disk); ``mase_files`` adds MASE's copies beside it
+    (``state_dict.pt``, ``node_meta_param.toml``), as ``carve transform`` does.
     """
     from contextlib import nullcontext
 
     from carve.config import project_path, with_default_project
     from carve.locking import folder_lock
-    from carve.pipeline.saved_graph import save_graph
+    from carve.pipeline.saved_graph import save_graph, write_mase_files
     from carve.runs import new_version, set_latest
     from carve.train import evaluate, load_dataset
 
@@ -122,6 +124,8 @@ def run_transform(
         after = evaluate(graph.model, dataset.test)
         save = save and out_dir is not None and (save_if is None or save_if(results))
         saved = save_graph(graph, out_dir / SAVED_FOLDER) if save else None
+        if saved is not None and mase_files:  # state_dict.pt, node_meta_param.toml beside it
+            write_mase_files(graph, saved)
     if root is not None:
         set_latest(root, out_dir)
     return TransformResult(graph, results, before, after, out_dir, saved, len(dataset.test))
