@@ -41,22 +41,12 @@ def test_prune_configs_run_and_reach_their_sparsity(tmp_path, monkeypatch, capsy
         assert main(["test", "--load", str(saved), "jsc-s", "jsc-synth", *common]) == 0
 
 
-QUANTIZE_16_8 = """
-model = "jsc-s"
-dataset = "jsc-synth"
-[passes.quantize]
-by = "type"
-[passes.quantize.default.config]
-name = "NA"
-[passes.quantize.linear.config]
-name = "integer"
-data_in_width = 16
-data_in_frac_width = 8
-weight_width = 8
-weight_frac_width = 4
-bias_width = 8
-bias_frac_width = 4
-"""
+WIDTHS_16_8 = {"data_in": (16, 8), "weight": (8, 4), "bias": (8, 4)}  # (width, frac)
+QUANTIZE_16_8 = (
+    'model = "jsc-s"\ndataset = "jsc-synth"\n[passes.quantize]\nby = "type"\n'
+    'default.config.name = "NA"\n[passes.quantize.linear.config]\nname = "integer"\n'
+    + "".join(f"{k}_width = {w}\n{k}_frac_width = {f}\n" for k, (w, f) in WIDTHS_16_8.items())
+)
 PRUNE_REPORT = """
 model = "jsc-s"
 dataset = "jsc-synth"
