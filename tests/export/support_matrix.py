@@ -37,7 +37,8 @@ LEGEND = (
     "every batch-norm input code enumerated) and on the test rows; `rows`: equal on the "
     f"{ROWS:,} test rows, Linear float32 sums can exceed 2**24 (not proven for every input); "
     "`k/N codes`: batch norm, k of the N (input code, channel) pairs round differently "
-    "from carve (see BatchNorm below); `differs`: the parity check failed."
+    "from carve (counts for these seeded models: an export's report counts its own; see "
+    "BatchNorm above); `differs`: the parity check failed."
 )
 _CODES = re.compile(
     r"([\d,]+) \(input code, channel\) pairs checked.*?: (all agree|([\d,]+) DIFFER)"
