@@ -63,6 +63,14 @@ def _near_edge(values: np.ndarray, fixed: FixedPoint) -> np.ndarray:
     return distance <= np.abs(scaled) * 2.0**-20 + 2.0**-40
 
 
+def _edge_distance(values: np.ndarray, fixed: FixedPoint) -> np.ndarray:
+    """Distance (in value units) from each value to the nearest rounding edge of ``fixed``."""
+    scaled = values * 2.0**fixed.frac_width
+    rest = scaled - np.floor(scaled)
+    steps = np.minimum(rest, 1.0 - rest) if fixed.rounding == "floor" else np.abs(rest - 0.5)
+    return steps * 2.0**-fixed.frac_width
+
+
 def _exact(codes, alpha, beta, carve, out: FixedPoint | None) -> int:
     """Exact ``code * alpha + beta``: float64 picks the candidates (the product is exact,
     the sum off by 2**-53 at most), exact fractions settle each one."""
@@ -205,8 +213,9 @@ def fitted_shift(node: ExportNode, x: FixedPoint, out: FixedPoint) -> tuple[np.n
     Exact ``code * alpha + beta`` and torch's float32 value round differently only
     near a rounding tie of ``out``. Adding a small dyadic ``delta`` to ``beta``
     moves those exact values to the side torch rounded them to; ``delta`` is the
-    simplest number inside the intersection of what every near-tie code allows,
-    small enough that no other code crosses an edge (checked again exactly).
+    simplest number inside the intersection of what every near-tie code allows
+    and below half the distance of every other code to its nearest edge (so
+    none of those crosses one); the result is checked again exactly.
     A channel where no such ``delta`` exists keeps ``beta``.
     """
     codes, carve = carve_on_codes(node, x)
@@ -234,6 +243,15 @@ def fitted_shift(node: ExportNode, x: FixedPoint, out: FixedPoint) -> tuple[np.n
                 high is None or ch - exact < high or (ch - exact == high and not ch_in)
             ):
                 high, high_in = ch - exact, ch_in
+        # every other code is far from an edge: keep delta well inside its distance
+        far = np.ones(len(codes), dtype=bool)
+        far[near] = False
+        if far.any():
+            bound = Fraction(float(_edge_distance(approx[far], out).min()) / 2)
+            if low is None or low < -bound:
+                low, low_in = -bound, True
+            if high is None or high > bound:
+                high, high_in = bound, True
         delta = _simplest_between(low, low_in, high, high_in)
         if delta is None or delta == 0:
             continue
