@@ -145,6 +145,24 @@ def test_cli_export_saved_graph_and_checkpoint(tmp_path, capsys):
     assert code == 2 and out.count("\n") == 1, out
     assert "MODEL is 'jsc-toy' but --load" in out and "give MODEL 'jsc-tiny'" in out
     assert not (tmp_path / "mismatch").exists()
+    # two exports to one folder at once: the second is refused while the first holds it
+    import subprocess
+    import sys
+
+    busy = tmp_path / "busy"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from carve.locking import folder_lock; "
+         "folder_lock(sys.argv[1], 'export folder').acquire(); print('held', flush=True); "
+         "time.sleep(60)", str(busy)], stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code, out = export(str(saved), "--format", "onnx", "--out", str(busy))
+        assert code == 2 and out.count("\n") == 1 and "is in use by pid" in out, out
+        assert [p.name for p in busy.iterdir()] == [".carve.lock"]
+    finally:
+        holder.kill()
+        holder.wait()
     # weights of a float model (no quantization): one line, exit 2
     code, out = export(str(saved / "weights.safetensors"), "--format", "onnx")
     assert code == 2 and out.count("\n") == 1, out
