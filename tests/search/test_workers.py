@@ -4,12 +4,9 @@ runs once, none is lost; kill -9 then --resume: no trial lost or run twice."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,8 +14,6 @@ import optuna
 import pytest
 
 from carve.search.session import run_search
-
-SERVER_USER = "postgres"
 
 
 def _driver_url(url: str) -> str:
@@ -70,44 +65,6 @@ def test_local_processes_share_one_study(toy_config, by_type, storage):
     where = _journal(folder / "study.journal")
     _check_every_trial_ran_once(_trials(where, outcome.study_name), 8, 2)
     assert len(outcome.frame) == 8
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def postgres_url():
-    """A PostgreSQL server in a temp dir (run as an unprivileged user), stopped afterwards."""
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    as_user = [] if os.geteuid() != 0 else ["runuser", "-u", SERVER_USER, "--"]
-    root = Path(tempfile.mkdtemp(prefix="carve-pg-", dir="/tmp"))
-    data = root / "data"
-    if as_user:
-        shutil.chown(root, user=SERVER_USER)
-    port = _free_port()
-    subprocess.run(
-        [*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "carve"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        [*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql://carve@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_postgresql_workers_share_one_study(toy_config, by_type, postgres_url):

@@ -259,7 +259,9 @@ def fail_stale_trials(study, opened) -> int:
     if opened is None:
         return 0
     if opened.heartbeat:
-        optuna.storages.fail_stale_trials(study)
+        with warnings.catch_warnings():  # "experimental" since Optuna 2.9
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
         return 0
     from carve.search.storage import retry_callback
 
