@@ -1,19 +1,25 @@
-"""Search benchmarks: PTQ trials per second, carve vs a MASE-style loop, lab-3 grid wall time.
+"""Search benchmarks: PTQ trials per second, carve vs MASE's space, lab-3 grid wall time.
 
     python benchmarks/search.py [--trials N] [--data-size ROWS] [--skip-shell | --shell-only]
+    python benchmarks/search.py --mase-space SAMPLER [--trials N] [--data-size ROWS]
 
 Sections (each prints its figures and the ratio against its target):
 
+- ``MASE's lab-3 by-type space``: carve's loop on jsc-tiny with MASE's example
+  seed, TPE, 512 rows, default storage, against the MASE-style loop below.
 - ``trials/s (512 val rows)``: carve's search loop (sampler + quantized model of
   the trial + evaluation + costs + storage) on jsc-toy, one thread, random
-  sampler over per-node integer widths; with the default SQLite storage (the
-  study in memory, each trial mirrored into SQLite), with Optuna's in-memory
-  storage alone, and with SQLite measuring one trial at a time instead of 16
-  in one shared pass. Target: >= 50 trials/s.
+  sampler over per-node integer widths; with the default storage (the journal
+  file, written by a thread), Optuna's in-memory storage, Optuna's own journal
+  file backend (a lock and fsync per write), and the default measuring one
+  trial at a time instead of 16 in one shared pass. Target: >= 50 trials/s.
 - ``trials/s (whole val split)``: the same, every validation row. Target: >= 10/s.
-- ``MASE-style``: per trial a fresh MaseGraph (metadata passes), the quantize
-  pass, and an evaluation loop of 128-row batches, as MASE's runner does;
-  same configs and rows. Prints carve's speed-up.
+- ``MASE-style``: an imitation of MASE's trial, not MASE: per trial a fresh
+  MaseGraph (metadata passes), the quantize pass, and an evaluation loop of
+  128-row batches; same configs and rows, no sampler. Prints carve's speed-up.
+- ``--mase-space SAMPLER``: only ``carve search`` on MASE's lab-3 by-type space
+  (jsc-tiny), per-trial rate from the trials' timestamps, as
+  ``benchmarks/mase_search.py`` measures MASE itself; and the sampler alone.
 - ``lab-3 grid from the shell``: ``carve search --config
   configs/search/jsc_toy_lab3_grid.toml`` (16 trials, tables and plots), wall
   time of the whole command, median of 5 runs after one that fills Python's
@@ -124,6 +130,33 @@ def mase_space_rate(config, sampler: str, trials: int) -> tuple[float, float]:
     return per_trial_rate(study.trials), wall
 
 
+def sampler_only_seconds(sampler: str, trials: int) -> float:
+    """Seconds Optuna's ``sampler`` alone takes for ``trials`` trials of the same shape
+    (three choice indices, two objectives) with no model: the floor of a trial."""
+    import random
+
+    from carve.search.registry import STRATEGIES
+
+    def objective(trial) -> tuple[float, float]:
+        widths = [trial.suggest_int(name, 0, n - 1) for name, n in (("a", 2), ("b", 3), ("c", 3))]
+        return random.random(), float(sum(widths))
+
+    make = STRATEGIES[sampler]
+    study = optuna.create_study(
+        directions=["maximize", "minimize"],
+        sampler=make([], parse_search_table_for(sampler), None),
+    )
+    start = time.perf_counter()
+    study.optimize(objective, n_trials=trials)
+    return time.perf_counter() - start
+
+
+def parse_search_table_for(sampler: str):
+    from carve.search.spec import parse_search_table
+
+    return parse_search_table({"strategy": {"setup": {"sampler": sampler}}})
+
+
 def mase_style_rate(config, dataset, samples: list, num_samples) -> float:
     """Fresh graph + metadata + quantize pass + 128-row batch loop per trial."""
     from carve.passes import quantize_transform_pass
@@ -193,7 +226,8 @@ def main() -> None:
         print(
             f"carve: {args.trials} trials ({args.mase_space}, MASE's lab-3 by-type space, "
             f"jsc-tiny, 512 rows, default storage), per-trial rate {rate:.1f}/s (first start to "
-            f"last end), run_search call {wall:.2f} s"
+            f"last end), run_search call {wall:.2f} s; Optuna's {args.mase_space} sampler alone, "
+            f"same shape, no model: {sampler_only_seconds(args.mase_space, args.trials):.2f} s"
         )
         return None
     from carve.search import engine
