@@ -232,17 +232,20 @@ class _Loop:
                 values = self.objective.sample(trial)
                 with _heartbeat(self.opened, self.study, [trial]):
                     (result,) = self.objective.setup.measure_many([values])
-                value = self.objective.record(trial, values, result)
             except BaseException:
-                self.study.tell(trial, state=state.FAIL)
+                with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError, ValueError):
+                    self.study.tell(trial, state=state.FAIL)  # unless failed as stale meanwhile
                 raise
-            with lock(name):
-                complete = complete_count(self.study)
+            with lock(name):  # stale trials are failed under this lock too: no race with it
+                trials = self.study.get_trials(deepcopy=False)
+                if next(t for t in trials if t.number == trial.number).state != state.RUNNING:
+                    continue  # failed as stale by another process (this one stalled), and queued
+                complete = sum(t.state == state.COMPLETE for t in trials)
                 if complete >= self.budget.n_trials:
                     trial.set_user_attr(SURPLUS, True)
                     self.study.tell(trial, state=state.FAIL)
                     return
-                self.study.tell(trial, value)
+                self.study.tell(trial, self.objective.record(trial, values, result))
             self.on_trial(complete + 1)
 
 
