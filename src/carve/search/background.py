@@ -6,8 +6,7 @@ early (Linux ``fork``: the child starts with every module the parent has
 imported), optionally warms up (imports) while the parent builds the graph
 and runs the trials, then runs the one call it is sent and sends its result
 back; an exception in the child is raised in the parent as a
-:class:`CarveError` naming the job. (The study database has its own process:
-:mod:`carve.search.mirror_process`.)
+:class:`CarveError` naming the job.
 """
 
 from __future__ import annotations
