@@ -205,9 +205,10 @@ class _Loop:
             except BaseException:  # Ctrl-C may come at any point: each trial not told yet ends
                 for number in range(told, len(asked)):  # with its result, or failed
                     if number < len(returned):
-                        self.study.tell(asked[number], returned[number])
+                        self.study.tell(asked[number], returned[number], skip_if_finished=True)
                     else:
-                        self.study.tell(asked[number], state=optuna.trial.TrialState.FAIL)
+                        failed = optuna.trial.TrialState.FAIL
+                        self.study.tell(asked[number], state=failed, skip_if_finished=True)
                 raise
 
     def run_shared(self) -> None:
