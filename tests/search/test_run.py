@@ -271,6 +271,13 @@ def test_a_space_from_a_user_file(toy_config, by_type, tmp_path):
         SPACES._entries.pop("my/linear_only", None)
 
 
+def test_the_stored_study_names_its_metrics_for_the_dashboard(lab3):
+    journal = optuna.storages.journal.JournalFileBackend(str(lab3.folder / "study.journal"))
+    study = optuna.load_study(study_name="search_0", storage=optuna.storages.JournalStorage(journal))
+    assert study.metric_names == ["accuracy", "average_bitwidth"]
+    assert len(study.trials) == 16
+
+
 def test_best_transform_toml_names_its_trial_and_verifies_it(lab3):
     text = (lab3.folder / "best_transform.toml").read_text()
     best = json.loads((lab3.folder / "best.json").read_text())["0"]
