@@ -273,7 +273,8 @@ def test_a_space_from_a_user_file(toy_config, by_type, tmp_path):
 
 def test_the_stored_study_names_its_metrics_for_the_dashboard(lab3):
     journal = optuna.storages.journal.JournalFileBackend(str(lab3.folder / "study.journal"))
-    study = optuna.load_study(study_name="search_0", storage=optuna.storages.JournalStorage(journal))
+    storage = optuna.storages.JournalStorage(journal)
+    study = optuna.load_study(study_name="search_0", storage=storage)
     assert study.metric_names == ["accuracy", "average_bitwidth"]
     assert len(study.trials) == 16
 
