@@ -187,7 +187,7 @@ def _run(args: argparse.Namespace, plotter) -> int:
         console=console,
         progress=config.progress,
         plotter=plotter,
-        heartbeat=args.heartbeat or HEARTBEAT_SECONDS,
+        heartbeat=HEARTBEAT_SECONDS if args.heartbeat is None else args.heartbeat,
     )
     spec = parse_search_table(table)
     if outcome.rows:
