@@ -91,7 +91,5 @@ def test_a_stored_study_reused_with_another_space_gives_a_warning(toy_config, by
 
 @pytest.mark.parametrize("value", [0, -3, 1.5, True])
 def test_a_heartbeat_below_one_second_is_refused(toy_config, by_type, value):
-    with pytest.raises(
-        CarveError, match=r"^--heartbeat must be a whole number of seconds, 1 or more; got "
-    ):
+    with pytest.raises(CarveError, match=r"^--heartbeat must be a whole number of seconds, 1 or "):
         run_search(toy_config, by_type, heartbeat=value, progress=False)

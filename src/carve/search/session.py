@@ -266,9 +266,8 @@ def run_search(
     check_study_name(study_name)
     check_search_name(search_name)
     if not isinstance(heartbeat, int) or isinstance(heartbeat, bool) or heartbeat < 1:
-        raise CarveError(
-            f"--heartbeat must be a whole number of seconds, 1 or more; got {heartbeat!r}"
-        )
+        said = f"{heartbeat!r}"
+        raise CarveError(f"--heartbeat must be a whole number of seconds, 1 or more; got {said}")
     if search_file:
         load_search_file(search_file)
     spec: SearchSpec = parse_search_table(table)
