@@ -33,7 +33,7 @@ def pick_trial(
     from carve.search.session import _identity, check_study_name
     from carve.search.setup import prepare
     from carve.search.spec import parse_search_table
-    from carve.search.storage import open_storage
+    from carve.search.storage import JOURNAL, open_storage
 
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
         raise CarveError(f"--pick must be a trial number (0 or more), got {number!r}")
@@ -44,6 +44,11 @@ def pick_trial(
     folder = existing_folder(root, search_name)
     check_identity(folder, _identity(config, table))
     name = study_name or folder.name
+    if storage is None and not (folder / JOURNAL).is_file():
+        raise CarveError(
+            f"--pick: {str(folder)!r} holds no {JOURNAL}; pass the --storage (and --study-name) "
+            "the search used"
+        )
     opened = open_storage(storage, folder)
     try:
         study = optuna.load_study(study_name=name, storage=opened.storage)
