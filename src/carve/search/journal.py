@@ -81,7 +81,10 @@ class BatchedJournalBackend(BaseJournalBackend):
             self._write()
 
     def _write(self) -> None:
-        with self._writing:  # one writer at a time: the thread, or flush() in the caller
+        from carve.train.interrupts import deferred_interrupt
+
+        # a Ctrl-C between writing a chunk and dropping it from the buffer would write it twice
+        with deferred_interrupt(), self._writing:  # one writer: the thread, or flush()
             with self._lock:
                 chunk = list(self._buffer)
             if not chunk or self._error is not None:
