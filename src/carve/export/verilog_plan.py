@@ -30,6 +30,7 @@ import numpy as np
 
 from carve.errors import CarveError
 from carve.export.graph_view import ExportGraph, ExportNode, FixedPoint
+from carve.export.onnx_builder import batch_norm_affine
 from carve.hardware.rtl import Codes, bits_for, requantized
 from carve.hardware.step import Step, fit_step
 
@@ -110,14 +111,14 @@ def after_quantizer(node: ExportNode, src: Codes, fmt: FixedPoint | None) -> Cod
         return src
     lo_fmt, hi_fmt = fmt.int_range
     shift = -fmt.frac_width - src.exponent
-    if shift > 0 and max(abs(src.lo), abs(src.hi)) > FLOAT32_EXACT:
-        if max(-lo_fmt, hi_fmt + 1) << shift > FLOAT32_EXACT:
-            raise CarveError(
-                f"{WHERE}: node {node.name!r} data_in_0 rounds values up to "
-                f"2**{bits_for(src.lo, src.hi) - 1}, beyond float32's exact integers, where "
-                "carve's reference rounds twice; quantize the producing node's data_out_0 or "
-                "narrow its input/weight widths"
-            )
+    wide = max(abs(src.lo), abs(src.hi)) > FLOAT32_EXACT  # the reference held it in float32
+    if shift > 0 and wide and max(-lo_fmt, hi_fmt + 1) << shift > FLOAT32_EXACT:
+        raise CarveError(
+            f"{WHERE}: node {node.name!r} data_in_0 rounds values up to "
+            f"2**{bits_for(src.lo, src.hi) - 1}, beyond float32's exact integers, where "
+            "carve's reference rounds twice; quantize the producing node's data_out_0 or "
+            "narrow its input/weight widths"
+        )
     return requantized(src, fmt)
 
 
@@ -186,7 +187,9 @@ def _batch_norm(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, modu
         layer.train(was)
     y = quantize_codes(values.double().numpy(), target)
     q_lo, q_hi = target.int_range
-    steps = [fit_step(codes, y[:, c], q_lo, q_hi) for c in range(channels)]
+    alpha, _ = batch_norm_affine(node)  # the slope in codes guides the affine search
+    slopes = alpha.astype(np.float64) * 2.0 ** (target.frac_width - x_fmt.frac_width)
+    steps = [fit_step(codes, y[:, c], q_lo, q_hi, float(slopes[c])) for c in range(channels)]
     reach = y[(codes >= x.lo) & (codes <= x.hi)]
     out = Codes(target.width, target.signed, -target.frac_width, int(reach.min()), int(reach.max()))
     return Layer(node.name, node.op, module, channels, channels, src, x_fmt, x, out,

@@ -87,13 +87,25 @@ def _batch_norm(lines: list[str], layer: Layer) -> list[str]:
             lines.append(f"  wire signed [{rwidth - 1}:0] f_{c} = {value};")
             value = f"f_{c}"
             if hi > step.hi:
-                value = f"(f_{c} > {literal(step.hi, rwidth)}) ? {literal(step.hi, rwidth)} : {value}"
+                value = (
+                    f"(f_{c} > {literal(step.hi, rwidth)}) ? {literal(step.hi, rwidth)} : {value}"
+                )
             if lo < step.lo:
-                value = f"(f_{c} < {literal(step.lo, rwidth)}) ? {literal(step.lo, rwidth)} : {value}"
+                value = (
+                    f"(f_{c} < {literal(step.lo, rwidth)}) ? {literal(step.lo, rwidth)} : {value}"
+                )
+            for code, y in step.exceptions:  # codes where float32 rounding leaves the line
+                if x.lo <= code <= x.hi:
+                    width = layer.out.internal
+                    value = (
+                        f"({name} == {literal(code, x.internal)}) ? {literal(y, width)} :\n    "
+                        f"{value}"
+                    )
         else:
             width = layer.out.internal
+            zero = literal(0, width)
             terms = [literal(step.base, width)] + [
-                f"(({name} >= {literal(t, x.internal)}) ? {literal(d, width)} : {literal(0, width)})"
+                f"(({name} >= {literal(t, x.internal)}) ? {literal(d, width)} : {zero})"
                 for t, d in step.thresholds
                 if x.lo < t <= x.hi  # thresholds outside the reachable codes are constant
             ]

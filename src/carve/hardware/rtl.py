@@ -160,8 +160,11 @@ def adder_tree(terms: list[str]) -> str:
     """A balanced sum of ``terms`` (depth log2 n), ``0`` when there are none."""
     if not terms:
         return "0"
+    depth = 0
     while len(terms) > 1:
-        paired = [f"({terms[i]} + {terms[i + 1]})" for i in range(0, len(terms) - 1, 2)]
+        depth += 1
+        join = " + " if depth > 1 else "\n    + "  # one leaf pair per line: no huge lines
+        paired = [f"({terms[i]}{join}{terms[i + 1]})" for i in range(0, len(terms) - 1, 2)]
         terms = paired + ([terms[-1]] if len(terms) % 2 else [])
     return terms[0]
 

@@ -20,6 +20,7 @@ _P = "carve.pipeline"
 _PR = "carve.passes.transforms.prune.prune"
 _PA = "carve.passes.analysis.pruning"
 _E = "carve.export.passes"
+_EV = "carve.export.verilog_passes"
 
 PASS_CATALOG: list[tuple] = [
     ("init_metadata", f"{_A}.init_metadata:init_metadata_analysis_pass", "analysis",
@@ -35,6 +36,11 @@ PASS_CATALOG: list[tuple] = [
      "table of node op, mase type, mase op"),
     ("report_node_shape", f"{_A}.report_nodes:report_node_shape_analysis_pass", "analysis",
      "table of argument and result shapes"),
+    ("add_hardware_metadata", f"{_A}.hardware_metadata:add_hardware_metadata_analysis_pass",
+     "analysis", "hardware metadata: Verilog module, toolchain, widths, parallelism, latency"),
+    ("report_node_hardware_type",
+     f"{_A}.hardware_metadata:report_node_hardware_type_analysis_pass", "analysis",
+     "table of each node's toolchain, Verilog module and latency"),
     ("report_node_meta_param",
      f"{_A}.report_nodes:report_node_meta_param_analysis_pass", "analysis",
      "table of common/software/hardware metadata", PassNeeds(output=("save_path", "report"))),
@@ -101,4 +107,13 @@ PASS_CATALOG: list[tuple] = [
     ("export_hls4ml", f"{_E}:export_hls4ml_transform_pass", "export",
      "hls4ml project (ap_fixed per operand) + C++ emulation parity + report",
      PassNeeds(test_inputs="inputs", output=("save_dir", "export_hls4ml"))),
+    ("export_verilog", f"{_EV}:export_verilog_transform_pass", "export",
+     "Verilog-2001 RTL + testbench + Verilator parity (exact) + Icarus check + report",
+     PassNeeds(test_inputs="inputs", output=("save_dir", "export_verilog"))),
+    ("emit_verilog_top", f"{_EV}:emit_verilog_top_transform_pass", "export",
+     "MASE name: Verilog RTL (one module per node, pipelined) into project_dir/hardware/rtl",
+     PassNeeds(output=("project_dir", "emit_verilog"))),
+    ("emit_verilog_tb", f"{_EV}:emit_verilog_tb_transform_pass", "export",
+     "MASE name: self-checking Verilog testbench into project_dir/hardware/test",
+     PassNeeds(output=("project_dir", "emit_verilog_tb"))),
 ]  # fmt: skip
