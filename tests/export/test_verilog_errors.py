@@ -57,13 +57,23 @@ def test_float_network_input_says_how_to_fix_the_config(builders, tmp_path):
     )  # fmt: skip
 
 
-def test_float_linear_input_inside_the_network(builders, tmp_path):
-    config = builders.by_type(6)
-    config["linear"]["config"] = builders.fixed(6, 3, ("weight", "bias"))
-    graph = builders.quantized_graph("jsc-tiny", config)
+def test_float_batch_norm_inside_the_network(builders, tmp_path):
+    def all_but_one(graph):
+        kinds = {"Linear": "linear", "BatchNorm1d": "batch_norm1d", "ReLU": "relu"}
+        layer = builders.by_type(6)
+        args = {"by": "name", "default": {"config": {"name": "NA"}}}
+        for node in graph.nodes:
+            if node.op == "call_module" and node.name != "seq_blocks_3":
+                kind = type(graph.model.get_submodule(node.target)).__name__
+                args[node.name] = layer[kinds[kind]]
+        return args
+
+    graph = builders.quantized_graph("jsc-toy", all_but_one)
     with pytest.raises(CarveError) as error:
         export_graph(graph, "verilog", tmp_path / "v")
-    assert_one_line_and_no_folder(error, tmp_path / "v", "node 'seq_blocks_2' data_in_0 is float32")
+    assert_one_line_and_no_folder(
+        error, tmp_path / "v", "node 'seq_blocks_3' data_in_0 is float32", "integer (fixed) format"
+    )
 
 
 def test_unsupported_layer_and_unquantized_graph(tmp_path):
