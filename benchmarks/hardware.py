@@ -87,7 +87,8 @@ def mixed(graph: MaseGraph) -> dict:
 def trained(model: str, data, steps: int) -> torch.nn.Module:
     torch.manual_seed(0)
     settings = {"model": model, "dataset": "jsc-synth", "batch_size": 256, "seed": 0,
-                "learning_rate": 1e-3, "max_epochs": 1, "max_steps": steps, "progress": False}  # fmt: skip
+                "learning_rate": 1e-3, "max_epochs": 1, "max_steps": steps}  # fmt: skip
+    settings["progress"] = False
     return train(CarveConfig.from_dict(settings), dataset=data, write_files=False).model.eval()
 
 
