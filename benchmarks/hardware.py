@@ -8,8 +8,10 @@ the jsc-synth train split, seeded), then quantized after training with every
 BatchNorm, ReLU and Linear at ``w`` bits (``data_in`` and ``bias`` with
 ``w // 2`` fractional bits, weights with ``w - 1``: trained weights lie in
 (-1, 1)), plus a mixed by-name config (jsc-toy: 8/6/4/3 bits per layer) and
-jsc-s at 4 bits with 50/75/90 % of each Linear's weights pruned (smallest
-magnitude, no fine-tuning). Each design goes through ``export_graph(...,
+jsc-s at 4 bits with 50/75/90 % of the weights pruned (``prune_transform_pass``,
+masks baked by ``prune_detach_hook_transform_pass`` after training). With
+``--qat-steps N`` every quantized design is trained N more steps
+(quantization-aware, learning rate 3e-4) before export. Each design goes through ``export_graph(...,
 "verilog", inputs=<full 166,000-row test split>)`` as ``carve export`` does:
 emit, Verilator build, simulation of every row, comparison of every output
 code with carve's integer reference, and the Icarus testbench (256 rows).
@@ -39,6 +41,8 @@ from carve.ir import MaseGraph
 from carve.passes import (
     add_common_metadata_analysis_pass,
     init_metadata_analysis_pass,
+    prune_detach_hook_transform_pass,
+    prune_transform_pass,
     quantize_transform_pass,
 )
 from carve.train import evaluate, train
@@ -84,25 +88,32 @@ def mixed(graph: MaseGraph) -> dict:
     return args
 
 
+def settings(model: str, steps: int, learning_rate: float = 1e-3) -> CarveConfig:
+    values = {"model": model, "dataset": "jsc-synth", "batch_size": 256, "seed": 0,
+              "learning_rate": learning_rate, "max_epochs": 1, "max_steps": steps}  # fmt: skip
+    return CarveConfig.from_dict(values | {"progress": False})
+
+
 def trained(model: str, data, steps: int) -> torch.nn.Module:
     torch.manual_seed(0)
-    settings = {"model": model, "dataset": "jsc-synth", "batch_size": 256, "seed": 0,
-                "learning_rate": 1e-3, "max_epochs": 1, "max_steps": steps}  # fmt: skip
-    settings["progress"] = False
-    return train(CarveConfig.from_dict(settings), dataset=data, write_files=False).model.eval()
+    return train(settings(model, steps), dataset=data, write_files=False).model.eval()
+
+
+def fine_tuned(graph: MaseGraph, model: str, data, steps: int) -> MaseGraph:
+    """Quantization-aware training of the quantized graph (``steps`` steps), then eval mode."""
+    if steps:
+        torch.manual_seed(0)
+        train(settings(model, steps, 3e-4), dataset=data, model=graph.model, write_files=False)
+    graph.model.eval()
+    return graph
 
 
 def quantized(model: torch.nn.Module, args, sparsity: float = 0.0) -> MaseGraph:
     graph, _ = init_metadata_analysis_pass(MaseGraph(copy.deepcopy(model)))
     dummy = {"x": torch.zeros(8, 16)}
     graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
-    if sparsity:
-        with torch.no_grad():
-            for module in graph.model.modules():
-                if isinstance(module, torch.nn.Linear):
-                    w = module.weight
-                    cut = w.abs().flatten().kthvalue(int(sparsity * w.numel())).values
-                    w[w.abs() <= cut] = 0.0
+    if sparsity:  # masks (parametrizations): they stay through quantization-aware training
+        graph, _ = prune_transform_pass(graph, {"weight": {"sparsity": sparsity}})
     graph, _ = quantize_transform_pass(graph, args(graph) if callable(args) else args)
     return graph
 
@@ -130,6 +141,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     parser.add_argument("--widths", nargs="+", type=int, default=list(WIDTHS))
     parser.add_argument("--steps", type=int, default=1500, help="float training steps")
+    parser.add_argument("--qat-steps", type=int, default=0, help="QAT steps per design")
     parser.add_argument("--no-extra", action="store_true", help="skip the mixed and pruned")
     parser.add_argument("--out", default=None, help="keep the exports here (a new folder)")
     args = parser.parse_args()
@@ -146,16 +158,18 @@ def main() -> None:
         net = trained(model, data, args.steps)
         float_acc = evaluate(net, data.test)["acc"]
         for width in args.widths:
-            graph = quantized(net, by_type(width))
+            graph = fine_tuned(quantized(net, by_type(width)), model, data, args.qat_steps)
             print(measure(f"{model}-int{width}", graph, data, float_acc, out), flush=True)
         if args.no_extra:
             continue
         if model == "jsc-toy":
-            graph = quantized(net, mixed)
+            graph = fine_tuned(quantized(net, mixed), model, data, args.qat_steps)
             print(measure(f"{model}-mixed", graph, data, float_acc, out), flush=True)
         if model == "jsc-s":
             for sparsity in SPARSITIES:
                 graph = quantized(net, by_type(4), sparsity)
+                graph = fine_tuned(graph, model, data, args.qat_steps)
+                graph, _ = prune_detach_hook_transform_pass(graph)  # bake the masks
                 name = f"{model}-int4-pruned{round(sparsity * 100)}"
                 print(measure(name, graph, data, float_acc, out), flush=True)
     print(f"load {os.getloadavg()[0]:.2f}")
