@@ -65,40 +65,41 @@ def _ensure_hardware_metadata(graph: Any, top: str) -> None:
         add_hardware_metadata_analysis_pass(graph, {"top_name": top})
 
 
-def emit_verilog_top_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
-    """MASE's name: the RTL (one module per node + top) into ``<project_dir>/hardware/rtl``."""
+def _emit(name: str, graph: Any, pass_args: Any, subfolder: str, write) -> tuple[Any, dict]:
+    """Check ``pass_args``, fill hardware metadata, ``write(view, hardware, top)`` into the new
+    ``<project_dir>/hardware/<subfolder>`` (removed again if anything fails)."""
     from carve.export.graph_view import export_view
-    from carve.export.verilog import emit_verilog
 
-    name = "emit_verilog_top_transform_pass"
     args = _emit_args(name, pass_args)
     _ensure_hardware_metadata(graph, args.top_name)
     view = export_view(graph)
     hardware = Path(args.project_dir) / "hardware"
-    _fresh(hardware / "rtl", name)
+    _fresh(hardware / subfolder, name)
     try:
-        design = emit_verilog(view, hardware, args.top_name, "rtl")
+        design, files = write(view, hardware, args.top_name)
     except BaseException:
-        shutil.rmtree(hardware / "rtl", ignore_errors=True)
+        shutil.rmtree(hardware / subfolder, ignore_errors=True)
         raise
-    return graph, {"design": design, "files": [str(f) for f in design.files]}
+    return graph, {"design": design, "files": [str(f) for f in files]}
+
+
+def emit_verilog_top_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
+    """MASE's name: the RTL (one module per node + top) into ``<project_dir>/hardware/rtl``."""
+    from carve.export.verilog import emit_verilog
+
+    def write(view, hardware: Path, top: str):
+        design = emit_verilog(view, hardware, top, "rtl")
+        return design, design.files
+
+    return _emit("emit_verilog_top_transform_pass", graph, pass_args, "rtl", write)
 
 
 def emit_verilog_tb_transform_pass(graph: Any, pass_args: Any = None) -> tuple[Any, dict]:
     """MASE's name: the self-checking testbench into ``<project_dir>/hardware/test``."""
-    from carve.export.graph_view import export_view
     from carve.export.verilog import emit_testbench, plan_design
 
-    name = "emit_verilog_tb_transform_pass"
-    args = _emit_args(name, pass_args)
-    _ensure_hardware_metadata(graph, args.top_name)
-    view = export_view(graph)
-    hardware = Path(args.project_dir) / "hardware"
-    _fresh(hardware / "test", name)
-    try:
-        design = plan_design(view, hardware, args.top_name, "rtl")
-        files = emit_testbench(design, view, subfolder="test")
-    except BaseException:
-        shutil.rmtree(hardware / "test", ignore_errors=True)
-        raise
-    return graph, {"design": design, "files": [str(f) for f in files]}
+    def write(view, hardware: Path, top: str):
+        design = plan_design(view, hardware, top, "rtl")
+        return design, emit_testbench(design, view, subfolder="test")
+
+    return _emit("emit_verilog_tb_transform_pass", graph, pass_args, "test", write)
