@@ -33,6 +33,7 @@ from carve.export.graph_view import ExportGraph, ExportNode, FixedPoint
 from carve.export.onnx_builder import batch_norm_affine
 from carve.hardware.rtl import Codes, bits_for, requantized
 from carve.hardware.step import Step, fit_step
+from carve.passes.analysis.hardware_metadata import module_name  # the metadata's names
 
 MAX_WIDTH = 16
 FLOAT32_EXACT = 2**24
@@ -247,7 +248,7 @@ def plan_datapath(view: ExportGraph, top: str = "carve_net") -> Datapath:
     for node in view.nodes:
         source = node.inputs[0]
         plan = PLANNERS[node.op]
-        layer = plan(node, types[source], channels[source], view, f"{top}_{node.name}")
+        layer = plan(node, types[source], channels[source], view, module_name(top, node.name))
         layers.append(layer)
         types[node.name], channels[node.name] = layer.out, layer.n_out
     output = types[view.output_names[0]]
