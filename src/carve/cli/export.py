@@ -1,4 +1,4 @@
-"""``carve export MODEL DATASET --load <graph dir | ckpt> --format onnx|qonnx|hls4ml [--out DIR]``.
+"""``carve export MODEL DATASET --load <graph dir | ckpt> --format onnx|qonnx|hls4ml|verilog [--out DIR]``.
 
 Loads a quantized graph saved by ``carve transform`` (or a checkpoint, then
 quantized by the ``[passes.*]`` tables of ``--config``), writes the export to
