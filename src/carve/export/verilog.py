@@ -209,9 +209,10 @@ def batch_norm_notes(path: Datapath) -> list[str]:
     for layer in path.layers:
         if layer.steps:
             kinds = [s.kind for s in layer.steps]
+            exceptions = sum(len(s.exceptions) for s in layer.steps)
             lines.append(
                 f"batch norm {layer.node}: every (input code, channel) pair matched exactly by "
-                f"{kinds.count('affine')} integer affine and {kinds.count('steps')} threshold "
-                "channel(s)"
+                f"{kinds.count('affine')} integer affine ({exceptions} exception codes) and "
+                f"{kinds.count('steps')} threshold channel(s)"
             )
     return lines
