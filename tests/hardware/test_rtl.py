@@ -6,7 +6,6 @@ import itertools
 import subprocess
 
 import numpy as np
-import pytest
 import torch
 
 from carve.export.graph_view import FixedPoint
@@ -28,8 +27,6 @@ def test_bits_and_literals():
     assert adder_tree(["a", "b", "c"]).replace("\n    ", " ") == "((a + b) + c)"
 
 
-@pytest.mark.skipif(subprocess.run(["which", "iverilog"], capture_output=True).returncode,
-                    reason="iverilog not installed (CI installs it)")  # fmt: skip
 def test_requantize_and_relu_match_carve_quantizer_on_every_code(tmp_path):
     lines, cases = [], []
     for k, ((sw, ss, se), (tw, tf, ts, rounding)) in enumerate(itertools.product(SOURCES, TARGETS)):
