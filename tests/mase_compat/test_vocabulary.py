@@ -9,7 +9,6 @@ import warnings
 import pytest
 import torch
 
-from carve.compat.vocabulary import RUN_KEYS, accept_transform_table
 from carve.config import CarveConfig, add_common_flags, read_config_file, resolve_config
 from carve.errors import CarveError
 from carve.ir import MaseGraph
@@ -20,6 +19,7 @@ from carve.passes import (
     quantize_transform_pass,
 )
 from carve.quant import fixed_point_config
+from carve.vocabulary import RUN_KEYS, accept_transform_table
 
 INT8 = fixed_point_config(8, 4)
 

@@ -5,7 +5,9 @@ The registry key is MASE's ``PASSES`` key (what ``[passes.<key>]`` in a TOML
 config names); the function name is MASE's public name, exported by
 :mod:`carve.passes`; ``needs`` (a :class:`~carve.passes.needs.PassNeeds`)
 declares what the pipeline must supply and whether the pass is a replayable,
-graph-building transform. Other layers add their passes by appending rows here.
+graph-building transform. Only passes living in :mod:`carve.passes` are listed here;
+passes of higher layers (pipeline, export) are registered from above by
+:mod:`carve.catalog`, so this layer names no module above it.
 """
 
 from __future__ import annotations
@@ -16,11 +18,8 @@ _A = "carve.passes.analysis"
 _I = "carve.passes.interface"
 _T = "carve.passes.transforms"
 _Q = "carve.passes.analysis.quantization"
-_P = "carve.pipeline"
 _PR = "carve.passes.transforms.prune.prune"
 _PA = "carve.passes.analysis.pruning"
-_E = "carve.export.passes"
-_EV = "carve.export.verilog_passes"
 
 PASS_CATALOG: list[tuple] = [
     ("init_metadata", f"{_A}.init_metadata:init_metadata_analysis_pass", "analysis",
@@ -63,11 +62,6 @@ PASS_CATALOG: list[tuple] = [
      "analysis", "check software metadata slots"),
     ("verify_metadata", f"{_A}.verify:verify_metadata_analysis_pass", "analysis",
      "both verify passes"),
-    ("save_mase_graph", f"{_P}.saved_graph:save_mase_graph_interface_pass", "interface",
-     "save recipe + weights (safetensors) + metadata (JSON), no pickled code",
-     PassNeeds(output=("save_dir", "saved_mase_graph"))),
-    ("load_mase_graph", f"{_P}.saved_graph:load_mase_graph_interface_pass", "interface",
-     "rebuild a saved graph, its weights and metadata"),
     ("save_node_meta_param", f"{_I}.node_meta_toml:save_node_meta_param_interface_pass",
      "interface", "every node's metadata to a TOML file (readable, editable)"),
     ("load_node_meta_param", f"{_I}.node_meta_toml:load_node_meta_param_interface_pass",
@@ -98,22 +92,4 @@ PASS_CATALOG: list[tuple] = [
     ("report_sparsity", f"{_PA}.report:report_sparsity_analysis_pass", "analysis",
      "per-node sparsity, non-zero MACs/BitOPs and sparse storage: table, CSV, bar plot",
      PassNeeds(input_batch="dummy_in", output=("save_dir", "sparsity"))),
-    ("export_onnx", f"{_E}:export_onnx_transform_pass", "export",
-     "ONNX QDQ model + onnxruntime parity (exact) + report",
-     PassNeeds(test_inputs="inputs", output=("save_dir", "export_onnx"))),
-    ("export_qonnx", f"{_E}:export_qonnx_transform_pass", "export",
-     "QONNX (Quant nodes) model + qonnx execution parity + report",
-     PassNeeds(test_inputs="inputs", output=("save_dir", "export_qonnx"))),
-    ("export_hls4ml", f"{_E}:export_hls4ml_transform_pass", "export",
-     "hls4ml project (ap_fixed per operand) + C++ emulation parity + report",
-     PassNeeds(test_inputs="inputs", output=("save_dir", "export_hls4ml"))),
-    ("export_verilog", f"{_EV}:export_verilog_transform_pass", "export",
-     "Verilog-2001 RTL + testbench + Verilator parity (exact) + Icarus check + report",
-     PassNeeds(test_inputs="inputs", output=("save_dir", "export_verilog"))),
-    ("emit_verilog_top", f"{_EV}:emit_verilog_top_transform_pass", "export",
-     "MASE name: Verilog RTL (one module per node, pipelined) into project_dir/hardware/rtl",
-     PassNeeds(output=("project_dir", "emit_verilog"))),
-    ("emit_verilog_tb", f"{_EV}:emit_verilog_tb_transform_pass", "export",
-     "MASE name: self-checking Verilog testbench into project_dir/hardware/test",
-     PassNeeds(output=("project_dir", "emit_verilog_tb"))),
 ]  # fmt: skip
