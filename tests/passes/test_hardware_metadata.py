@@ -10,6 +10,7 @@ from carve.passes import (
     quantize_transform_pass,
     report_node_hardware_type_analysis_pass,
     report_node_meta_param_analysis_pass,
+    verify_hardware_metadata_analysis_pass,
     verify_metadata_analysis_pass,
 )
 
@@ -23,6 +24,8 @@ def test_mase_report_sequence_runs_on_a_float_toy(analyse, capsys):
     graph, info = add_hardware_metadata_analysis_pass(graph, None)
     graph, _ = report_node_meta_param_analysis_pass(graph, {"which": ("all",)})
     graph, _ = verify_metadata_analysis_pass(graph)
+    graph, checked = verify_hardware_metadata_analysis_pass(graph)
+    assert checked.ok
     graph, _ = report_node_hardware_type_analysis_pass(graph)
     out = capsys.readouterr().out
     assert "Hardware Param" in out and "Node hardware types" in out
@@ -67,3 +70,14 @@ def test_wide_format_is_marked_unsupported_with_reason(analyse):
 def test_pass_args_are_checked():
     with pytest.raises(CarveError, match="unknown pass_args key 'top'"):
         add_hardware_metadata_analysis_pass(None, {"top": "x"})
+
+
+def test_verify_hardware_metadata_lists_problems(analyse):
+    graph = analyse("toy-mlp")
+    with pytest.raises(CarveError, match="no hardware metadata \\(run add_hardware_metadata\\)"):
+        verify_hardware_metadata_analysis_pass(graph)
+    graph, _ = add_hardware_metadata_analysis_pass(graph)
+    node = next(n for n in graph.nodes if n.op == "call_module")
+    node.meta["mase"]["hardware"]["verilog_param"]["LATENCY"] = "one"
+    graph, info = verify_hardware_metadata_analysis_pass(graph, {"raise_on_error": False})
+    assert info["problems"] == [f"{node.name}.hardware.verilog_param.LATENCY: not an int"]

@@ -18,6 +18,8 @@ quantize pass's types and precisions are read when it has run):
   (weights are constants in the logic), ``device_id`` -1, ``dependence_files`` [].
 
 ``pass_args``: ``top_name`` (default ``"carve_net"``, the top module's name).
+``verify_hardware_metadata_analysis_pass`` checks that every node has it with
+MASE's keys and types (``raise_on_error`` as the other verify passes).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from carve.ir.metadata import get_mase
+from carve.passes.analysis.verify import VerifyArgs, _finish
+from carve.passes.results import ReportInfo
 from carve.passes.utils import parse_pass_args, render_table
 
 RTL_OPS = ("linear", "batch_norm1d", "relu")
@@ -150,4 +154,36 @@ def report_node_hardware_type_analysis_pass(graph: Any, pass_args: dict | None =
     columns = ["Node name", "Fx Node op", "Mase op", "Toolchain", "Module", "Latency / reason"]
     text = render_table("Node hardware types", columns, rows)
     print(text, end="")
-    return graph, {"text": text, "rows": rows}
+    return graph, ReportInfo(text=text, rows=rows)
+
+
+_TYPES = {"toolchain": str, "device_id": int, "interface": dict, "verilog_param": dict,
+          "dependence_files": list}  # fmt: skip
+
+
+def hardware_problems(graph: Any) -> list[str]:
+    """Problems in hardware metadata: missing, keys absent or of the wrong type."""
+    problems = []
+    for node in graph.nodes:
+        hardware = get_mase(node).parameters.get("hardware") or {}
+        if not isinstance(hardware.get("is_implicit"), bool):
+            problems.append(f"{node.name}: no hardware metadata (run add_hardware_metadata)")
+            continue
+        if hardware["is_implicit"]:
+            continue
+        for key, kind in _TYPES.items():
+            if not isinstance(hardware.get(key), kind):
+                problems.append(f"{node.name}.hardware.{key}: not a {kind.__name__}")
+        params = hardware.get("verilog_param") or {}
+        problems += [f"{node.name}.hardware.verilog_param.{k}: not an int"
+                     for k, v in params.items() if not isinstance(v, int)]  # fmt: skip
+        if hardware.get("toolchain") == "INTERNAL_RTL" and not isinstance(hardware["module"], str):
+            problems.append(f"{node.name}.hardware.module: an emitted node needs its module name")
+    return problems
+
+
+def verify_hardware_metadata_analysis_pass(graph: Any, pass_args: dict | None = None):
+    """Check every node's hardware metadata (MASE's keys and types); info = ``{"problems"}``."""
+    args = parse_pass_args(VerifyArgs, pass_args, "verify_hardware_metadata_analysis_pass")
+    return _finish(graph, hardware_problems(graph), {}, args.raise_on_error,
+                   "hardware metadata verification")  # fmt: skip
