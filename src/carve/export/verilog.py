@@ -39,7 +39,10 @@ from carve.export.protocol import Exporter
 from carve.export.verilog_plan import Datapath, plan_datapath, quantize_codes
 from carve.export.verilog_rtl import layer_module, top_module
 from carve.fileio import atomic_write_text
+from carve.hardware.icarus import PURPOSE as TESTBENCH
 from carve.hardware.icarus import hex_rows, run_testbench, testbench
+from carve.hardware.tools import require
+from carve.hardware.verilator import PURPOSE as SIMULATION
 from carve.hardware.verilator import Port, build, simulate
 
 TOP = "carve_net"
@@ -186,6 +189,12 @@ class VerilogExporter(Exporter):
         return design.decode(codes)
 
     def parity(self, folder: Path, view: ExportGraph, x: np.ndarray) -> Parity:
+        for tool, purpose in (
+            ("verilator", SIMULATION),
+            ("iverilog", TESTBENCH),
+            ("vvp", TESTBENCH),
+        ):
+            require(tool, purpose)  # before minutes of building: a missing tool fails at once
         out = self.run(folder, view, x)
         ref = integer_reference_outputs(view.model, x)
         parity = compare(out, ref, "Verilator RTL simulation", "integer reference")
