@@ -9,6 +9,7 @@ Verilator by the Icarus testbench in ``test_icarus_testbench_at_every_width``.
 from __future__ import annotations
 
 import re
+import subprocess
 
 import numpy as np
 import pytest
@@ -122,6 +123,12 @@ def test_design_structure_and_latency(tmp_path, builders):
         text = path.read_text()
         assert text.count("\nmodule ") + text.startswith("module ") == 1
         assert not re.search(r"\b(logic|always_ff|always_comb|generate)\b", text)
+    # a third tool reads it: yosys elaborates the hierarchy (every module, every port)
+    script = (
+        f"read_verilog {' '.join(str(f) for f in design.files)}; hierarchy -check -top carve_net"
+    )
+    done = subprocess.run(["yosys", "-q", "-p", script], capture_output=True, text=True)
+    assert done.returncode == 0 and "Warning" not in done.stdout + done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("width", [1, 2, 5, 12, 16])
