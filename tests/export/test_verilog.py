@@ -141,3 +141,19 @@ def test_icarus_testbench_at_every_width(width, tmp_path, builders):
     emit_testbench(design, view, rows=64)
     rows, checked, mismatches = run_testbench(tmp_path / "tb", design.top, design.files)
     assert (rows, checked, mismatches) == (64, 64, 0)
+
+
+def test_wide_accumulators_are_rounded_as_carve_holds_them(tmp_path, builders):
+    """16-bit inputs and weights: jsc-toy's accumulators pass 2**24, where carve's reference
+    rounds them to float32 before the next quantizer; the RTL rounds the same way (Icarus,
+    2,000 rows of random input codes against the integer reference)."""
+    config = builders.by_type(16)
+    config["linear"]["config"] |= {"weight_frac_width": 12, "data_in_frac_width": 10}
+    graph = builders.quantized_graph("jsc-toy", config)
+    view = export_view(graph)
+    design = emit_verilog(view, tmp_path)
+    wide = [layer.node for layer in design.datapath.layers if "f32_0" in
+            (tmp_path / "rtl" / f"{layer.module}.v").read_text()]  # fmt: skip
+    assert wide, "no accumulator passed 2**24: the case is not exercised"
+    emit_testbench(design, view, rows=2000)
+    assert run_testbench(tmp_path / "tb", design.top, design.files) == (2000, 2000, 0)

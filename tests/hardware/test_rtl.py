@@ -9,7 +9,15 @@ import numpy as np
 import torch
 
 from carve.export.graph_view import FixedPoint
-from carve.hardware.rtl import Codes, adder_tree, bits_for, literal, relu, requantize
+from carve.hardware.rtl import (
+    Codes,
+    adder_tree,
+    bits_for,
+    float32_round,
+    literal,
+    relu,
+    requantize,
+)
 from carve.quant.formats.integer import INTEGER, IntegerSpec
 
 # (source codes: width, signed, exponent) x (target: width, frac, signed, rounding)
@@ -69,3 +77,27 @@ def test_requantize_and_relu_match_carve_quantizer_on_every_code(tmp_path):
         np.testing.assert_array_equal(r, np.maximum(expected, 0))
         assert out.lo == expected.min() and out.hi == expected.max()  # the range is exact
         assert rect.lo == max(expected.min(), 0)
+
+
+def test_float32_rounding_of_wide_accumulators_matches_numpy(tmp_path):
+    """carve's reference holds a wide accumulator in float32 before re-quantizing it: the
+    Verilog rounding (24 significant bits, half to even) equals numpy's float32 cast,
+    on random 40-bit values and on exact ties."""
+    rng = np.random.default_rng(0)
+    width = 40
+    values = rng.integers(-(1 << 39), 1 << 39, size=600, dtype=np.int64)
+    ties = [m << 15 | 1 << 14 for m in range(1 << 23, (1 << 23) + 40)]  # exactly half an ulp
+    values = np.concatenate([values, ties, [-t for t in ties], [1 << 39 - 1, -(1 << 39)]])
+    src = Codes(width, True, 0, -(1 << 39), (1 << 39) - 1)
+    body: list[str] = []
+    out = float32_round(body, "r", "x", src)
+    lines = [f"  reg signed [{width - 1}:0] x;", *body, "  initial begin"]
+    lines += [f'    x = {literal(int(v), width + 1)}; #1 $display("%0d", r);' for v in values]
+    (tmp_path / "tb.v").write_text("\n".join(["module tb;", *lines, "  end", "endmodule", ""]))
+    subprocess.run(["iverilog", "-g2001", "-o", "tb.vvp", "tb.v"], cwd=tmp_path, check=True)
+    run = subprocess.run(["vvp", "-n", "tb.vvp"], cwd=tmp_path, check=True, capture_output=True,
+                         text=True)  # fmt: skip
+    got = np.array([int(v) for v in run.stdout.split()], dtype=np.int64)
+    expected = values.astype(np.float64).astype(np.float32).astype(np.int64)
+    np.testing.assert_array_equal(got, expected)
+    assert out.lo <= expected.min() and expected.max() <= out.hi

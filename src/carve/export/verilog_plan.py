@@ -17,8 +17,8 @@ integer_reference.py``):
 - ``relu``: ``max(x, 0)`` on codes (a float ReLU commutes with the next quantizer).
 
 Where the reference rounds an accumulator to float32 before the next
-quantizer (magnitudes over ``2**24``), the plan checks that the rounding
-cannot change a code, or fails naming the node.
+quantizer (magnitudes over ``2**24``), the stage rounds it the same way first
+(24 significant bits, half to even) so the codes stay identical.
 """
 
 from __future__ import annotations
@@ -31,12 +31,11 @@ import numpy as np
 from carve.errors import CarveError
 from carve.export.graph_view import ExportGraph, ExportNode, FixedPoint
 from carve.export.onnx_builder import batch_norm_affine
-from carve.hardware.rtl import Codes, bits_for, requantized
+from carve.hardware.rtl import Codes, float32_value, held_in_float32, requantized
 from carve.hardware.step import Step, fit_step
 from carve.passes.analysis.hardware_metadata import module_name  # the metadata's names
 
 MAX_WIDTH = 16
-FLOAT32_EXACT = 2**24
 WHERE = "export verilog"
 
 
@@ -107,20 +106,17 @@ def fixed_operand(node: ExportNode, operand: str, required: bool) -> FixedPoint 
 
 
 def after_quantizer(node: ExportNode, src: Codes, fmt: FixedPoint | None) -> Codes:
-    """``src`` codes after the quantizer ``fmt`` (unchanged without one), checked exact."""
-    if fmt is None:
-        return src
-    lo_fmt, hi_fmt = fmt.int_range
-    shift = -fmt.frac_width - src.exponent
-    wide = max(abs(src.lo), abs(src.hi)) > FLOAT32_EXACT  # the reference held it in float32
-    if shift > 0 and wide and max(-lo_fmt, hi_fmt + 1) << shift > FLOAT32_EXACT:
-        raise CarveError(
-            f"{WHERE}: node {node.name!r} data_in_0 rounds values up to "
-            f"2**{bits_for(src.lo, src.hi) - 1}, beyond float32's exact integers, where "
-            "carve's reference rounds twice; quantize the producing node's data_out_0 or "
-            "narrow its input/weight widths"
-        )
-    return requantized(src, fmt)
+    """``src`` codes after the quantizer ``fmt`` (unchanged without one)."""
+    return src if fmt is None else requantized(src, fmt)
+
+
+def after_input_quantizer(node: ExportNode, src: Codes, fmt: FixedPoint | None) -> Codes:
+    """The node's input codes: an accumulator beyond ``2**24`` is first rounded to float32,
+    as carve's reference holds it between nodes, then re-quantized."""
+    if fmt is not None and held_in_float32(src):
+        lo, hi = float32_value(src.lo), float32_value(src.hi)
+        src = Codes.of_range(lo, hi, src.exponent)
+    return after_quantizer(node, src, fmt)
 
 
 def _codes_of(values: Any, fmt: FixedPoint, name: str) -> np.ndarray:
@@ -135,7 +131,7 @@ def _codes_of(values: Any, fmt: FixedPoint, name: str) -> np.ndarray:
 def _linear(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, module: str) -> Layer:
     x_fmt = fixed_operand(node, "data_in_0", True)
     w_fmt = fixed_operand(node, "weight", True)
-    x = after_quantizer(node, src, x_fmt)
+    x = after_input_quantizer(node, src, x_fmt)
     weight = _codes_of(node.parameter("weight").numpy(), w_fmt, f"{node.name}.weight")
     product_exp = -x_fmt.frac_width - w_fmt.frac_width
     exponent, bias = product_exp, None
@@ -160,7 +156,7 @@ def _linear(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, module: 
 
 def _relu(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, module: str) -> Layer:
     x_fmt = fixed_operand(node, "data_in_0", False)
-    x = after_quantizer(node, src, x_fmt)
+    x = after_input_quantizer(node, src, x_fmt)
     rect = Codes(x.width, x.signed, x.exponent, max(x.lo, 0), max(x.hi, 0))
     out_fmt = fixed_operand(node, "data_out_0", False)
     out = after_quantizer(node, rect, out_fmt)
@@ -173,7 +169,7 @@ def _batch_norm(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, modu
     import torch
 
     x_fmt = fixed_operand(node, "data_in_0", True)
-    x = after_quantizer(node, src, x_fmt)
+    x = after_input_quantizer(node, src, x_fmt)
     target = fixed_operand(node, "data_out_0", False) or _next_quantizer(view, node)
     lo, hi = x_fmt.int_range
     codes = np.arange(lo, hi + 1, dtype=np.int64)

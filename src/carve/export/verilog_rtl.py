@@ -15,6 +15,8 @@ from carve.hardware.rtl import (
     Codes,
     adder_tree,
     bits_for,
+    float32_round,
+    held_in_float32,
     literal,
     pack,
     relu,
@@ -29,8 +31,11 @@ def _inputs(lines: list[str], layer: Layer) -> list[tuple[str, Codes]]:
     for i in range(layer.n_in):
         name = unpack(lines, f"in_{i}", "data_in_0", i, layer.src)
         codes = layer.src
+        if layer.x_fmt is not None and held_in_float32(codes):  # as carve's reference
+            codes = float32_round(lines, f"f32_{i}", name, codes)
+            name = f"f32_{i}"
         if layer.x_fmt is not None:
-            codes = requantize(lines, f"x_{i}", name, layer.src, layer.x_fmt)
+            codes = requantize(lines, f"x_{i}", name, codes, layer.x_fmt)
             name = f"x_{i}"
         names.append((name, codes))
     return names
