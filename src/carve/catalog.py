@@ -26,6 +26,7 @@ from carve.passes.needs import PassNeeds
 
 _P = "carve.pipeline"
 _E = "carve.export.passes"
+_EV = "carve.export.verilog_passes"
 
 # passes living above carve.passes: (registry key, "module:function", kind, description, needs)
 PASS_ROWS: list[tuple] = [
@@ -43,6 +44,15 @@ PASS_ROWS: list[tuple] = [
     ("export_hls4ml", f"{_E}:export_hls4ml_transform_pass", "export",
      "hls4ml project (ap_fixed per operand) + C++ emulation parity + report",
      PassNeeds(test_inputs="inputs", output=("save_dir", "export_hls4ml"))),
+    ("export_verilog", f"{_EV}:export_verilog_transform_pass", "export",
+     "Verilog-2001 RTL + testbench + Verilator parity (exact) + Icarus check + report",
+     PassNeeds(test_inputs="inputs", output=("save_dir", "export_verilog"))),
+    ("emit_verilog_top", f"{_EV}:emit_verilog_top_transform_pass", "export",
+     "MASE name: Verilog RTL (one module per node, pipelined) into project_dir/hardware/rtl",
+     PassNeeds(output=("project_dir", "emit_verilog"))),
+    ("emit_verilog_tb", f"{_EV}:emit_verilog_tb_transform_pass", "export",
+     "MASE name: self-checking Verilog testbench into project_dir/hardware/test",
+     PassNeeds(output=("project_dir", "emit_verilog_tb"))),
 ]  # fmt: skip
 
 # MASE's toy models under MASE's names (carve.compat.toys): what MASE's tests build

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 # MASE material carve does not cover, by name prefix (models, datasets, passes, packages):
 # an unknown name with one of these prefixes fails with the reason, not just "unknown".
-_HARDWARE = "hardware generation (Verilog emit, simulation, synthesis) is out of scope"
+_HARDWARE = (
+    "MASE's hardware component flow (BRAM/HLS emit, cocotb, Vivado synthesis) is out of scope; "
+    "carve's own Verilog target: carve export --format verilog (docs/hardware.md)"
+)
 _HF = "HuggingFace and large vision/NLP models are out of scope (carve covers small networks)"
 _IMAGES = "image datasets (CIFAR, MNIST, ImageNet) are out of scope; carve covers JSC"
 _NLP = "NLP datasets are out of scope; carve covers JSC"

@@ -27,7 +27,7 @@ from chop.passes.graph.analysis import (
 )
 from chop.ir.graph.mase_graph import MaseGraph as MG
 import chop.passes.graph as passes
-from chop.passes.graph import emit_verilog_top_transform_pass, get_synthesis_results
+from chop.passes.graph import emit_bram_transform_pass, get_synthesis_results
 from chop.tools.logger import get_logger
 
 def build():
@@ -45,7 +45,7 @@ from carve.passes import (
 from carve.passes.analysis import report_nodes as report
 from carve.ir import MaseGraph as MG
 import carve.passes as passes
-from chop.passes.graph import emit_verilog_top_transform_pass, get_synthesis_results  \
+from chop.passes.graph import emit_bram_transform_pass, get_synthesis_results  \
 # carve port: not in carve
 from carve import get_logger
 
@@ -60,12 +60,12 @@ def test_script_imports_are_rewritten_and_everything_else_kept():
     assert result.text == EXPECTED
     assert result.rewritten == 6
     assert result.unknown == [
-        ("emit_verilog_top_transform_pass", "chop.passes.graph"),
+        ("emit_bram_transform_pass", "chop.passes.graph"),
         ("get_synthesis_results", "chop.passes.graph"),
     ]
     report = result.report()
     assert report.splitlines()[0] == "rewrote 6 chop import statement(s)"
-    assert "chop.passes.graph.emit_verilog_top_transform_pass: hardware generation" in report
+    assert "chop.passes.graph.emit_bram_transform_pass: MASE's hardware component flow" in report
 
 
 def test_ported_script_runs():

@@ -207,5 +207,7 @@ def test_out_of_scope_material_fails_naming_it():
         MaseDataModule(name="cifar10", batch_size=8)
     with pytest.raises(CarveError, match=r"'bert-base-uncased' is not available.*HuggingFace"):
         get_model("bert-base-uncased", "cls", None, False)
-    with pytest.raises(CarveError, match=r"emit_verilog_top_transform_pass.*Verilog"):
-        get_pass("emit_verilog_top_transform_pass")
+    with pytest.raises(
+        CarveError, match=r"emit_bram_transform_pass.*carve export --format verilog"
+    ):
+        get_pass("emit_bram_transform_pass")

@@ -1,7 +1,8 @@
-"""``carve export MODEL DATASET --load <graph dir | ckpt> --format onnx|qonnx|hls4ml [--out DIR]``.
+"""``carve export MODEL DATASET --load <graph dir | ckpt> --format FORMAT [--out DIR]``.
 
-Loads a quantized graph saved by ``carve transform`` (or a checkpoint, then
-quantized by the ``[passes.*]`` tables of ``--config``), writes the export to
+FORMAT: onnx, qonnx, hls4ml or verilog. Loads a quantized graph saved by
+``carve transform`` (or a checkpoint, then quantized by the ``[passes.*]``
+tables of ``--config``), writes the export to
 a new folder (``--out``, which must not exist or be empty; by default the
 next ``<project_dir>/<project>/export/<format>/version_N``, with ``latest``
 pointing at it), runs it
@@ -28,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--format",
         required=True,
         choices=EXPORT_FORMATS.names(),
-        help="what to write: ONNX QDQ, QONNX, or an hls4ml project",
+        help="what to write: ONNX QDQ, QONNX, an hls4ml project or Verilog RTL",
     )
     parser.add_argument(
         "--out", default=None, metavar="DIR", help="new (or empty) folder for the export"

@@ -12,7 +12,7 @@ so a new pass is in the table as soon as it is registered there.
 (('carve.passes', 'quantize_transform_pass'), ('carve.ir', 'MaseGraph'))
 >>> carve_import("report")  # MASE's report subpackage
 ('carve.passes.analysis', 'report_nodes')
->>> carve_import("emit_verilog_top_transform_pass") is None
+>>> carve_import("emit_bram_transform_pass") is None
 True
 """
 

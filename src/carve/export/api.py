@@ -9,6 +9,7 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.export.formats import EXPORT_FORMATS
+from carve.export.protocol import Exporter
 from carve.export.report import ExportReport, file_sizes, node_rows
 
 
@@ -59,11 +60,9 @@ def export_graph(
     from carve.export.graph_view import export_view
     from carve.locking import LOCK_NAME, folder_lock
 
-    exporter = EXPORT_FORMATS[format]()
+    exporter: Exporter = EXPORT_FORMATS[format]()
     view = export_view(graph, input_shape)
-    check = getattr(exporter, "check_folder", None)
-    if check is not None:  # a format's own limits on the path, before anything is created
-        check(Path(out_dir))
+    exporter.check_folder(Path(out_dir))  # a format's limits on the path, before any write
     folder = new_folder(out_dir)
     lock = folder_lock(folder, "export folder").acquire()  # a concurrent export is refused
     if any(p.name != LOCK_NAME for p in folder.iterdir()):  # filled before we locked it
@@ -84,7 +83,7 @@ def export_graph(
             nodes=node_rows(view),
             parity=parity,
             notes=exporter_notes(exporter, view),
-            extra=getattr(exporter, "extra", {}),
+            extra=exporter.extra,
         )
         report.write()
     except BaseException:
@@ -95,7 +94,7 @@ def export_graph(
     return report
 
 
-def exporter_notes(exporter: Any, view: Any) -> list[str]:
+def exporter_notes(exporter: Exporter, view: Any) -> list[str]:
     from carve.export.onnx_builder import exactness
 
     notes = [exporter.description]
@@ -106,7 +105,7 @@ def exporter_notes(exporter: Any, view: Any) -> list[str]:
             "float32 accumulation provably exact (worst-case sum < 2**24) in: "
             + (", ".join(proven) if proven else "no linear node")
         )
-    notes += getattr(exporter, "notes", [])
+    notes += exporter.notes
     return notes
 
 

@@ -10,19 +10,17 @@ from carve.export.batch_norm_check import check_lines
 from carve.export.graph_view import ExportGraph
 from carve.export.onnx_builder import IR_VERSION, OPSET, build_onnx
 from carve.export.parity import Parity, compare, fake_quant_outputs, onnxruntime_outputs
+from carve.export.protocol import Exporter
 from carve.export.qonnx_dialect import OPSET as QONNX_OPSET
 
 
-class ONNXExporter:
+class ONNXExporter(Exporter):
     """Standard ONNX with QuantizeLinear/Clip/DequantizeLinear; runs in onnxruntime."""
 
     name = "onnx"
     filename = "model.onnx"
     description = f"ONNX QDQ/QCDQ (opset {OPSET}, IR {IR_VERSION}); checked in onnxruntime"
     arithmetic = "float64"  # how batch norm is computed (carve.export.batch_norm_check)
-
-    def __init__(self) -> None:
-        self.notes: list[str] = []
 
     def dialect(self):
         from carve.export.qdq import QDQDialect
