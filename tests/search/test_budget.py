@@ -77,7 +77,9 @@ def test_a_worker_killed_mid_trial_is_failed_not_counted_and_the_budget_is_met(
     complete = [t for t in trials if t.state == STATE.COMPLETE]
     assert len(complete) == BUDGET  # the budget is met by the survivors
     killed = [t for t in trials if t.state == STATE.FAIL and not t.user_attrs.get("surplus")]
-    assert len(killed) == 1 and "carve" not in killed[0].user_attrs  # failed, never measured
+    states = [(t.number, t.state.name, sorted(t.user_attrs), t.system_attrs) for t in trials
+              if t.state != STATE.COMPLETE or t.system_attrs]  # fmt: skip
+    assert len(killed) == 1 and "carve" not in killed[0].user_attrs, states  # failed, unmeasured
     assert not [t for t in trials if t.state == STATE.RUNNING]
     retried = [t for t in complete if t.system_attrs.get("failed_trial") == killed[0].number]
     assert len(retried) == 1 and retried[0].params == killed[0].params  # its choices ran once

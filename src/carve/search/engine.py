@@ -10,8 +10,9 @@ self-contained.
 
 The budget is exact across processes:
 
-* before asking, a process counts the complete trials and the running ones;
-  when those could finish the budget it waits (failing stale trials:
+* before asking, a process counts the complete trials and the running ones,
+  and asks, under the storage's budget lock (so two processes never both
+  take the last place); when those could finish the budget it waits (failing stale trials:
   a killed worker's trial is failed and retried, never counted) instead of
   starting one more;
 * the count and the ``tell`` of a complete trial happen under the storage's
@@ -219,16 +220,17 @@ class _Loop:
         name = self.study.study_name
         lock = self.opened.budget_lock
         while not self._over():
-            with lock(name):
+            with lock(name):  # count and ask together: two processes never both take the last
                 fail_stale_trials(self.study, self.opened)
-            trials = self.study.get_trials(deepcopy=False, states=(state.COMPLETE, state.RUNNING))
-            complete = sum(t.state == state.COMPLETE for t in trials)
-            if complete >= self.budget.n_trials:
-                return
-            if len(trials) >= self.budget.n_trials:  # the running ones may finish it: wait
+                trials = stored_trials(self.study, self.opened, (state.COMPLETE, state.RUNNING))
+                complete = sum(t.state == state.COMPLETE for t in trials)
+                if complete >= self.budget.n_trials:
+                    return
+                full = len(trials) >= self.budget.n_trials  # the running ones may finish it
+                trial = None if full else self._ask()
+            if trial is None:
                 time.sleep(POLL_SECONDS)
                 continue
-            trial = self._ask()
             try:
                 values = self.objective.sample(trial)
                 with _heartbeat(self.opened, self.study, [trial]):
@@ -238,7 +240,7 @@ class _Loop:
                     self.study.tell(trial, state=state.FAIL)  # unless failed as stale meanwhile
                 raise
             with lock(name):  # stale trials are failed under this lock too: no race with it
-                trials = self.study.get_trials(deepcopy=False)
+                trials = stored_trials(self.study, self.opened)
                 if next(t for t in trials if t.number == trial.number).state != state.RUNNING:
                     continue  # failed as stale by another process (this one stalled), and queued
                 complete = sum(t.state == state.COMPLETE for t in trials)
@@ -248,6 +250,24 @@ class _Loop:
                     return
                 self.study.tell(trial, self.objective.record(trial, values, result))
             self.on_trial(complete + 1)
+
+
+def stored_trials(study, opened, states: tuple | None = None) -> list:
+    """The study's trials as stored now, read past the study's cache.
+
+    Optuna wraps an RDB storage in a cache that remembers the highest finished
+    trial id it has read and asks the database only for newer ids and its own
+    unfinished ones. Another process's trial whose insert committed after a
+    higher id had finished is then never read, so its RUNNING state would not
+    count against the budget (seen: a worker killed -9 on trial 3 left it
+    RUNNING while the others completed the budget). The budget rule reads the
+    storage object carve opened, which has no such cache.
+    """
+    if opened is None:
+        return study.get_trials(deepcopy=False, states=states)
+    storage = opened.storage
+    study_id = storage.get_study_id_from_name(study.study_name)
+    return storage.get_all_trials(study_id, deepcopy=False, states=states)
 
 
 def fail_stale_trials(study, opened) -> int:
