@@ -1,0 +1,1 @@
+"""Hardware: RTL emission helpers, simulator harnesses, yosys estimates, the cost model."""
