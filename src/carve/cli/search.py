@@ -77,6 +77,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="override [search.strategy.setup] timeout",
     )
+    parser.add_argument(
+        "--verify-hardware",
+        type=int,
+        default=0,
+        metavar="K",
+        help="run yosys on the K best trials (Verilog export of each) and put its LUT/FF "
+        "counts beside the cost model's in results.md (default 0: none)",
+    )
 
 
 def search_table(args: argparse.Namespace, config) -> dict:
@@ -154,6 +162,7 @@ def _run(args: argparse.Namespace, plotter, writer) -> int:
         progress=config.progress,
         plotter=plotter,
         writer=writer,
+        verify_hardware=args.verify_hardware,
     )
     spec = parse_search_table(table)
     if outcome.rows:

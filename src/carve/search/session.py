@@ -17,6 +17,7 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.search.engine import Budget, optimize
+from carve.search.hardware_verify import check_count, verify_rows
 from carve.search.setup import SearchSetup, prepare
 from carve.search.spaces.base import grid_size
 from carve.search.spec import SearchSpec, parse_search_table
@@ -185,6 +186,7 @@ def run_search(
     dataset=None,
     plotter: Any = None,
     writer: Any = None,
+    verify_hardware: int = 0,
 ) -> SearchOutcome:
     """Run (or resume) the search ``table`` (a ``[search]`` dict) for ``config``.
 
@@ -193,6 +195,8 @@ def run_search(
     :class:`~carve.search.mirror_process.MirrorProcess`): processes the
     caller forked earlier (``carve search`` forks them before importing
     torch); made here when not given, and always closed here.
+    ``verify_hardware``: run yosys on that many best trials
+    (:mod:`carve.search.hardware_verify`).
     """
     import optuna
 
@@ -217,6 +221,7 @@ def run_search(
     if search_file:
         load_search_file(search_file)
     spec: SearchSpec = parse_search_table(table)
+    verify_hardware = check_count(verify_hardware)
     # matplotlib, and SQLAlchemy/Alembic for a new study.db: imported on the other core
     plotter = plotter if plotter is not None else Background("drawing the search plots", warm_up)
     fresh = owns_new_study(storage, workers, resume)
@@ -284,9 +289,12 @@ def run_search(
             if failed and not interrupted:
                 raise CarveError(f"{len(failed)} worker process(es) failed (exit codes {failed})")
             rows = trial_rows(study, spec)
+            checked = verify_rows(setup, study, rows, verify_hardware, folder)
             store = (lambda: mirror.sync(study)) if mirror is not None else None
             try:  # the trials are stored while the plots are drawn
-                files = write_outputs(folder, study, setup, rows, plotter, meanwhile=store)
+                files = checked + write_outputs(
+                    folder, study, setup, rows, plotter, meanwhile=store
+                )
             finally:
                 if store is not None:
                     store()

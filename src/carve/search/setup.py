@@ -45,10 +45,22 @@ class SearchSetup:
             measured = [self.runner.run(candidate) for candidate in candidates]
         return [self._record(c, dict(m)) for c, m in zip(candidates, measured)]
 
+    def _cost_providers(self) -> list:
+        """Extra cost functions (``costs`` in a metric's registry entry) the metrics need."""
+        from importlib import import_module
+
+        from carve.search.registry import METRICS
+
+        wanted = {*self.spec.objectives, *(c.metric for c in self.spec.constraints)}
+        targets = sorted({METRICS.meta(name).get("costs") for name in wanted} - {None})
+        return [getattr(import_module(t.partition(":")[0]), t.partition(":")[2]) for t in targets]
+
     def _record(self, candidate, measured: dict[str, Any]) -> dict[str, Any]:
         from carve.search.registry import METRICS
 
         measured.update(candidate.costs())
+        for provider in self._cost_providers():
+            measured.update(provider(candidate))
         names = {
             *self.spec.objectives,
             *(c.metric for c in self.spec.constraints),

@@ -1,0 +1,210 @@
+"""A fast LUT / FF / latency model of carve's emitted Verilog (milliseconds, no synthesis).
+
+It reads the planned datapath the Verilog emitter writes
+(:func:`carve.export.verilog_plan.plan_datapath`: per node the input codes,
+weight codes at the accumulator's binary point, accumulator widths, batch-norm
+step circuits, output codes), so it sees exactly what yosys will see.
+
+**Flip-flops** are derived, not fitted: every node module registers its
+outputs, and yosys keeps one flip-flop per bit that can change (a bit every
+reachable code agrees on is a constant, and sign-extension copies of one bit
+merge), so a channel costs the bits of its reachable code range; the top adds
+one valid bit per cycle of latency.
+
+**Latency** is exact: one register stage per node.
+
+**LUTs** are a linear model over structural features of each node, fitted once
+(least squares on relative error, non-negative) against yosys
+``synth_xilinx -family xcup -nodsp`` on designs *separate* from the ones the
+check uses (``benchmarks/hardware_cost_model.py`` refits and checks; the
+coefficients below are its output). The features:
+
+- ``pp_bits``: partial-product bits of the constant multiplications: for each
+  kept weight, the set bits of ``|w|`` (trailing zeros are free shifts) times
+  the input's width;
+- ``tree_bits``: the adder tree: ``(rows - 1) x accumulator width`` per output,
+  ``rows`` being the partial products summed;
+- ``neg_bits``: negative weights x accumulator width (negation, sign extension);
+- ``quant_bits``: input/output re-rounding and saturation: width of each
+  channel whose quantizer changes its codes;
+- ``bn_bits``: batch-norm step circuits: thresholds x input width, or the
+  affine's multiplication and add.
+
+Every estimate is a *model of yosys' mapping*, which is itself an estimate of
+Vivado's: rank candidates with it and check the chosen ones with yosys
+(``carve search --verify-hardware K``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Fitted LUTs per unit of each feature (benchmarks/hardware_cost_model.py --fit).
+COEFFICIENTS: dict[str, float] = {
+    "pp_bits": 1.0,
+    "tree_bits": 1.0,
+    "neg_bits": 0.0,
+    "quant_bits": 1.0,
+    "bn_bits": 1.0,
+}
+FEATURES = tuple(COEFFICIENTS)
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """The model's figures for one node module."""
+
+    node: str
+    op: str
+    luts: float
+    ffs: int
+    latency: int
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """The model's figures for a whole design (label: cost model, not synthesis)."""
+
+    layers: list[LayerCost]
+    valid_ffs: int
+
+    @property
+    def luts(self) -> float:
+        return float(sum(layer.luts for layer in self.layers))
+
+    @property
+    def ffs(self) -> int:
+        return sum(layer.ffs for layer in self.layers) + self.valid_ffs
+
+    @property
+    def latency_cycles(self) -> int:
+        return sum(layer.latency for layer in self.layers)
+
+    def metrics(self) -> dict[str, float]:
+        """The search metrics ``luts``, ``ffs`` and ``latency_cycles``."""
+        return {
+            "luts": round(self.luts, 1),
+            "ffs": float(self.ffs),
+            "latency_cycles": float(self.latency_cycles),
+        }
+
+
+def set_bits(values: np.ndarray) -> np.ndarray:
+    """Set bits of ``|v|`` once its trailing zeros are shifted out (0 for 0).
+
+    >>> set_bits(np.array([0, 1, -4, 12, 7, -5])).tolist()
+    [0, 1, 1, 2, 3, 2]
+    """
+    magnitude = np.abs(np.asarray(values, dtype=np.int64))
+    count = np.zeros(magnitude.shape, dtype=np.int64)
+    while magnitude.any():
+        count += magnitude & 1
+        magnitude >>= 1
+    return count
+
+
+def range_bits(lo: int, hi: int) -> int:
+    """Bits that can change across codes in ``[lo, hi]`` (unsigned when ``lo >= 0``).
+
+    >>> range_bits(0, 13), range_bits(-8, 7), range_bits(3, 3), range_bits(-1, 0)
+    (4, 4, 0, 1)
+    """
+    if lo == hi:
+        return 0
+    if lo >= 0:
+        return int(hi).bit_length()
+    return max(int(lo).bit_length(), int(hi).bit_length()) + 1
+
+
+def _quantizer_bits(layer: Any) -> float:
+    """Width of each channel whose input quantizer changes its codes."""
+    if layer.x_fmt is None:
+        return 0.0
+    src, x = layer.src, layer.x
+    if (src.lo, src.hi, src.exponent) == (x.lo, x.hi, x.exponent):
+        return 0.0
+    return float(layer.n_in * src.internal)
+
+
+def linear_features(layer: Any) -> dict[str, float]:
+    weight = np.asarray(layer.weight)
+    bits = set_bits(weight)
+    x_bits = layer.x.internal
+    acc = np.array([a.width for a in layer.acc], dtype=np.float64)
+    rows = bits.sum(axis=1).astype(np.float64)
+    if layer.bias is not None:
+        rows += np.asarray(layer.bias) != 0
+    out = 0.0
+    if layer.out_fmt is not None:
+        out = float(acc.sum())
+    return {
+        "pp_bits": float(bits.sum() * x_bits),
+        "tree_bits": float((np.maximum(rows - 1, 0) * acc).sum()),
+        "neg_bits": float(((weight < 0).sum(axis=1) * acc).sum()),
+        "quant_bits": _quantizer_bits(layer) + out,
+        "bn_bits": 0.0,
+    }
+
+
+def batch_norm_features(layer: Any) -> dict[str, float]:
+    x = layer.x
+    total = 0.0
+    for step in layer.steps:
+        if step.kind == "affine":
+            total += float(set_bits(np.array([step.a]))[0] * x.internal + x.internal + step.s)
+        else:
+            inside = [t for t, _ in step.thresholds if x.lo < t <= x.hi]
+            total += float(len(inside) * x.internal)
+    return {"pp_bits": 0.0, "tree_bits": 0.0, "neg_bits": 0.0,
+            "quant_bits": _quantizer_bits(layer), "bn_bits": total}  # fmt: skip
+
+
+def relu_features(layer: Any) -> dict[str, float]:
+    x = layer.x
+    rect = 0.0 if x.lo >= 0 else float(layer.n_in * x.internal)
+    out = float(layer.n_in * x.internal) if layer.out_fmt is not None else 0.0
+    return {"pp_bits": 0.0, "tree_bits": 0.0, "neg_bits": 0.0,
+            "quant_bits": _quantizer_bits(layer) + rect + out, "bn_bits": 0.0}  # fmt: skip
+
+
+FEATURIZERS = {
+    "linear": linear_features,
+    "batch_norm1d": batch_norm_features,
+    "relu": relu_features,
+}
+
+
+def layer_ffs(layer: Any) -> int:
+    """Output register bits that can change: the reachable code range of each channel."""
+    if layer.op == "linear" and layer.out_fmt is None:
+        return sum(min(range_bits(a.lo, a.hi), layer.out.width) for a in layer.acc)
+    return layer.n_out * min(range_bits(layer.out.lo, layer.out.hi), layer.out.width)
+
+
+def estimate_datapath(path: Any, coefficients: dict[str, float] | None = None) -> CostEstimate:
+    """The model's LUTs, FFs and latency of a planned datapath."""
+    weights = COEFFICIENTS if coefficients is None else coefficients
+    layers = []
+    for layer in path.layers:
+        features = FEATURIZERS[layer.op](layer)
+        luts = sum(weights[name] * value for name, value in features.items())
+        layers.append(LayerCost(layer.node, layer.op, luts, layer_ffs(layer), layer.latency,
+                                features))  # fmt: skip
+    return CostEstimate(layers, valid_ffs=path.latency)
+
+
+def estimate_graph(graph: Any) -> CostEstimate:
+    """The model's figures for a quantized graph (plans its datapath as the emitter does)."""
+    from carve.export.graph_view import export_view
+    from carve.export.verilog_plan import plan_datapath
+
+    return estimate_datapath(plan_datapath(export_view(graph)))
+
+
+def estimate_model(model: Any) -> CostEstimate:
+    """:func:`estimate_graph` of a quantized fx GraphModule (a search candidate's model)."""
+    return estimate_graph(model)
