@@ -9,6 +9,7 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.export.formats import EXPORT_FORMATS
+from carve.export.protocol import Exporter
 from carve.export.report import ExportReport, file_sizes, node_rows
 
 
@@ -55,7 +56,7 @@ def export_graph(
     """
     from carve.export.graph_view import export_view
 
-    exporter = EXPORT_FORMATS[format]()
+    exporter: Exporter = EXPORT_FORMATS[format]()
     view = export_view(graph, input_shape)
     folder = new_folder(out_dir)
     try:
@@ -70,7 +71,7 @@ def export_graph(
             nodes=node_rows(view),
             parity=parity,
             notes=exporter_notes(exporter, view),
-            extra=getattr(exporter, "extra", {}),
+            extra=exporter.extra,
         )
         report.write()
     except BaseException:
@@ -79,7 +80,7 @@ def export_graph(
     return report
 
 
-def exporter_notes(exporter: Any, view: Any) -> list[str]:
+def exporter_notes(exporter: Exporter, view: Any) -> list[str]:
     from carve.export.onnx_builder import exactness
 
     notes = [exporter.description]
@@ -90,7 +91,7 @@ def exporter_notes(exporter: Any, view: Any) -> list[str]:
             "float32 accumulation provably exact (worst-case sum < 2**24) in: "
             + (", ".join(proven) if proven else "no linear node")
         )
-    notes += getattr(exporter, "notes", [])
+    notes += exporter.notes
     return notes
 
 

@@ -20,3 +20,8 @@ EXPORT_FORMATS.add_lazy(
     "carve.export.hls:HLS4MLExporter",
     description="hls4ml project, C++ emulation parity vs integer reference",
 )
+EXPORT_FORMATS.add_lazy(
+    "verilog",
+    "carve.export.verilog:VerilogExporter",
+    description="Verilog-2001 RTL + testbench, Verilator parity vs integer reference",
+)

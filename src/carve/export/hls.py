@@ -36,6 +36,7 @@ from carve.export.graph_view import ExportGraph, ExportNode, FixedPoint
 from carve.export.hls_types import ap_type, constant_type, holding, max_abs
 from carve.export.onnx_builder import batch_norm_affine
 from carve.export.parity import Parity, compare, integer_reference_outputs
+from carve.export.protocol import Exporter
 
 PROJECT = "hls4ml_prj"
 SKIP_OPTIMIZERS = [
@@ -260,13 +261,14 @@ def _quantized_outputs(view: ExportGraph) -> set[str]:
     return {n.name for n in view.nodes if n.operand("data_out_0").quantized}
 
 
-class HLS4MLExporter:
+class HLS4MLExporter(Exporter):
     """hls4ml project (Vivado backend, io_parallel, latency strategy) + C++ emulation parity."""
 
     name = "hls4ml"
     description = "hls4ml 1.x project (Vivado backend, io_parallel); C++ emulation via g++"
 
     def __init__(self) -> None:
+        super().__init__()
         self.model = None
         self.extra: dict[str, Any] = {}
         self.notes: list[str] = []

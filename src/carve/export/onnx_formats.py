@@ -9,9 +9,10 @@ import numpy as np
 from carve.export.graph_view import ExportGraph
 from carve.export.onnx_builder import IR_VERSION, OPSET, build_onnx
 from carve.export.parity import Parity, compare, fake_quant_outputs, onnxruntime_outputs
+from carve.export.protocol import Exporter
 
 
-class ONNXExporter:
+class ONNXExporter(Exporter):
     """Standard ONNX with QuantizeLinear/Clip/DequantizeLinear; runs in onnxruntime."""
 
     name = "onnx"
