@@ -117,7 +117,7 @@ def range_bits(lo: int, hi: int) -> int:
         return 0
     if lo >= 0:
         return int(hi).bit_length()
-    return max(int(lo).bit_length(), int(hi).bit_length()) + 1
+    return max((-int(lo) - 1).bit_length(), int(hi).bit_length()) + 1
 
 
 def _quantizer_bits(layer: Any) -> float:

@@ -19,7 +19,6 @@ Debian package.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from carve.errors import CarveError
 from carve.hardware.timing import CriticalPath, cell_class, longest_path
+from carve.hardware.tools import require
 
 LABEL = "yosys estimate (not Vivado)"
 #: ``synth_xilinx -family`` values yosys 0.23 accepts without the EXPERIMENTAL tag.
@@ -92,17 +92,6 @@ class YosysEstimate:
         return out
 
 
-def yosys_binary() -> str:
-    """Path of ``yosys``, or one CarveError naming the Debian package."""
-    path = shutil.which("yosys")
-    if path is None:
-        raise CarveError(
-            "yosys is not installed (needed for resource estimates): "
-            "install the Debian package 'yosys' (apt-get install yosys)"
-        )
-    return path
-
-
 def check_family(family: str) -> str:
     if family not in FAMILIES:
         raise CarveError(
@@ -141,7 +130,7 @@ def estimate_resources(
     check_family(family)
     if clock_ns <= 0:
         raise CarveError(f"clock_ns must be > 0 ns, got {clock_ns!r}")
-    binary = yosys_binary()
+    binary = require("yosys", "resource estimates (yosys)")
     missing = [str(f) for f in files if not Path(f).is_file()]
     if missing:
         raise CarveError(f"Verilog file(s) not found: {', '.join(missing)}")
