@@ -31,10 +31,12 @@ import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
+from carve.fileio import atomic_write_text
 
 LAYERS = {"jsc-tiny": 1, "jsc-toy": 3, "jsc-s": 5}
 SPARSITY = (0.0, 0.5, 0.75, 0.9)
@@ -79,16 +81,14 @@ def emit(spec, folder: Path):
 
 
 def synthesize(job: tuple) -> dict:
-    """yosys on one design (in a worker process): per module LUT/FF and run time."""
-    spec, key = job
+    """yosys on one emitted design (a thread: the work is in the yosys process)."""
+    name, design, digest = job
     from carve.hardware.yosys import estimate_resources
 
-    with tempfile.TemporaryDirectory() as tmp:
-        design, digest = emit(spec, Path(tmp))
-        estimate = estimate_resources(design.files, design.top, dsp=False,
-                                      latency_cycles=design.latency)  # fmt: skip
+    estimate = estimate_resources(design.files, design.top, dsp=False,
+                                  latency_cycles=design.latency)  # fmt: skip
     return {
-        "key": key,
+        "key": name,
         "digest": digest,
         "luts": estimate.total.luts,
         "ffs": estimate.total.ffs,
@@ -99,22 +99,26 @@ def synthesize(job: tuple) -> dict:
 
 
 def yosys_results(specs: list, cache_path: Path, jobs: int) -> dict[str, dict]:
-    """Cached yosys results of ``specs`` (keyed by name; rerun when the Verilog changed)."""
+    """Cached yosys results of ``specs`` (keyed by name; rerun when the Verilog changed).
+
+    Designs are emitted here, one after the other; yosys runs ``jobs`` at a time in
+    threads (each run is its own process), so nothing forks a process holding torch.
+    """
     cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
-    todo = []
     with tempfile.TemporaryDirectory() as tmp:
+        todo = []
         for spec in specs:
-            _, digest = emit(spec, Path(tmp) / spec.name)
+            design, digest = emit(spec, Path(tmp) / spec.name)
             if cache.get(spec.name, {}).get("digest") != digest:
-                todo.append((spec, spec.name))
-    if todo:
-        print(f"yosys on {len(todo)} design(s), {jobs} at a time...", flush=True)
-        with ProcessPoolExecutor(jobs) as pool:
-            for result in pool.map(synthesize, todo):
-                cache[result["key"]] = result
-                cache_path.write_text(json.dumps(cache, indent=1))
-                print(f"  {result['key']}: {result['luts']} LUT, "
-                      f"{result['yosys_seconds']:.0f} s", flush=True)  # fmt: skip
+                todo.append((spec.name, design, digest))
+        if todo:
+            print(f"yosys on {len(todo)} design(s), {jobs} at a time...", flush=True)
+            with ThreadPoolExecutor(jobs) as pool:
+                for result in pool.map(synthesize, todo):
+                    cache[result["key"]] = result
+                    atomic_write_text(cache_path, json.dumps(cache, indent=1))
+                    print(f"  {result['key']}: {result['luts']} LUT, "
+                          f"{result['yosys_seconds']:.0f} s", flush=True)  # fmt: skip
     return cache
 
 

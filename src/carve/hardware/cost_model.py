@@ -6,10 +6,12 @@ weight codes at the accumulator's binary point, accumulator widths, batch-norm
 step circuits, output codes), so it sees exactly what yosys will see.
 
 **Flip-flops** are derived, not fitted: every node module registers its
-outputs, and yosys keeps one flip-flop per bit that can change (a bit every
-reachable code agrees on is a constant, and sign-extension copies of one bit
-merge), so a channel costs the bits of its reachable code range; the top adds
-one valid bit per cycle of latency.
+outputs, and yosys keeps one flip-flop per bit that can change: a linear
+output costs the bits of its accumulator's reachable range (a bit every
+reachable code agrees on is a constant; sign-extension copies of one bit
+merge), any other channel the bits of the node's output range (per-channel
+logic computes each bit separately, so yosys keeps them); the top adds one
+valid bit per cycle of latency.
 
 **Latency** is exact: one register stage per node.
 
