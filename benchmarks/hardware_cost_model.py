@@ -8,8 +8,9 @@ right shapes (resources depend on widths, kept weights and the weights' bit
 patterns, not on accuracy), quantized with the integer format at data/weight
 widths 2-8 (uniform or mixed by layer) and pruned 0-90 % (uniform or mixed),
 each emitted by carve's real Verilog emitter and synthesized by yosys 0.23
-``synth_xilinx -family xcup -nodsp`` (out of context, hierarchy kept). jsc-s
-designs are kept sparse and narrow so a yosys run stays under a few minutes.
+``synth_xilinx -family xcup -nodsp`` (out of context, hierarchy kept). jsc-toy
+and jsc-s designs are kept narrower and sparser so a yosys run stays under a
+few minutes on a shared machine.
 
 The check set (``--seed 1``) and the calibration set that ``--fit`` uses
 (``--seed 2``) are drawn independently; the shipped coefficients come from the
@@ -42,8 +43,11 @@ LAYERS = {"jsc-tiny": 1, "jsc-toy": 3, "jsc-s": 5}
 SPARSITY = (0.0, 0.5, 0.75, 0.9)
 
 
-def design_specs(count: int, seed: int) -> list:
-    """``count`` designs: about half jsc-tiny, a third jsc-toy, the rest sparse jsc-s."""
+def design_specs(count: int, seed: int, calibration: bool = False) -> list:
+    """``count`` designs: half jsc-tiny (widths 2-8), a third jsc-toy (2-5 bits, pruned
+    >= 50 % somewhere), the rest jsc-s (2-3 bits, pruned 75-90 %): yosys time grows with
+    kept weights x bits, and this machine's two cores are shared. The calibration set
+    (``--fit``) is broader: jsc-toy 2-6 bits and dense layers, jsc-s 2-4 bits."""
     from carve.hardware.designs import DesignSpec
 
     rng = random.Random(seed)
@@ -51,18 +55,24 @@ def design_specs(count: int, seed: int) -> list:
     for index in range(count):
         model = ("jsc-tiny", "jsc-toy", "jsc-tiny", "jsc-toy", "jsc-s", "jsc-tiny")[index % 6]
         layers = LAYERS[model]
-        low, high = (2, 8) if model == "jsc-tiny" else (2, 6) if model == "jsc-toy" else (2, 4)
+        ranges = {"jsc-tiny": (2, 8), "jsc-toy": (2, 5), "jsc-s": (2, 3)}
+        if calibration:
+            ranges |= {"jsc-toy": (2, 6), "jsc-s": (2, 4)}
+        low, high = ranges[model]
         if rng.random() < 0.5:  # mixed precision by layer
             widths = tuple((rng.randint(low, high), rng.randint(low, high)) for _ in range(layers))
         else:
             data, weight = rng.randint(low, high), rng.randint(low, high)
             widths = ((data, weight),) * layers
-        if model == "jsc-s":
-            sparsity = tuple(rng.choice((0.75, 0.9)) for _ in range(layers))
-        elif rng.random() < 0.5:
-            sparsity = tuple(rng.choice(SPARSITY) for _ in range(layers))
+        choices = {"jsc-tiny": SPARSITY, "jsc-toy": SPARSITY[1:], "jsc-s": (0.75, 0.9, 0.9)}
+        if calibration:
+            choices |= {"jsc-toy": SPARSITY, "jsc-s": (0.75, 0.9)}
+        if model == "jsc-s" and calibration:
+            sparsity = tuple(rng.choice(choices[model]) for _ in range(layers))
+        elif rng.random() < 0.5 or (model == "jsc-s" and not calibration):
+            sparsity = tuple(rng.choice(choices[model]) for _ in range(layers))
         else:
-            sparsity = (rng.choice(SPARSITY),) * layers
+            sparsity = (rng.choice(choices[model]),) * layers
         specs.append(DesignSpec(model, widths, sparsity, seed=seed * 1000 + index))
     return specs
 
@@ -180,7 +190,7 @@ def main() -> int:
                         help="fit the coefficients on the calibration set (--seed 2)")  # fmt: skip
     args = parser.parse_args()
     seed = 2 if args.fit else args.seed
-    specs = design_specs(args.designs, seed)
+    specs = design_specs(args.designs, seed, calibration=args.fit)
     results = yosys_results(specs, args.cache, args.jobs)
     rows = model_rows(specs, results)
     if args.fit:
