@@ -15,7 +15,8 @@ integer bits for data, one for weights), plus jsc-s at 4 bits pruned 50/75/90 %
 - yosys 0.23 ``synth_xilinx -family xcup`` LUT/FF/DSP/carry (``-nodsp`` unless
   ``--dsp``), critical-path and latency estimate at 5 ns, yosys run time;
 - the cost model's LUT/FF beside yosys' (``--yosys-max-luts N``: designs the
-  model puts above N LUTs get the model's figures only, yosys is not run).
+  model puts above N LUTs get the model's figures only, yosys is not run;
+  ``--simulate MODELS``: only these models' designs are simulated).
 
 Rows are cached in ``--cache`` as they finish (a rerun continues). Prints a
 Markdown table.
@@ -54,7 +55,8 @@ def trained(model_name: str, epochs: int, dataset):
     return model, evaluate(model, dataset.test)["acc"]
 
 
-def one_row(model, float_acc, name, bits, sparsity, dataset, dsp: bool, yosys_max: float):
+def one_row(model, float_acc, name, bits, sparsity, dataset, dsp: bool, yosys_max: float,
+            simulate: bool):  # fmt: skip
     import numpy as np
 
     from carve.export.graph_view import export_view
@@ -75,7 +77,7 @@ def one_row(model, float_acc, name, bits, sparsity, dataset, dsp: bool, yosys_ma
         exporter = VerilogExporter()
         exporter.write(view, Path(tmp))
         emitted = time.perf_counter()
-        parity = exporter.parity(Path(tmp), view, x)
+        parity = exporter.parity(Path(tmp), view, x) if simulate else None
         simulated = time.perf_counter()
         model_cost = estimate_datapath(exporter.design.datapath)
         record = None
@@ -94,7 +96,7 @@ def one_row(model, float_acc, name, bits, sparsity, dataset, dsp: bool, yosys_ma
         "carries": record["carries"], "model_luts": round(model_cost.luts),
         "model_ffs": model_cost.ffs, "latency_cycles": record["latency_cycles"],
         "critical_path_ns": record["critical_path_ns"], "latency_ns": record["latency_ns"],
-        "mismatches": parity.mismatches, "rows": len(x),
+        "mismatches": parity.mismatches if parity else None, "rows": len(x),
         "emit_s": round(emitted - start, 2), "simulate_s": round(simulated - emitted, 1),
         "yosys_s": record["yosys_seconds"], "total_s": round(done - start, 1),
     }  # fmt: skip
@@ -119,10 +121,11 @@ def markdown(rows: list[dict]) -> str:
             lut, ff, dsp = f"{r['luts']:,} ({r['model_luts']:,})", f"{r['ffs']:,}", f"{r['dsps']}"
             latency = f"{r['latency_cycles']} cyc = {r['latency_ns']:.0f} ns"
             yosys = f"{r['yosys_s']:.0f} s"
+        parity = "not run" if r["mismatches"] is None else f"{r['mismatches']}/{r['rows']:,}"
         lines.append(
             f"| {r['model']} | {r['bits']} | {r['sparsity']:.0%} | {r['accuracy']:.3f} | "
             f"{r['drop'] * 100:+.1f} pt | {lut} | {ff} | {dsp} | {latency} | "
-            f"{r['total_s']:.0f} s | {yosys} | {r['mismatches']}/{r['rows']:,} |"
+            f"{r['total_s']:.0f} s | {yosys} | {parity} |"
         )
     return "\n".join(lines)
 
@@ -135,6 +138,8 @@ def main() -> int:
     parser.add_argument("--dsp", action="store_true", help="let yosys infer DSP slices")
     parser.add_argument("--yosys-max-luts", type=float, default=float("inf"),
                         help="no yosys where the cost model predicts more LUTs")  # fmt: skip
+    parser.add_argument("--simulate", default=",".join(MODELS),
+                        help="models whose designs Verilator simulates (test split)")  # fmt: skip
     args = parser.parse_args()
 
     import torch
@@ -154,7 +159,7 @@ def main() -> int:
         print(f"{name}: float accuracy {float_acc:.4f}", flush=True)
         for _, bits, sparsity in todo:
             row = one_row(model, float_acc, name, bits, sparsity, dataset, args.dsp,
-                          args.yosys_max_luts)  # fmt: skip
+                          args.yosys_max_luts, name in args.simulate.split(","))  # fmt: skip
             cache[f"{name}/{bits}/{sparsity}"] = row
             atomic_write_text(args.cache, json.dumps(cache, indent=1))
             print(json.dumps(row), flush=True)
