@@ -2,7 +2,9 @@
 
 * ``pareto.png``: every trial in the plane of the first two metrics (the
   unscaled values), the best trials (Pareto front) highlighted and joined;
-  with one metric, that metric against average bits.
+  with one metric, that metric against average bits. Trials checked by
+  ``--verify-hardware`` are marked again at yosys' figure (``yosys_<metric>``);
+  an axis spanning more than two decades is logarithmic.
 * ``history.png``: each objective per trial number, with the best so far.
 
 Both take the result rows of :func:`carve.search.outputs.trial_rows`.
@@ -33,6 +35,13 @@ def plot_pareto(path: Path, rows: list[dict[str, Any]], spec: SearchSpec) -> Pat
     best = sorted((r for r in rows if r["best"]), key=lambda r: r[x])
     axis.plot([r[x] for r in best], [r[y] for r in best], "o-", color="tab:red", markersize=5,
               label="best (Pareto front)")  # fmt: skip
+    checked = [r for r in rows if r.get(f"yosys_{x}") is not None]  # --verify-hardware
+    if checked:
+        axis.scatter([r[f"yosys_{x}"] for r in checked], [r[y] for r in checked], marker="x",
+                     s=40, color="tab:blue", label="same trials, yosys estimate")  # fmt: skip
+    values = [r[x] for r in rows if isinstance(r[x], int | float) and r[x] > 0]
+    if values and max(values) > 100 * min(values):  # LUTs, BitOPs: decades apart
+        axis.set_xscale("log")
     axis.set_xlabel(x)
     axis.set_ylabel(y)
     axis.grid(alpha=0.3)
