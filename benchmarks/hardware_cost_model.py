@@ -67,9 +67,8 @@ def design_specs(count: int, seed: int, calibration: bool = False) -> list:
         choices = {"jsc-tiny": SPARSITY, "jsc-toy": SPARSITY[1:], "jsc-s": (0.75, 0.9, 0.9)}
         if calibration:
             choices |= {"jsc-toy": SPARSITY, "jsc-s": (0.75, 0.9)}
-        if model == "jsc-s" and calibration:
-            sparsity = tuple(rng.choice(choices[model]) for _ in range(layers))
-        elif rng.random() < 0.5 or (model == "jsc-s" and not calibration):
+        # (the order of the draws keeps both sets as they were first drawn)
+        if (model == "jsc-s" and calibration) or rng.random() < 0.5 or model == "jsc-s":
             sparsity = tuple(rng.choice(choices[model]) for _ in range(layers))
         else:
             sparsity = (rng.choice(choices[model]),) * layers

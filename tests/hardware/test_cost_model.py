@@ -7,12 +7,11 @@ The design: jsc-tiny (BatchNorm, ReLU, Linear 16->5, ReLU) with random weights a
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from carve.export.graph_view import export_view
 from carve.export.verilog import emit_verilog
-from carve.hardware.cost_model import estimate_datapath, estimate_graph, layer_ffs, set_bits
+from carve.hardware.cost_model import estimate_datapath, estimate_graph, layer_ffs, row_bits
 from carve.hardware.designs import DesignSpec, design_graph
 from carve.hardware.resources import design_resources, resource_lines
 
@@ -65,10 +64,12 @@ def test_sparser_weights_cost_fewer_luts_and_the_graph_path_agrees():
     assert linear.features["pp_bits"] > 0
 
 
-def test_set_bits_counts_the_partial_products_of_a_constant():
-    values = np.array([0, 1, 2, 3, -3, 5, 6, -7, 12, 127])
-    expected = [bin(abs(int(v))).count("1") for v in values]
-    assert set_bits(values).tolist() == expected
+def test_row_bits_are_the_shifted_rows_of_a_twos_complement_constant():
+    # -3 at 4 bits is 1101: rows at bits 0, 2 and 3, each as wide as what is left of W
+    assert row_bits(-3, 4) == (4 - 0) + (4 - 2) + (4 - 3)
+    assert row_bits(5, 6) == (6 - 0) + (6 - 2)
+    assert row_bits(8, 6) == 6 - 3  # a power of two: one shifted row
+    assert row_bits(0, 6) == 0
 
 
 def test_layer_ffs_of_a_constant_channel_is_zero(design):

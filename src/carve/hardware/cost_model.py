@@ -21,16 +21,16 @@ valid bit per cycle of latency.
 check uses (``benchmarks/hardware_cost_model.py`` refits and checks; the
 coefficients below are its output). The features:
 
-- ``pp_bits``: partial-product bits of the constant multiplications: for each
-  kept weight, the set bits of ``|w|`` (trailing zeros are free shifts) times
-  the input's width;
-- ``tree_bits``: the adder tree: ``(rows - 1) x accumulator width`` per output,
-  ``rows`` being the partial products summed;
-- ``neg_bits``: negative weights x accumulator width (negation, sign extension);
+- ``pp_bits``: the partial products of each output's sum: the emitter writes
+  ``x * K`` terms in a sum evaluated at the accumulator's width ``W``, which
+  yosys turns into one adder array per output; every set bit ``p`` of each
+  kept weight's ``W``-bit two's complement adds a row ``W - p`` bits wide
+  (:func:`row_bits`; a negative weight costs more than a positive one, a
+  pruned one nothing);
 - ``quant_bits``: input/output re-rounding and saturation: width of each
   channel whose quantizer changes its codes;
-- ``bn_bits``: batch-norm step circuits: thresholds x input width, or the
-  affine's multiplication and add.
+- ``bn_bits``: a batch norm is per channel a function of one input code:
+  ``input bits**2 x output bits``.
 
 Every estimate is a *model of yosys' mapping*, which is itself an estimate of
 Vivado's: rank candidates with it and check the chosen ones with yosys
@@ -46,11 +46,9 @@ import numpy as np
 
 #: Fitted LUTs per unit of each feature (benchmarks/hardware_cost_model.py --fit).
 COEFFICIENTS: dict[str, float] = {
-    "pp_bits": 1.0,
-    "tree_bits": 1.0,
-    "neg_bits": 0.0,
-    "quant_bits": 1.0,
-    "bn_bits": 1.0,
+    "pp_bits": 0.55,
+    "quant_bits": 0.34,
+    "bn_bits": 0.1,
 }
 FEATURES = tuple(COEFFICIENTS)
 
@@ -95,18 +93,18 @@ class CostEstimate:
         }
 
 
-def set_bits(values: np.ndarray) -> np.ndarray:
-    """Set bits of ``|v|`` once its trailing zeros are shifted out (0 for 0).
+def row_bits(value: int, width: int) -> int:
+    """Partial-product bits of a multiplication by constant ``value`` at ``width`` bits.
 
-    >>> set_bits(np.array([0, 1, -4, 12, 7, -5])).tolist()
-    [0, 1, 1, 2, 3, 2]
+    Verilog evaluates ``x * K`` at the accumulator's width, so a negative ``K`` is
+    its two's complement there; each set bit ``p`` adds a row ``width - p`` bits
+    wide (the shifted, sign-extended ``x``) to the adder array yosys builds.
+
+    >>> row_bits(1, 8), row_bits(4, 8), row_bits(3, 8), row_bits(-1, 4)
+    (8, 6, 15, 10)
     """
-    magnitude = np.abs(np.asarray(values, dtype=np.int64))
-    count = np.zeros(magnitude.shape, dtype=np.int64)
-    while magnitude.any():
-        count += magnitude & 1
-        magnitude >>= 1
-    return count
+    pattern = int(value) % (1 << width)
+    return sum(width - p for p in range(width) if (pattern >> p) & 1)
 
 
 def range_bits(lo: int, hi: int) -> int:
@@ -134,43 +132,25 @@ def _quantizer_bits(layer: Any) -> float:
 
 def linear_features(layer: Any) -> dict[str, float]:
     weight = np.asarray(layer.weight)
-    bits = set_bits(weight)
-    x_bits = layer.x.internal
-    acc = np.array([a.width for a in layer.acc], dtype=np.float64)
-    rows = bits.sum(axis=1).astype(np.float64)
-    if layer.bias is not None:
-        rows += np.asarray(layer.bias) != 0
-    out = 0.0
-    if layer.out_fmt is not None:
-        out = float(acc.sum())
-    return {
-        "pp_bits": float(bits.sum() * x_bits),
-        "tree_bits": float((np.maximum(rows - 1, 0) * acc).sum()),
-        "neg_bits": float(((weight < 0).sum(axis=1) * acc).sum()),
-        "quant_bits": _quantizer_bits(layer) + out,
-        "bn_bits": 0.0,
-    }
+    rows = 0.0
+    for j, acc in enumerate(layer.acc):
+        rows += sum(row_bits(int(w), acc.width) for w in weight[j] if w != 0)
+    out = float(sum(a.width for a in layer.acc)) if layer.out_fmt is not None else 0.0
+    return {"pp_bits": rows, "quant_bits": _quantizer_bits(layer) + out, "bn_bits": 0.0}
 
 
 def batch_norm_features(layer: Any) -> dict[str, float]:
-    x = layer.x
-    total = 0.0
-    for step in layer.steps:
-        if step.kind == "affine":
-            total += float(set_bits(np.array([step.a]))[0] * x.internal + x.internal + step.s)
-        else:
-            inside = [t for t, _ in step.thresholds if x.lo < t <= x.hi]
-            total += float(len(inside) * x.internal)
-    return {"pp_bits": 0.0, "tree_bits": 0.0, "neg_bits": 0.0,
-            "quant_bits": _quantizer_bits(layer), "bn_bits": total}  # fmt: skip
+    """Per channel a function of the input code: ``input bits**2 x output bits``."""
+    bits = layer.x.internal
+    total = float(len(layer.steps) * bits * bits * layer.out.width)
+    return {"pp_bits": 0.0, "quant_bits": _quantizer_bits(layer), "bn_bits": total}
 
 
 def relu_features(layer: Any) -> dict[str, float]:
     x = layer.x
     rect = 0.0 if x.lo >= 0 else float(layer.n_in * x.internal)
     out = float(layer.n_in * x.internal) if layer.out_fmt is not None else 0.0
-    return {"pp_bits": 0.0, "tree_bits": 0.0, "neg_bits": 0.0,
-            "quant_bits": _quantizer_bits(layer) + rect + out, "bn_bits": 0.0}  # fmt: skip
+    return {"pp_bits": 0.0, "quant_bits": _quantizer_bits(layer) + rect + out, "bn_bits": 0.0}
 
 
 FEATURIZERS = {
