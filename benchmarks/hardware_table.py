@@ -5,8 +5,8 @@
 
 For jsc-tiny, jsc-toy and jsc-s, trained on jsc-synth (default size: 531,200 /
 132,800 / 166,000 rows) for ``--epochs`` epochs, then quantized post-training
-(no QAT) with the integer format at 8/6/4/3 bits (data and weights; two
-integer bits for data, one for weights), plus jsc-s at 4 bits pruned 50/75/90 %
+(no QAT) with the integer format at 8/6/4/3 bits (data and weights; four
+integer bits for data, two for weights, sign included), plus jsc-s at 4 bits pruned 50/75/90 %
 (l1-norm per layer, then quantized; no fine-tuning):
 
 - accuracy on the jsc-synth test split and its drop from the float model;
@@ -36,6 +36,7 @@ from carve.fileio import atomic_write_text
 MODELS = {"jsc-tiny": 1, "jsc-toy": 3, "jsc-s": 5}
 BITS = (8, 6, 4, 3)
 PRUNED = (0.5, 0.75, 0.9)
+DATA_INT, WEIGHT_INT = 4, 2  # data in [-8, 8), weights in [-2, 2): the trained ranges
 
 
 def designs() -> list[tuple[str, int, float]]:
@@ -67,7 +68,8 @@ def one_row(model, float_acc, name, bits, sparsity, dataset, dsp: bool, yosys_ma
     from carve.train import evaluate
 
     layers = MODELS[name]
-    spec = DesignSpec(name, ((bits, bits),) * layers, (sparsity,) * layers if sparsity else ())
+    spec = DesignSpec(name, ((bits, bits),) * layers, (sparsity,) * layers if sparsity else (),
+                      data_int=DATA_INT, weight_int=WEIGHT_INT)  # fmt: skip
     graph = design_graph(spec, model=model)
     accuracy = evaluate(graph.model, dataset.test)["acc"]
     x = np.ascontiguousarray(dataset.test.x.numpy(), dtype=np.float32)

@@ -30,6 +30,8 @@ class DesignSpec:
     sparsity: tuple[float, ...] = ()  # per Linear; empty: dense
     seed: int = 0
     label: str = field(default="", compare=False)
+    data_int: int = 2  # integer bits of data codes (sign included): range +-2**(data_int - 1)
+    weight_int: int = 1  # of weight codes: weights in [-2**(weight_int-1), 2**(weight_int-1))
 
     @property
     def name(self) -> str:
@@ -40,23 +42,25 @@ class DesignSpec:
         return f"{self.model}_{bits}_s{sparse}_r{self.seed}"
 
 
-def data_config(width: int) -> dict[str, Any]:
-    """Input quantizer of a node: ``width`` bits, two integer bits (sign included)."""
-    return {"data_in_width": width, "data_in_frac_width": max(width - 2, 0)}
+def data_config(width: int, integer: int = 2) -> dict[str, Any]:
+    """Input quantizer of a node: ``width`` bits, ``integer`` of them before the point."""
+    return {"data_in_width": width, "data_in_frac_width": max(width - integer, 0)}
 
 
-def linear_config(data: int, weight: int) -> dict[str, Any]:
+def linear_config(data: int, weight: int, data_int: int = 2, weight_int: int = 1) -> dict:
     return {
         "name": "integer",
-        **data_config(data),
+        **data_config(data, data_int),
         "weight_width": weight,
-        "weight_frac_width": weight - 1,  # weights in [-1, 1)
+        "weight_frac_width": max(weight - weight_int, 0),
         "bias_width": 8,
         "bias_frac_width": 6,
     }
 
 
-def quantize_args(graph: Any, widths: tuple[tuple[int, int], ...]) -> dict[str, Any]:
+def quantize_args(
+    graph: Any, widths: tuple[tuple[int, int], ...], data_int: int = 2, weight_int: int = 1
+) -> dict[str, Any]:
     """``quantize_transform_pass`` arguments by name: Linear ``i`` gets ``widths[i]``;
     a BatchNorm or ReLU gets the data width of the next Linear (the last one's after it)."""
     from carve.passes.transforms.quantize import quantizable_nodes
@@ -72,14 +76,14 @@ def quantize_args(graph: Any, widths: tuple[tuple[int, int], ...]) -> dict[str, 
     for name, op in ops.items():
         data = widths[min(index, len(widths) - 1)][0]
         if op == "linear":
-            args[name] = {"config": linear_config(*widths[index])}
+            args[name] = {"config": linear_config(*widths[index], data_int, weight_int)}
             index += 1
         elif op == "batch_norm1d":
-            config = {"name": "integer", **data_config(data), "weight_width": 8,
+            config = {"name": "integer", **data_config(data, data_int), "weight_width": 8,
                       "weight_frac_width": 5, "bias_width": 8, "bias_frac_width": 5}  # fmt: skip
             args[name] = {"config": config}
         elif op == "relu":
-            args[name] = {"config": {"name": "integer", **data_config(data)}}
+            args[name] = {"config": {"name": "integer", **data_config(data, data_int)}}
     return args
 
 
@@ -143,5 +147,6 @@ def design_graph(spec: DesignSpec, model: Any = None, num_features: int = 16) ->
 
     graph = base_graph(spec.model if model is None else model, num_features, spec.seed)
     graph = prune_graph(graph, spec.sparsity or (0.0,) * len(spec.widths))
-    graph, _ = quantize_transform_pass(graph, quantize_args(graph, spec.widths))
+    args = quantize_args(graph, spec.widths, spec.data_int, spec.weight_int)
+    graph, _ = quantize_transform_pass(graph, args)
     return graph
