@@ -46,9 +46,9 @@ import numpy as np
 
 #: Fitted LUTs per unit of each feature (benchmarks/hardware_cost_model.py --fit).
 COEFFICIENTS: dict[str, float] = {
-    "pp_bits": 0.55,
-    "quant_bits": 0.34,
-    "bn_bits": 0.1,
+    "pp_bits": 0.5458,
+    "quant_bits": 0.3422,
+    "bn_bits": 0.0986,
 }
 FEATURES = tuple(COEFFICIENTS)
 
