@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from carve.mase_scope import out_of_scope_note
+
 
 class CarveError(Exception):
     """A mistake in the user's input, reported as one clear line."""
@@ -32,8 +34,6 @@ def unknown_name_message(kind: str, name: object, known: Iterable[str]) -> str:
     >>> unknown_name_message("model", "jsc-tny", ["jsc-tiny", "jsc-toy"])
     "unknown model 'jsc-tny'; did you mean 'jsc-tiny'? Known models: jsc-tiny, jsc-toy"
     """
-    from carve.compat.vocabulary import out_of_scope_note
-
     known = sorted(known)
     note = out_of_scope_note(name)
     if note:  # MASE material carve deliberately does not cover (CIFAR, HuggingFace, Verilog)

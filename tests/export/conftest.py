@@ -102,3 +102,11 @@ def quantized():
 def configs():
     """Quantization configs by case name (a dict, or a function of the graph)."""
     return {"8-bit": by_type(8), "4-bit": by_type(4), "mixed": mixed}
+
+
+@pytest.fixture
+def builders():
+    """The config and graph builders above, for tests that compose their own cases."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(by_type=by_type, fixed=fixed, quantized_graph=quantized_graph)

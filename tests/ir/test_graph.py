@@ -151,9 +151,9 @@ def test_unknown_function_gets_generic_name_and_warning(caplog):
 
 
 def test_draw_writes_dot_source_when_graphviz_is_missing(tmp_path, monkeypatch):
-    import carve.ir.graph as graph_module
+    import carve.ir.draw as draw_module
 
-    monkeypatch.setattr(graph_module, "graphviz_available", lambda: False)
+    monkeypatch.setattr(draw_module, "graphviz_available", lambda: False)
     graph = _analysed(MaseGraph.from_registered("jsc-tiny"), torch.ones(2, 16), False)
     written = graph.draw(tmp_path / "g.svg")
     assert written == tmp_path / "g.dot"
@@ -189,9 +189,9 @@ def test_custom_leaf_function_stays_one_node():
 
 def test_draw_renders_through_pydot_when_graphviz_is_present(tmp_path, monkeypatch):
     pydot = pytest.importorskip("pydot")
-    import carve.ir.graph as graph_module
+    import carve.ir.draw as draw_module
 
-    monkeypatch.setattr(graph_module, "graphviz_available", lambda: True)
+    monkeypatch.setattr(draw_module, "graphviz_available", lambda: True)
     calls = []
 
     def fake_create(self, prog=None, format=None, **kwargs):

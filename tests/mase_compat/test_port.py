@@ -13,7 +13,7 @@ from carve.cli.main import main
 from carve.compat.names import carve_import, name_table, render_mase_doc
 from carve.compat.port import port_notebook, port_source
 from carve.errors import CarveError
-from carve.passes.catalog import PASS_CATALOG
+from carve.passes import PASSES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "mase.md"
 
@@ -27,7 +27,7 @@ from chop.passes.graph.analysis import (
 )
 from chop.ir.graph.mase_graph import MaseGraph as MG
 import chop.passes.graph as passes
-from chop.passes.graph import emit_verilog_top_transform_pass, get_synthesis_results
+from chop.passes.graph import emit_bram_transform_pass, get_synthesis_results
 from chop.tools.logger import get_logger
 
 def build():
@@ -45,7 +45,7 @@ from carve.passes import (
 from carve.passes.analysis import report_nodes as report
 from carve.ir import MaseGraph as MG
 import carve.passes as passes
-from chop.passes.graph import emit_verilog_top_transform_pass, get_synthesis_results  \
+from chop.passes.graph import emit_bram_transform_pass, get_synthesis_results  \
 # carve port: not in carve
 from carve import get_logger
 
@@ -60,12 +60,12 @@ def test_script_imports_are_rewritten_and_everything_else_kept():
     assert result.text == EXPECTED
     assert result.rewritten == 6
     assert result.unknown == [
-        ("emit_verilog_top_transform_pass", "chop.passes.graph"),
+        ("emit_bram_transform_pass", "chop.passes.graph"),
         ("get_synthesis_results", "chop.passes.graph"),
     ]
     report = result.report()
     assert report.splitlines()[0] == "rewrote 6 chop import statement(s)"
-    assert "chop.passes.graph.emit_verilog_top_transform_pass: hardware generation" in report
+    assert "chop.passes.graph.emit_bram_transform_pass: MASE's hardware component flow" in report
 
 
 def test_ported_script_runs():
@@ -123,7 +123,8 @@ def test_cli_never_overwrites_unless_asked(tmp_path, capsys):
 
 
 def test_every_registered_pass_is_in_the_table():
-    functions = {row[1].split(":")[1] for row in PASS_CATALOG}
+    functions = {PASSES.meta(key)["function"] for key in PASSES}
+    assert {"save_mase_graph_interface_pass", "export_onnx_transform_pass"} <= functions
     assert functions <= set(name_table())
     assert carve_import("get_parent_name") == ("carve.passes.utils", "get_parent_name")
     for name, (module, carve_name) in name_table().items():  # every target imports

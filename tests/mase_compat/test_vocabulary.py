@@ -9,7 +9,6 @@ import warnings
 import pytest
 import torch
 
-from carve.compat.vocabulary import RUN_KEYS, accept_transform_table
 from carve.config import CarveConfig, add_common_flags, read_config_file, resolve_config
 from carve.errors import CarveError
 from carve.ir import MaseGraph
@@ -20,6 +19,7 @@ from carve.passes import (
     quantize_transform_pass,
 )
 from carve.quant import fixed_point_config
+from carve.vocabulary import RUN_KEYS, accept_transform_table
 
 INT8 = fixed_point_config(8, 4)
 
@@ -207,5 +207,7 @@ def test_out_of_scope_material_fails_naming_it():
         MaseDataModule(name="cifar10", batch_size=8)
     with pytest.raises(CarveError, match=r"'bert-base-uncased' is not available.*HuggingFace"):
         get_model("bert-base-uncased", "cls", None, False)
-    with pytest.raises(CarveError, match=r"emit_verilog_top_transform_pass.*Verilog"):
-        get_pass("emit_verilog_top_transform_pass")
+    with pytest.raises(
+        CarveError, match=r"emit_bram_transform_pass.*carve export --format verilog"
+    ):
+        get_pass("emit_bram_transform_pass")

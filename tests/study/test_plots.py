@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from carve.config import CarveConfig
+from carve.figures import PlotStyle, check_formats
 from carve.study import plots
 from carve.study.report import summarize
 from carve.study.spec import StudySpec, parse_vary
@@ -112,7 +113,7 @@ def test_files_are_150_dpi_and_svg_pdf_on_request(tmp_path):
     from PIL import Image
 
     records = _records({"batch_size": [64, 128]})
-    style = plots.PlotStyle("caption", plots.check_formats("svg,pdf"))
+    style = PlotStyle("caption", check_formats("svg,pdf"))
     paths = plots.write_plots(tmp_path, records, summarize(records, ["batch_size"]),
                               ["batch_size"], style)  # fmt: skip
     assert sorted(p.name for p in paths) == sorted(
@@ -125,4 +126,4 @@ def test_files_are_150_dpi_and_svg_pdf_on_request(tmp_path):
     assert (tmp_path / "curves.pdf").read_bytes()[:5] == b"%PDF-"
     assert "<svg" in (tmp_path / "curves.svg").read_text()[:500]
     with pytest.raises(Exception, match=r"plot format.*gif.*accepted png, svg, pdf"):
-        plots.check_formats("gif")
+        check_formats("gif")

@@ -61,12 +61,12 @@ def prepare_config(
     """
     from pathlib import Path
 
-    import carve
     from carve.data import DATASETS
+    from carve.logs import set_logging_verbosity
     from carve.models import MODELS, load_model_file
 
     config = resolve_config(args, require=require)
-    carve.set_logging_verbosity(config.log_level)
+    set_logging_verbosity(config.log_level)
     if getattr(args, "carve_action", None):
         warn_ignored_input(config, args.carve_action)
     if config.model_file:

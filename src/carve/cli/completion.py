@@ -10,6 +10,7 @@ lists are read from the parsers themselves, so they never go stale.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 SHELLS = ("bash", "zsh")
 
@@ -22,16 +23,20 @@ def _flags(parser: argparse.ArgumentParser) -> list[str]:
     return sorted(flag for action in parser._actions for flag in action.option_strings)
 
 
-def script(shell: str) -> str:
-    """The completion script for ``shell`` (bash; zsh through bashcompinit)."""
-    from carve.cli.main import ACTIONS, INFO_SECTIONS, _top_parser, action_parser
+def script(shell: str, parsers: dict[str, Any]) -> str:
+    """The completion script for ``shell`` (bash; zsh through bashcompinit).
 
+    ``parsers`` is the command line's parser table (:func:`carve.cli.main.parser_table`:
+    ``actions`` name -> parser, ``top`` parser, ``info_sections``), handed over by
+    the dispatcher, so this action needs no import of the module that lists it.
+    """
+    actions, top_parser = parsers["actions"], parsers["top"]
     cases = []
-    for name in ACTIONS:
-        words = " ".join(_flags(action_parser(name)))
+    for name, parser in actions.items():
+        words = " ".join(_flags(parser))
         cases.append(f'        {name}) flags="{words}" ;;')
-    top = " ".join([*ACTIONS, *_flags(_top_parser())])
-    sections = " ".join(["all", *INFO_SECTIONS])
+    top = " ".join([*actions, *_flags(top_parser)])
+    sections = " ".join(["all", *parsers["info_sections"]])
     body = "\n".join(cases)
     text = f"""# carve shell completion ({shell}): eval "$(carve completion {shell})"
 _carve() {{
@@ -44,7 +49,7 @@ _carve() {{
     fi
     case "${{COMP_WORDS[1]}}" in
 {body}
-        *) flags="{" ".join(_flags(_top_parser()))}" ;;
+        *) flags="{" ".join(_flags(top_parser))}" ;;
     esac
     if [[ "$cur" == -* ]]; then
         COMPREPLY=( $(compgen -W "$flags" -- "$cur") )
@@ -60,5 +65,5 @@ complete -o default -F _carve carve
 
 
 def run(args: argparse.Namespace) -> int:
-    print(script(args.shell), end="")
+    print(script(args.shell, args.carve_parsers()), end="")
     return 0

@@ -1,7 +1,8 @@
-"""``carve export MODEL DATASET --load <graph dir | ckpt> --format onnx|qonnx|hls4ml [--out DIR]``.
+"""``carve export MODEL DATASET --load <graph dir | ckpt> --format FORMAT [--out DIR]``.
 
-Loads a quantized graph saved by ``carve transform`` (or a checkpoint, then
-quantized by the ``[passes.*]`` tables of ``--config``), writes the export to
+FORMAT: onnx, qonnx, hls4ml or verilog. Loads a quantized graph saved by
+``carve transform`` (or a checkpoint, then quantized by the ``[passes.*]``
+tables of ``--config``), writes the export to
 a new folder (``--out``, which must not exist or be empty; by default the
 next ``<project_dir>/<project>/export/<format>/version_N``, with ``latest``
 pointing at it), runs it

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import import_module
+from typing import Any
 
 from carve.cli.parsing import CarveArgumentParser
 
@@ -109,6 +110,12 @@ def action_parser(name: str) -> CarveArgumentParser:
     return parser
 
 
+def parser_table() -> dict[str, Any]:
+    """Every parser of the command line, for an action that reads them (shell completion)."""
+    actions = {name: action_parser(name) for name in ACTIONS}
+    return {"actions": actions, "top": _top_parser(), "info_sections": list(INFO_SECTIONS)}
+
+
 def _print_config(args: argparse.Namespace) -> int:
     from carve.cli.common import prepare_config
     from carve.config.toml_io import dumps_toml
@@ -127,6 +134,7 @@ def _dispatch(argv: list[str]) -> int:
         args = action_parser(argv[0]).parse_intermixed_args(argv[1:])
         if getattr(args, "print_config", False):
             return _print_config(args)
+        args.carve_parsers = parser_table  # handed over, not imported back (no import cycle)
         return int(import_module(ACTIONS[argv[0]][0]).run(args) or 0)
 
     parser = _top_parser()
@@ -140,7 +148,7 @@ def _dispatch(argv: list[str]) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")  # a one-line CarveError
     if args.version:
-        from carve import __version__
+        from carve.version import __version__
 
         print(f"carve {__version__}")
         return 0

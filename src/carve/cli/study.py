@@ -119,7 +119,7 @@ def _results_table(outcome, keys):
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, prepare_config, print_header
-    from carve.study.plots import check_formats
+    from carve.figures import check_formats
     from carve.study.runner import run_study
     from carve.study.store import StudyStore
     from carve.study.validate import validate_runs

@@ -33,8 +33,7 @@ def run(args: argparse.Namespace) -> int:
         prepare_config,
         print_header,
     )
-    from carve.models import load_model
-    from carve.train import build_model, load_dataset, train
+    from carve.pipeline.training import run_training, setup_training
 
     _check_run_name(args.resume)
     config = prepare_config(args)
@@ -48,21 +47,12 @@ def run(args: argparse.Namespace) -> int:
         )
     console = make_console()
     print_header(config, console)
-    dataset = load_dataset(config)
-    model = build_model(config, dataset.info)
-    if config.load_name is not None:
-        model = load_model(config.load_name, config.load_type, model)  # graph: its module
-        console.print(f"Loaded weights from {config.load_name}")
-    hooks = []
-    if "prune" in config.tables:  # gradual pruning: [prune] + [prune.schedule]
-        from carve.passes.transforms.prune.schedule import prune_for_training
-
-        model, pruning = prune_for_training(model, config.tables["prune"], config.model,
-                                            dataset, config.max_epochs)  # fmt: skip
-        hooks.append(pruning)
-    console.print(model_summary_table(model))
-    result = train(config, dataset=dataset, model=model, console=console, resume=args.resume,
-                   epoch_hooks=hooks)  # fmt: skip
+    setup = setup_training(config)
+    if setup.loaded_from is not None:
+        console.print(f"Loaded weights from {setup.loaded_from}")
+    console.print(model_summary_table(setup.model))
+    outcome = run_training(config, setup, console=console, resume=args.resume)
+    result = outcome.result
     if result.interrupted:
         console.print(
             f"Interrupted. {result.last_checkpoint} holds the last completed epoch; "
@@ -71,15 +61,12 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     console.print(metrics_table("Final metrics", result.final))
-    for hook in hooks:
-        steps = ", ".join(f"epoch {e + 1}: {s:.1%}" for e, s in hook.history
+    if setup.pruning is not None:
+        steps = ", ".join(f"epoch {e + 1}: {s:.1%}" for e, s in outcome.pruning_targets
                           if isinstance(s, float))  # fmt: skip
         console.print(f"Gradual pruning, weight sparsity targets: {steps or 'per node'}")
-    from carve.pipeline.qat import save_trained_graph
-
-    graph_dir = save_trained_graph(result.model, result.output_dir)
-    if graph_dir is not None:
-        console.print(f"Trained graph (reload with --load): {graph_dir}", soft_wrap=True)
+    if outcome.graph_dir is not None:
+        console.print(f"Trained graph (reload with --load): {outcome.graph_dir}", soft_wrap=True)
     console.print(f"Run folder: {result.output_dir}", soft_wrap=True)
     console.print(f"Best checkpoint (min val_loss): {result.best_checkpoint}", soft_wrap=True)
     console.print(f"Last checkpoint: {result.last_checkpoint}", soft_wrap=True)

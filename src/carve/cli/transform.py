@@ -16,7 +16,6 @@ this module only prints.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from carve.config import add_common_flags
 
@@ -32,9 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from carve.cli.common import make_console, metrics_table, prepare_config, print_header
-    from carve.compat.load import write_mase_files
-    from carve.compat.vocabulary import accept_transform_table
+    from carve.logs import shown
     from carve.pipeline.transform import run_transform, transform_passes
+    from carve.vocabulary import accept_transform_table
 
     config = prepare_config(args)
     transform_passes(config)  # no [passes.*] tables: one-line error before any output
@@ -49,20 +48,20 @@ def run(args: argparse.Namespace) -> int:
         )
 
     def verified(results) -> bool:  # a graph whose verification failed is not saved
-        return args.verify_warn_only or all(r.info["ok"] for r in results if _is_verify(r))
+        return args.verify_warn_only or all(r.info.verdict is not False for r in results)
 
-    result = run_transform(config, save_if=verified)
-    if result.saved_dir is not None:  # state_dict.pt, node_meta_param.toml: MASE's names
-        write_mase_files(result.graph, result.saved_dir)
+    result = run_transform(config, save_if=verified, mase_files=True)
+    logged = shown("carve.passes")  # the passes log their tables at info: print them once
     for pass_result in result.results:
-        _print_result(console, pass_result.name, pass_result.info)
+        for text in pass_result.info.terminal_text(logged):
+            console.print(text, soft_wrap=True, markup=False)
     before, after = result.before, result.after
     console.print(metrics_table(
         f"Test split ({result.test_rows:,} rows)",
         {"accuracy before": before["acc"], "accuracy after": after["acc"],
          "loss before": before["loss"], "loss after": after["loss"]},
     ))  # fmt: skip
-    failed = [r.name for r in result.results if _is_verify(r) and not r.info["ok"]]
+    failed = [r.name for r in result.results if r.info.verdict is False]
     if failed and not args.verify_warn_only:
         import sys
 
@@ -71,34 +70,3 @@ def run(args: argparse.Namespace) -> int:
         return 1
     console.print(f"Transformed graph saved to {result.saved_dir}", soft_wrap=True)
     return 0
-
-
-def _is_verify(result) -> bool:
-    return result.name.startswith("verify") and "ok" in result.info
-
-
-def _print_result(console, name: str, info: dict) -> None:
-    from carve.logs import shown
-
-    logged = shown("carve.passes")  # the passes log these tables at info: print them once
-    summary = info.get("summary")
-    if summary is not None and not logged:
-        console.print("Quantized graph histogram:")
-        console.print(summary["histogram_text"], soft_wrap=True, markup=False)
-    if name == "report_sparsity":
-        console.print(info["text"], soft_wrap=True, markup=False)
-        if info["files"]:
-            console.print(f"Sparsity table, CSV and plot: {Path(info['files'][0]).parent}",
-                          soft_wrap=True)  # fmt: skip
-    if "table_text" in info and name.startswith("verify"):
-        if not logged:
-            console.print(info["table_text"], soft_wrap=True, markup=False)
-        reference = info.get("integer_reference", {})
-        if "logits_equal" in reference:
-            console.print(
-                f"Integer-only reference: logits equal the fake-quantized graph's: "
-                f"{reference['logits_equal']} (max diff {reference['max_logit_diff']:.3g}); "
-                f"every layer exact: {reference['all_layers_exact']}",
-                soft_wrap=True,
-            )
-        console.print(f"Verification {'passed' if info['ok'] else 'FAILED'}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from carve.errors import CarveError
+from carve.pipeline.saved_graph import write_mase_files  # noqa: F401  (MASE's names; kept here)
 
 MASE_GRAPH_FILE = "graph_module.mz"
 
@@ -39,15 +40,3 @@ def load_mz(path: Path, model: Any = None) -> Any:
     from carve.pipeline.qat import load_graph_module
 
     return load_graph_module(saved_graph_folder(path), model)
-
-
-def write_mase_files(graph: Any, folder: str | Path) -> list[Path]:
-    """``state_dict.pt`` and ``node_meta_param.toml`` in ``folder``, MASE's names for them."""
-    from carve.fileio import atomic_torch_save
-    from carve.passes import save_node_meta_param_interface_pass
-
-    folder = Path(folder)
-    state = {key: value.detach().cpu() for key, value in graph.model.state_dict().items()}
-    atomic_torch_save(state, folder / "state_dict.pt")
-    save_node_meta_param_interface_pass(graph, {"toml_path": str(folder / "node_meta_param.toml")})
-    return [folder / "state_dict.pt", folder / "node_meta_param.toml"]

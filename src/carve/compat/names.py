@@ -4,14 +4,15 @@ A MASE name is found by the name itself (MASE exported the same pass from
 several packages: ``chop.passes``, ``chop.passes.graph``,
 ``chop.passes.graph.analysis``...), so :func:`carve_import` answers
 "where does carve keep ``X``?" for every name MASE lab code and tests import.
-Every pass comes from the pass catalog (:data:`carve.passes.catalog.PASS_CATALOG`),
+Every pass comes from the pass registry (:data:`carve.passes.PASSES`: its catalog plus
+the rows :mod:`carve.catalog` adds from above),
 so a new pass is in the table as soon as it is registered there.
 
 >>> carve_import("quantize_transform_pass"), carve_import("MaseGraph")
 (('carve.passes', 'quantize_transform_pass'), ('carve.ir', 'MaseGraph'))
 >>> carve_import("report")  # MASE's report subpackage
 ('carve.passes.analysis', 'report_nodes')
->>> carve_import("emit_verilog_top_transform_pass") is None
+>>> carve_import("emit_bram_transform_pass") is None
 True
 """
 
@@ -19,8 +20,8 @@ from __future__ import annotations
 
 import functools
 
-from carve.compat.vocabulary import out_of_scope_note
 from carve.errors import CarveError
+from carve.mase_scope import out_of_scope_note
 
 # carve module -> the MASE names it provides (same name, same call)
 PROVIDERS: dict[str, tuple[str, ...]] = {
@@ -111,9 +112,9 @@ INSTEAD: dict[str, str] = {
 
 @functools.cache
 def _pass_names() -> tuple[str, ...]:
-    from carve.passes.catalog import PASS_CATALOG
+    from carve.passes.registry import function_names
 
-    return tuple(row[1].split(":")[1] for row in PASS_CATALOG)
+    return tuple(function_names())
 
 
 @functools.cache
@@ -183,7 +184,7 @@ def _quantized_row() -> str:
 
 def render_mase_doc(text: str) -> str:
     """docs/mase.md with its generated blocks (``<!-- NAME:start -->`` ... ``end``) refreshed."""
-    from carve.compat.vocabulary import vocabulary_markdown
+    from carve.vocabulary import vocabulary_markdown
 
     blocks = {"import-map": import_map_markdown(), "vocabulary": vocabulary_markdown()}
     for name, body in blocks.items():

@@ -11,13 +11,13 @@ Notebooks are rewritten cell by cell (JSON, outputs untouched); IPython lines
 (``%cd``, ``!pip``) are masked while parsing.
 
 >>> result = port_source("from chop.passes.graph import (\\n    report_graph_analysis_pass,\\n"
-...                      "    emit_verilog_top_transform_pass,\\n)\\nx = 1  # kept\\n")
+...                      "    emit_bram_transform_pass,\\n)\\nx = 1  # kept\\n")
 >>> print(result.text, end="")
 from carve.passes import report_graph_analysis_pass
-from chop.passes.graph import emit_verilog_top_transform_pass  # carve port: not in carve
+from chop.passes.graph import emit_bram_transform_pass  # carve port: not in carve
 x = 1  # kept
 >>> result.unknown
-[('emit_verilog_top_transform_pass', 'chop.passes.graph')]
+[('emit_bram_transform_pass', 'chop.passes.graph')]
 """
 
 from __future__ import annotations

@@ -18,13 +18,12 @@ carve.errors.CarveError: batch_size must be an integer >= 1, got 0 (from Python)
 from __future__ import annotations
 
 import dataclasses
-import math
-import re
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from carve.compat.vocabulary import RUN_KEYS, accept_run_keys
 from carve.errors import CarveError
+from carve.vocabulary import RUN_KEYS, accept_run_keys
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 TASKS = ("classification", "cls")
@@ -257,27 +256,40 @@ def _kind_text(meta: dict) -> str:
 
 
 def check_value(name: str, value: Any, source: str) -> Any:
-    """``value`` for option ``name`` after type and range checks (ints widen to floats)."""
+    """``value`` for option ``name`` after type and range checks (ints widen to floats).
+
+    The option's declared kind, choices, pattern and bounds are a strict pydantic
+    schema (:func:`_schema`); any problem is one line saying what is accepted.
+    """
+    from pydantic import ValidationError
+
     meta = OPTIONS[name].metadata
-    kind = meta["kind"]
-    bad = f"{name} must be {_kind_text(meta)}, got {value!r} (from {source})"
-    if value is None:
-        if meta["nullable"]:
-            return None
-        raise CarveError(bad)
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CarveError(bad)
-    matches = meta["pattern"] is not None and re.fullmatch(meta["pattern"][0], value)
-    if meta["choices"] and value not in meta["choices"] and not matches:
-        raise CarveError(bad)
-    if meta["minimum"] is not None and not value >= meta["minimum"]:
-        raise CarveError(bad)
-    if meta["above"] is not None and not value > meta["above"]:
-        raise CarveError(bad)
-    if meta["maximum"] is not None and not value <= meta["maximum"]:
-        raise CarveError(bad)
-    if kind is float and not math.isfinite(value):
-        raise CarveError(bad)
-    return value
+    try:
+        return _schema(name).validate_python(value)
+    except ValidationError:
+        raise CarveError(
+            f"{name} must be {_kind_text(meta)}, got {value!r} (from {source})"
+        ) from None
+
+
+@functools.cache
+def _schema(name: str) -> Any:
+    """The pydantic schema of option ``name`` (strict: no "8" for 8, no true for 1)."""
+    from typing import Annotated, Literal, Optional
+
+    from pydantic import ConfigDict, Field, TypeAdapter
+
+    meta = OPTIONS[name].metadata
+    bounds = {"ge": meta["minimum"], "gt": meta["above"], "le": meta["maximum"]}
+    constraints = {k: v for k, v in bounds.items() if v is not None}
+    if meta["kind"] is float:
+        constraints["allow_inf_nan"] = False
+    kind, choices = meta["kind"], meta["choices"]
+    hint: Any = Annotated[kind, Field(strict=True, **constraints)]
+    if choices:
+        hint = Literal[choices]
+        if meta["pattern"]:
+            hint = hint | Annotated[str, Field(strict=True, pattern=f"^(?:{meta['pattern'][0]})$")]
+    if meta["nullable"]:
+        hint = Optional[hint]  # noqa: UP045
+    return TypeAdapter(hint, config=ConfigDict(regex_engine="python-re"))

@@ -23,11 +23,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from carve.compat.vocabulary import accept_run_keys, add_mase_flags, mase_flag_values
 from carve.config.options import OPTIONS, CarveConfig, Provenance, check_value
 from carve.config.sections import check_sections
 from carve.config.toml_io import load_toml
 from carve.errors import CarveError
+from carve.vocabulary import accept_run_keys, add_mase_flags, mase_flag_values
 
 _TYPES = {int: int, float: float, str: str}
 _NEGATIVE_NUMBER = re.compile(r"^-((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf|infinity|nan)$", re.I)
@@ -73,7 +73,7 @@ def add_common_flags(
             metavar=name.upper() if not meta["choices"] or meta["pattern"] else None,
             help=help_text,
         )
-    add_mase_flags(parser)  # MASE's flags carve accepts (carve.compat.vocabulary)
+    add_mase_flags(parser)  # MASE's flags carve accepts (carve.vocabulary)
 
 
 def _nullable(convert):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from carve.errors import CarveError
+from carve.schema import Range, valid
 
 
 def reject_unknown_options(dataset: str, unknown: dict[str, Any], accepted: Iterable[str]) -> None:
@@ -26,7 +27,7 @@ def reject_unknown_options(dataset: str, unknown: dict[str, Any], accepted: Iter
 
 def require_positive_int(dataset: str, option: str, value: Any, minimum: int = 1) -> int:
     """``value`` as an int >= ``minimum``, else a :class:`CarveError` naming ``option``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not valid(value, Annotated[int, Range(minimum)]):
         raise CarveError(
             f"dataset {dataset!r}: option {option!r} must be an integer >= {minimum}, got {value!r}"
         )
@@ -35,7 +36,7 @@ def require_positive_int(dataset: str, option: str, value: Any, minimum: int = 1
 
 def require_fraction(dataset: str, option: str, value: Any) -> float:
     """``value`` as a float in (0, 1), else a :class:`CarveError` naming ``option``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value < 1.0:
+    if not valid(value, Annotated[float, Range(0.0, 1.0, low_open=True, high_open=True)]):
         raise CarveError(
             f"dataset {dataset!r}: option {option!r} must be a number in (0, 1), got {value!r}"
         )

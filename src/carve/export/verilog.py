@@ -39,7 +39,10 @@ from carve.export.protocol import Exporter
 from carve.export.verilog_plan import Datapath, plan_datapath, quantize_codes
 from carve.export.verilog_rtl import layer_module, top_module
 from carve.fileio import atomic_write_text
+from carve.hardware.icarus import PURPOSE as TESTBENCH
 from carve.hardware.icarus import hex_rows, run_testbench, testbench
+from carve.hardware.tools import require
+from carve.hardware.verilator import PURPOSE as SIMULATION
 from carve.hardware.verilator import Port, build, simulate
 
 TOP = "carve_net"
@@ -70,32 +73,46 @@ class RtlDesign:
         return quantize_codes(values, self.datapath.input_format)
 
 
-def emit_verilog(view: ExportGraph, folder: Path, top: str = TOP) -> RtlDesign:
-    """Plan ``view``'s integer datapath and write its Verilog into ``folder/rtl``."""
+def plan_design(view: ExportGraph, folder: Path, top: str = TOP, rtl: str = "rtl") -> RtlDesign:
+    """The design of ``view`` (its datapath and file names under ``folder/rtl``), unwritten."""
     path = plan_datapath(view, top)
-    rtl = folder / "rtl"
-    rtl.mkdir(parents=True, exist_ok=True)
-    files = []
-    for layer in path.layers:
-        files.append(rtl / f"{layer.module}.v")
-        atomic_write_text(files[-1], layer_module(layer))
-    files.append(rtl / f"{top}.v")
-    atomic_write_text(files[-1], top_module(path))
+    files = [folder / rtl / f"{layer.module}.v" for layer in path.layers]
+    files.append(folder / rtl / f"{top}.v")
     inputs = Port("data_in_0", path.n_in, path.input.width, path.input.signed)
     outputs = Port("data_out_0", path.n_out, path.output.width, path.output.signed)
     modules = {layer.node: layer.module for layer in path.layers}
     return RtlDesign(top, folder, files, modules, path.latency, inputs, outputs, path)
 
 
-def emit_testbench(design: RtlDesign, view: ExportGraph, rows: int = TB_ROWS) -> list[Path]:
-    """``tb/tb_<top>.v`` with random input codes and the integer reference's outputs."""
+def emit_verilog(view: ExportGraph, folder: Path, top: str = TOP, rtl: str = "rtl") -> RtlDesign:
+    """Plan ``view``'s integer datapath and write its Verilog into ``folder/rtl``."""
+    design = plan_design(view, folder, top, rtl)
+    design.files[0].parent.mkdir(parents=True, exist_ok=True)
+    texts = [layer_module(layer) for layer in design.datapath.layers]
+    for file, text in zip(design.files, [*texts, top_module(design.datapath)], strict=True):
+        atomic_write_text(file, text)
+    return design
+
+
+def emit_testbench(
+    design: RtlDesign,
+    view: ExportGraph,
+    rows: int = TB_ROWS,
+    subfolder: str = "tb",
+    codes: np.ndarray | None = None,
+) -> list[Path]:
+    """``tb/tb_<top>.v`` with input codes (random unless given) and the integer reference's
+    output codes."""
     lo, hi = design.datapath.input_format.int_range
-    codes = np.random.default_rng(TB_SEED).integers(lo, hi + 1, size=(rows, design.inputs.channels))
+    if codes is None:
+        shape = (rows, design.inputs.channels)
+        codes = np.random.default_rng(TB_SEED).integers(lo, hi + 1, size=shape)
+    rows = len(codes)
     x = np.ldexp(codes.astype(np.float64), -design.datapath.input_format.frac_width)
     expected = integer_reference_outputs(view.model, x.astype(np.float32))
     out_codes = np.ldexp(expected.astype(np.float64), -design.datapath.output.exponent)
-    tb = design.folder / "tb"
-    tb.mkdir(exist_ok=True)
+    tb = design.folder / subfolder
+    tb.mkdir(parents=True, exist_ok=True)
     files = [tb / f"tb_{design.top}.v", tb / "tb_inputs.hex", tb / "tb_expected.hex"]
     atomic_write_text(
         files[0], testbench(design.top, design.inputs, design.outputs, design.latency, rows)
@@ -159,7 +176,7 @@ class VerilogExporter(Exporter):
     def run(self, folder: Path, view: ExportGraph, x: np.ndarray) -> np.ndarray:
         """Build (once) with Verilator and stream ``x``'s input codes through the design."""
         if self.design is None:
-            self.design = emit_verilog(view, folder)
+            self.design = plan_design(view, folder)
         design = self.design
         if self.binary is None:
             start = time.perf_counter()
@@ -172,13 +189,17 @@ class VerilogExporter(Exporter):
         return design.decode(codes)
 
     def parity(self, folder: Path, view: ExportGraph, x: np.ndarray) -> Parity:
+        for tool, purpose in (
+            ("verilator", SIMULATION),
+            ("iverilog", TESTBENCH),
+            ("vvp", TESTBENCH),
+        ):
+            require(tool, purpose)  # before minutes of building: a missing tool fails at once
         out = self.run(folder, view, x)
         ref = integer_reference_outputs(view.model, x)
         parity = compare(out, ref, "Verilator RTL simulation", "integer reference")
         start = time.perf_counter()
-        rows, checked, mismatches = run_testbench(
-            folder / "tb", self.design.top, self.design.files
-        )
+        rows, checked, mismatches = run_testbench(folder / "tb", self.design.top, self.design.files)
         self.seconds["icarus_testbench"] = time.perf_counter() - start
         icarus = {"rows": rows, "checked": checked, "mismatches": mismatches}
         self.extra["verilog"] = self.summary() | {"icarus": icarus}
@@ -197,9 +218,10 @@ def batch_norm_notes(path: Datapath) -> list[str]:
     for layer in path.layers:
         if layer.steps:
             kinds = [s.kind for s in layer.steps]
+            exceptions = sum(len(s.exceptions) for s in layer.steps)
             lines.append(
                 f"batch norm {layer.node}: every (input code, channel) pair matched exactly by "
-                f"{kinds.count('affine')} integer affine and {kinds.count('steps')} threshold "
-                "channel(s)"
+                f"{kinds.count('affine')} integer affine ({exceptions} exception codes) and "
+                f"{kinds.count('steps')} threshold channel(s)"
             )
     return lines

@@ -17,8 +17,8 @@ integer_reference.py``):
 - ``relu``: ``max(x, 0)`` on codes (a float ReLU commutes with the next quantizer).
 
 Where the reference rounds an accumulator to float32 before the next
-quantizer (magnitudes over ``2**24``), the plan checks that the rounding
-cannot change a code, or fails naming the node.
+quantizer (magnitudes over ``2**24``), the stage rounds it the same way first
+(24 significant bits, half to even) so the codes stay identical.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ import numpy as np
 
 from carve.errors import CarveError
 from carve.export.graph_view import ExportGraph, ExportNode, FixedPoint
-from carve.hardware.rtl import Codes, bits_for, requantized
+from carve.export.onnx_builder import batch_norm_affine
+from carve.hardware.rtl import Codes, float32_value, held_in_float32, requantized
 from carve.hardware.step import Step, fit_step
+from carve.passes.analysis.hardware_metadata import module_name  # the metadata's names
 
 MAX_WIDTH = 16
-FLOAT32_EXACT = 2**24
 WHERE = "export verilog"
 
 
@@ -105,20 +106,17 @@ def fixed_operand(node: ExportNode, operand: str, required: bool) -> FixedPoint 
 
 
 def after_quantizer(node: ExportNode, src: Codes, fmt: FixedPoint | None) -> Codes:
-    """``src`` codes after the quantizer ``fmt`` (unchanged without one), checked exact."""
-    if fmt is None:
-        return src
-    lo_fmt, hi_fmt = fmt.int_range
-    shift = -fmt.frac_width - src.exponent
-    if shift > 0 and max(abs(src.lo), abs(src.hi)) > FLOAT32_EXACT:
-        if max(-lo_fmt, hi_fmt + 1) << shift > FLOAT32_EXACT:
-            raise CarveError(
-                f"{WHERE}: node {node.name!r} data_in_0 rounds values up to "
-                f"2**{bits_for(src.lo, src.hi) - 1}, beyond float32's exact integers, where "
-                "carve's reference rounds twice; quantize the producing node's data_out_0 or "
-                "narrow its input/weight widths"
-            )
-    return requantized(src, fmt)
+    """``src`` codes after the quantizer ``fmt`` (unchanged without one)."""
+    return src if fmt is None else requantized(src, fmt)
+
+
+def after_input_quantizer(node: ExportNode, src: Codes, fmt: FixedPoint | None) -> Codes:
+    """The node's input codes: an accumulator beyond ``2**24`` is first rounded to float32,
+    as carve's reference holds it between nodes, then re-quantized."""
+    if fmt is not None and held_in_float32(src):
+        lo, hi = float32_value(src.lo), float32_value(src.hi)
+        src = Codes.of_range(lo, hi, src.exponent)
+    return after_quantizer(node, src, fmt)
 
 
 def _codes_of(values: Any, fmt: FixedPoint, name: str) -> np.ndarray:
@@ -133,7 +131,7 @@ def _codes_of(values: Any, fmt: FixedPoint, name: str) -> np.ndarray:
 def _linear(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, module: str) -> Layer:
     x_fmt = fixed_operand(node, "data_in_0", True)
     w_fmt = fixed_operand(node, "weight", True)
-    x = after_quantizer(node, src, x_fmt)
+    x = after_input_quantizer(node, src, x_fmt)
     weight = _codes_of(node.parameter("weight").numpy(), w_fmt, f"{node.name}.weight")
     product_exp = -x_fmt.frac_width - w_fmt.frac_width
     exponent, bias = product_exp, None
@@ -158,7 +156,7 @@ def _linear(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, module: 
 
 def _relu(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, module: str) -> Layer:
     x_fmt = fixed_operand(node, "data_in_0", False)
-    x = after_quantizer(node, src, x_fmt)
+    x = after_input_quantizer(node, src, x_fmt)
     rect = Codes(x.width, x.signed, x.exponent, max(x.lo, 0), max(x.hi, 0))
     out_fmt = fixed_operand(node, "data_out_0", False)
     out = after_quantizer(node, rect, out_fmt)
@@ -171,7 +169,7 @@ def _batch_norm(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, modu
     import torch
 
     x_fmt = fixed_operand(node, "data_in_0", True)
-    x = after_quantizer(node, src, x_fmt)
+    x = after_input_quantizer(node, src, x_fmt)
     target = fixed_operand(node, "data_out_0", False) or _next_quantizer(view, node)
     lo, hi = x_fmt.int_range
     codes = np.arange(lo, hi + 1, dtype=np.int64)
@@ -186,7 +184,9 @@ def _batch_norm(node: ExportNode, src: Codes, n_in: int, view: ExportGraph, modu
         layer.train(was)
     y = quantize_codes(values.double().numpy(), target)
     q_lo, q_hi = target.int_range
-    steps = [fit_step(codes, y[:, c], q_lo, q_hi) for c in range(channels)]
+    alpha, _ = batch_norm_affine(node)  # the slope in codes guides the affine search
+    slopes = alpha.astype(np.float64) * 2.0 ** (target.frac_width - x_fmt.frac_width)
+    steps = [fit_step(codes, y[:, c], q_lo, q_hi, float(slopes[c])) for c in range(channels)]
     reach = y[(codes >= x.lo) & (codes <= x.hi)]
     out = Codes(target.width, target.signed, -target.frac_width, int(reach.min()), int(reach.max()))
     return Layer(node.name, node.op, module, channels, channels, src, x_fmt, x, out,
@@ -244,7 +244,7 @@ def plan_datapath(view: ExportGraph, top: str = "carve_net") -> Datapath:
     for node in view.nodes:
         source = node.inputs[0]
         plan = PLANNERS[node.op]
-        layer = plan(node, types[source], channels[source], view, f"{top}_{node.name}")
+        layer = plan(node, types[source], channels[source], view, module_name(top, node.name))
         layers.append(layer)
         types[node.name], channels[node.name] = layer.out, layer.n_out
     output = types[view.output_names[0]]

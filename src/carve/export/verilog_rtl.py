@@ -15,6 +15,8 @@ from carve.hardware.rtl import (
     Codes,
     adder_tree,
     bits_for,
+    float32_round,
+    held_in_float32,
     literal,
     pack,
     relu,
@@ -29,8 +31,11 @@ def _inputs(lines: list[str], layer: Layer) -> list[tuple[str, Codes]]:
     for i in range(layer.n_in):
         name = unpack(lines, f"in_{i}", "data_in_0", i, layer.src)
         codes = layer.src
+        if layer.x_fmt is not None and held_in_float32(codes):  # as carve's reference
+            codes = float32_round(lines, f"f32_{i}", name, codes)
+            name = f"f32_{i}"
         if layer.x_fmt is not None:
-            codes = requantize(lines, f"x_{i}", name, layer.src, layer.x_fmt)
+            codes = requantize(lines, f"x_{i}", name, codes, layer.x_fmt)
             name = f"x_{i}"
         names.append((name, codes))
     return names
@@ -87,13 +92,25 @@ def _batch_norm(lines: list[str], layer: Layer) -> list[str]:
             lines.append(f"  wire signed [{rwidth - 1}:0] f_{c} = {value};")
             value = f"f_{c}"
             if hi > step.hi:
-                value = f"(f_{c} > {literal(step.hi, rwidth)}) ? {literal(step.hi, rwidth)} : {value}"
+                value = (
+                    f"(f_{c} > {literal(step.hi, rwidth)}) ? {literal(step.hi, rwidth)} : {value}"
+                )
             if lo < step.lo:
-                value = f"(f_{c} < {literal(step.lo, rwidth)}) ? {literal(step.lo, rwidth)} : {value}"
+                value = (
+                    f"(f_{c} < {literal(step.lo, rwidth)}) ? {literal(step.lo, rwidth)} : {value}"
+                )
+            for code, y in step.exceptions:  # codes where float32 rounding leaves the line
+                if x.lo <= code <= x.hi:
+                    width = layer.out.internal
+                    value = (
+                        f"({name} == {literal(code, x.internal)}) ? {literal(y, width)} :\n    "
+                        f"{value}"
+                    )
         else:
             width = layer.out.internal
+            zero = literal(0, width)
             terms = [literal(step.base, width)] + [
-                f"(({name} >= {literal(t, x.internal)}) ? {literal(d, width)} : {literal(0, width)})"
+                f"(({name} >= {literal(t, x.internal)}) ? {literal(d, width)} : {zero})"
                 for t, d in step.thresholds
                 if x.lo < t <= x.hi  # thresholds outside the reachable codes are constant
             ]

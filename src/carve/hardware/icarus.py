@@ -37,7 +37,8 @@ def hex_rows(codes: np.ndarray, port: Port) -> str:
 
 def testbench(top: str, inp: Port, out: Port, latency: int, rows: int) -> str:
     """The testbench module ``tb_<top>`` (reads tb_inputs.hex, tb_expected.hex)."""
-    return f"""// carve: self-checking testbench for {top}; run: iverilog -o tb tb_{top}.v *.v; vvp tb
+    return f"""// carve: self-checking testbench for {top}
+// run: iverilog -g2001 -o tb tb_{top}.v ../rtl/*.v && vvp -n tb
 `timescale 1ns / 1ps
 module tb_{top};
   localparam ROWS = {rows};
@@ -96,7 +97,8 @@ def run_testbench(folder: Path, top: str, sources: list[Path]) -> tuple[int, int
     binary = folder / f"tb_{top}.vvp"
     try:
         run_tool(
-            [iverilog, "-g2001", "-o", str(binary), f"tb_{top}.v", *[str(s.resolve()) for s in sources]],
+            [iverilog, "-g2001", "-o", str(binary), f"tb_{top}.v",
+             *[str(s.resolve()) for s in sources]],
             folder, PURPOSE,
         )  # fmt: skip
         output = run_tool([vvp, "-n", str(binary)], folder, PURPOSE)

@@ -148,6 +148,45 @@ def round_shift(code: int, shift: int, floor: bool) -> int:
     return q + (rest > half or (rest == half and q % 2 == 1))
 
 
+FLOAT32_BITS = 24  # significand bits: integers up to 2**24 are exact in float32
+
+
+def held_in_float32(src: Codes) -> bool:
+    """Whether carve's reference rounds these codes to float32 before re-quantizing them
+    (an accumulator beyond ``2**24``; the rounding is then part of the computation)."""
+    return max(abs(src.lo), abs(src.hi)) > 1 << FLOAT32_BITS
+
+
+def float32_value(code: int) -> int:
+    """``code`` rounded to float32's 24 significant bits, half to even (as numpy/torch)."""
+    magnitude = abs(code)
+    drop = max(magnitude.bit_length() - FLOAT32_BITS, 0)
+    rounded = round_shift(magnitude, drop, False) << drop if drop else magnitude
+    return -rounded if code < 0 else rounded
+
+
+def float32_round(lines: list[str], name: str, x: str, src: Codes) -> Codes:
+    """Declare ``name`` = ``x`` rounded to float32's 24 significant bits (half to even).
+
+    Sign and magnitude; for each position of the leading one above bit 23 the
+    magnitude is rounded at ``p - 23`` bits (constant shifts, a priority chain).
+    """
+    width = src.internal
+    lines.append(f"  wire [{width - 1}:0] {name}_m = ({x} < 0) ? -{x} : {x};")
+    value = f"{name}_m"
+    for p in range(FLOAT32_BITS, width):  # leading one at bit p: keep bits p..p-23
+        drop = p - (FLOAT32_BITS - 1)
+        below = f" | (|{name}_m[{drop - 2}:0])" if drop >= 2 else ""
+        up = f"{name}_m[{drop - 1}] & ({name}_m[{drop}]{below})"
+        rounded = f"(({{1'b0, {name}_m[{width - 1}:{drop}]}} + ({up})) << {drop})"
+        value = f"{name}_m[{p}] ? {rounded} :\n    {value}"
+    lines.append(f"  wire [{width}:0] {name}_a = {value};")
+    lines.append(f"  wire signed [{width + 1}:0] {name} = ({x} < 0) ? -$signed({{1'b0, {name}_a}})"
+                 f" : $signed({{1'b0, {name}_a}});")  # fmt: skip
+    lo, hi = float32_value(src.lo), float32_value(src.hi)
+    return Codes.of_range(lo, hi, src.exponent)
+
+
 def relu(lines: list[str], name: str, x: str, src: Codes) -> Codes:
     """Declare ``name`` = max(``x``, 0) (an identity when ``src`` is never negative)."""
     out = replace(src, lo=max(src.lo, 0), hi=max(src.hi, 0))
@@ -160,8 +199,11 @@ def adder_tree(terms: list[str]) -> str:
     """A balanced sum of ``terms`` (depth log2 n), ``0`` when there are none."""
     if not terms:
         return "0"
+    depth = 0
     while len(terms) > 1:
-        paired = [f"({terms[i]} + {terms[i + 1]})" for i in range(0, len(terms) - 1, 2)]
+        depth += 1
+        join = " + " if depth > 1 else "\n    + "  # one leaf pair per line: no huge lines
+        paired = [f"({terms[i]}{join}{terms[i + 1]})" for i in range(0, len(terms) - 1, 2)]
         terms = paired + ([terms[-1]] if len(terms) % 2 else [])
     return terms[0]
 

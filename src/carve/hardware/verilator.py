@@ -58,8 +58,7 @@ def _read_out(port: Port) -> str:
         return f"words[0] = (uint32_t)top->{port.name};"
     if port.bits <= 64:
         return (
-            f"words[0] = (uint32_t)top->{port.name}; "
-            f"words[1] = (uint32_t)(top->{port.name} >> 32);"
+            f"words[0] = (uint32_t)top->{port.name}; words[1] = (uint32_t)(top->{port.name} >> 32);"
         )
     return f"for (int k = 0; k < {port.words}; k++) words[k] = top->{port.name}[k];"
 
@@ -119,7 +118,8 @@ int main(int argc, char** argv) {{
     std::vector<int32_t> x;
     int32_t buffer[4096];
     size_t got;
-    while ((got = std::fread(buffer, sizeof(int32_t), 4096, in)) > 0) x.insert(x.end(), buffer, buffer + got);
+    while ((got = std::fread(buffer, sizeof(int32_t), 4096, in)) > 0)
+        x.insert(x.end(), buffer, buffer + got);
     std::fclose(in);
     const long rows = (long)(x.size() / N_IN);
     std::vector<int32_t> y((size_t)rows * N_OUT);

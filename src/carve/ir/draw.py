@@ -85,8 +85,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def render(graph, path: Path) -> Path:
     """Write ``path``; returns what was written (the ``.dot`` file when Graphviz is missing)."""
-    from carve.ir.graph import graphviz_available
-
     source = to_dot(graph)
     fmt = path.suffix.lstrip(".").lower() or "svg"
     if fmt in ("dot", "gv"):
@@ -103,3 +101,14 @@ def render(graph, path: Path) -> Path:
     )
     logger.warning(message)
     return dot_path
+
+
+def graphviz_available() -> bool:
+    """True when pydot is installed and Graphviz's ``dot`` is on PATH."""
+    try:
+        import pydot  # noqa: F401
+    except ImportError:
+        return False
+    import shutil
+
+    return shutil.which("dot") is not None

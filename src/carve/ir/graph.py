@@ -15,7 +15,6 @@ pickled code (see :mod:`carve.passes.interface`).
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,9 +66,9 @@ class MaseGraph:
     def from_registered(cls, name: str, dataset_info: Any = None, **kwargs: Any) -> MaseGraph:
         """Build registered model ``name`` and trace it, recording the name for save/load."""
         from carve.models import get_model
-        from carve.models.registry import _info_dict
+        from carve.models.registry import dataset_info_dict
 
-        info = _info_dict(dataset_info)
+        info = dataset_info_dict(dataset_info)
         recipe = GraphRecipe(model_name=name, dataset_info=info, cf_args=kwargs.get("cf_args"))
         return cls(get_model(name, dataset_info=info), recipe=recipe, **kwargs)
 
@@ -101,12 +100,3 @@ class MaseGraph:
 
     def __repr__(self) -> str:
         return f"MaseGraph({type(self.model).__name__}, {len(self.fx_graph.nodes)} nodes)"
-
-
-def graphviz_available() -> bool:
-    """True when pydot is installed and Graphviz's ``dot`` is on PATH."""
-    try:
-        import pydot  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which("dot") is not None

@@ -5,6 +5,7 @@ from carve.models.load import LOAD_TYPES, load_model, register_load_type
 from carve.models.registry import (
     MODELS,
     ModelInfo,
+    dataset_info_dict,
     get_model,
     get_model_info,
     register_lazy_model,
@@ -16,6 +17,7 @@ __all__ = [
     "LOAD_TYPES",
     "MODELS",
     "ModelInfo",
+    "dataset_info_dict",
     "get_model",
     "get_model_info",
     "load_model",

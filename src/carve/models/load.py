@@ -1,7 +1,7 @@
 """Load checkpoints into models: ``load_model(load_name, load_type, model)`` as MASE's.
 
 Load types form a registry (``LOAD_TYPES``), so other layers add their own
-(the graph layer adds one for saved graphs). Each entry is
+(:mod:`carve.catalog` adds ``graph`` and ``mz``, saved graphs, from above). Each entry is
 ``loader(path: Path, model: nn.Module | None) -> nn.Module``. Files are read
 with ``torch.load(weights_only=True)``: no arbitrary pickled code runs.
 
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from torch import nn
 
 LOAD_TYPES: Registry = Registry("load type")
+# checkpoint entry -> loader(entry, state_dict, source, model) -> model, for entries that a
+# higher layer understands (QAT's "graph_files"; registered from above by carve.catalog)
+CHECKPOINT_ENTRIES: Registry = Registry("checkpoint entry")
 CARVE_FORMAT = "carve-checkpoint"
 
 
@@ -186,12 +189,9 @@ def load_ours(path: Path, model: nn.Module | None) -> nn.Module:
         )
     check_carve_checkpoint(checkpoint, path)
     if checkpoint.get("graph_files") is not None:  # QAT: rebuild the quantized graph
-        from carve.train.graph_checkpoint import model_from_graph_files
-
         source = f"checkpoint {str(path)!r}"
-        return model_from_graph_files(
-            checkpoint["graph_files"], checkpoint["state_dict"], source, model
-        )
+        rebuild = CHECKPOINT_ENTRIES["graph_files"]  # the pipeline's (registered from above)
+        return rebuild(checkpoint["graph_files"], checkpoint["state_dict"], source, model)
     if model is None:
         model = _model_from_checkpoint(checkpoint)
     return load_state_dict_checked(model, checkpoint["state_dict"], f"checkpoint {str(path)!r}")
@@ -253,16 +253,5 @@ def load_model(
     return loader(Path(load_name), model)
 
 
-# a saved graph folder (quantized graphs for QAT): the pipeline layer owns that format
-LOAD_TYPES.add_lazy(
-    "graph",
-    "carve.pipeline.qat:load_graph_module",
-    description="folder saved by carve transform / save_mase_graph (see carve.pipeline)",
-)
-
-# MASE's name for a saved graph (graph_module.mz); carve's saved folder or a path inside it
-LOAD_TYPES.add_lazy(
-    "mz",
-    "carve.compat.load:load_mz",
-    description="MASE's name: a folder saved by carve transform / save_mase_graph (or .mz in it)",
-)
+# "graph" (a saved graph folder, QAT) and "mz" (MASE's name for it) load through higher
+# layers (pipeline, compat): carve.catalog registers them here from above.

@@ -48,7 +48,14 @@ def register_lazy_model(name: str, target: str, **info: Any) -> None:
     MODELS.add_lazy(name, target, info=ModelInfo(name=name, **info))
 
 
-def _info_dict(dataset_info: Any) -> dict[str, Any]:
+def dataset_info_dict(dataset_info: Any) -> dict[str, Any]:
+    """What a model builder reads of ``dataset_info`` (an info object, a dict or None), as a dict.
+
+    None stands for JSC (16 features, 5 classes), as MASE's default.
+
+    >>> dataset_info_dict(None)
+    {'num_features': 16, 'num_classes': 5}
+    """
     if dataset_info is None:
         return {"num_features": 16, "num_classes": 5}
     if isinstance(dataset_info, dict):
@@ -81,8 +88,8 @@ def get_model(
     >>> sum(p.numel() for p in model.parameters())
     117
     """
-    from carve.compat.vocabulary import note_ignored
     from carve.errors import CarveError
+    from carve.vocabulary import note_ignored
 
     builder = MODELS[name]
     if pretrained:
@@ -95,7 +102,7 @@ def get_model(
     for key, value in (("checkpoint", checkpoint), ("quant_config", quant_config)):
         if value is not None:
             note_ignored(key, "get_model", "HuggingFace models only; use load_model for weights")
-    return builder(_info_dict(dataset_info))
+    return builder(dataset_info_dict(dataset_info))
 
 
 def get_model_info(name: str) -> ModelInfo:

@@ -5,7 +5,9 @@ The registry key is MASE's ``PASSES`` key (what ``[passes.<key>]`` in a TOML
 config names); the function name is MASE's public name, exported by
 :mod:`carve.passes`; ``needs`` (a :class:`~carve.passes.needs.PassNeeds`)
 declares what the pipeline must supply and whether the pass is a replayable,
-graph-building transform. Other layers add their passes by appending rows here.
+graph-building transform. Only passes living in :mod:`carve.passes` are listed here;
+passes of higher layers (pipeline, export) are registered from above by
+:mod:`carve.catalog`, so this layer names no module above it.
 """
 
 from __future__ import annotations
@@ -16,10 +18,8 @@ _A = "carve.passes.analysis"
 _I = "carve.passes.interface"
 _T = "carve.passes.transforms"
 _Q = "carve.passes.analysis.quantization"
-_P = "carve.pipeline"
 _PR = "carve.passes.transforms.prune.prune"
 _PA = "carve.passes.analysis.pruning"
-_E = "carve.export.passes"
 
 PASS_CATALOG: list[tuple] = [
     ("init_metadata", f"{_A}.init_metadata:init_metadata_analysis_pass", "analysis",
@@ -35,6 +35,14 @@ PASS_CATALOG: list[tuple] = [
      "table of node op, mase type, mase op"),
     ("report_node_shape", f"{_A}.report_nodes:report_node_shape_analysis_pass", "analysis",
      "table of argument and result shapes"),
+    ("add_hardware_metadata", f"{_A}.hardware_metadata:add_hardware_metadata_analysis_pass",
+     "analysis", "hardware metadata: Verilog module, toolchain, widths, parallelism, latency"),
+    ("verify_hardware_metadata",
+     f"{_A}.hardware_metadata:verify_hardware_metadata_analysis_pass", "analysis",
+     "check hardware metadata: present on every node, MASE's keys and types"),
+    ("report_node_hardware_type",
+     f"{_A}.hardware_metadata:report_node_hardware_type_analysis_pass", "analysis",
+     "table of each node's toolchain, Verilog module and latency"),
     ("report_node_meta_param",
      f"{_A}.report_nodes:report_node_meta_param_analysis_pass", "analysis",
      "table of common/software/hardware metadata", PassNeeds(output=("save_path", "report"))),
@@ -57,11 +65,6 @@ PASS_CATALOG: list[tuple] = [
      "analysis", "check software metadata slots"),
     ("verify_metadata", f"{_A}.verify:verify_metadata_analysis_pass", "analysis",
      "both verify passes"),
-    ("save_mase_graph", f"{_P}.saved_graph:save_mase_graph_interface_pass", "interface",
-     "save recipe + weights (safetensors) + metadata (JSON), no pickled code",
-     PassNeeds(output=("save_dir", "saved_mase_graph"))),
-    ("load_mase_graph", f"{_P}.saved_graph:load_mase_graph_interface_pass", "interface",
-     "rebuild a saved graph, its weights and metadata"),
     ("save_node_meta_param", f"{_I}.node_meta_toml:save_node_meta_param_interface_pass",
      "interface", "every node's metadata to a TOML file (readable, editable)"),
     ("load_node_meta_param", f"{_I}.node_meta_toml:load_node_meta_param_interface_pass",
@@ -92,13 +95,4 @@ PASS_CATALOG: list[tuple] = [
     ("report_sparsity", f"{_PA}.report:report_sparsity_analysis_pass", "analysis",
      "per-node sparsity, non-zero MACs/BitOPs and sparse storage: table, CSV, bar plot",
      PassNeeds(input_batch="dummy_in", output=("save_dir", "sparsity"))),
-    ("export_onnx", f"{_E}:export_onnx_transform_pass", "export",
-     "ONNX QDQ model + onnxruntime parity (exact) + report",
-     PassNeeds(test_inputs="inputs", output=("save_dir", "export_onnx"))),
-    ("export_qonnx", f"{_E}:export_qonnx_transform_pass", "export",
-     "QONNX (Quant nodes) model + qonnx execution parity + report",
-     PassNeeds(test_inputs="inputs", output=("save_dir", "export_qonnx"))),
-    ("export_hls4ml", f"{_E}:export_hls4ml_transform_pass", "export",
-     "hls4ml project (ap_fixed per operand) + C++ emulation parity + report",
-     PassNeeds(test_inputs="inputs", output=("save_dir", "export_hls4ml"))),
 ]  # fmt: skip

@@ -1,142 +1,47 @@
 """Shared machinery of the passes: validated ``pass_args``, node selection, output.
 
 Each pass declares its arguments as a dataclass; :func:`parse_pass_args`
-checks the caller's dict against it (unknown key, wrong type -> CarveError
-naming the key and what is accepted) and never mutates that dict.
+checks the caller's dict against it with carve's one schema system
+(:mod:`carve.schema`, pydantic: unknown key, wrong type -> CarveError naming
+the key and what is accepted) and never mutates that dict.
 
 >>> from dataclasses import dataclass
 >>> @dataclass
-... class Args:
-...     by: str = "type"
-...     num_samples: int = 32
->>> parse_pass_args(Args, {"num_samples": 8}, "demo")
-Args(by='type', num_samples=8)
->>> parse_pass_args(Args, {"num_sample": 8}, "demo")  # doctest: +ELLIPSIS
+... class SaveArgs:
+...     save_dir: str
+>>> parse_pass_args(SaveArgs, {"save_dir": "out"}, "demo")
+SaveArgs(save_dir='out')
+>>> parse_pass_args(SaveArgs, None, "demo")
 Traceback (most recent call last):
 ...
-carve.errors.CarveError: demo: unknown pass_args key 'num_sample'; did you mean 'num_samples'? ...
->>> parse_pass_args(Args, {"num_samples": "8"}, "demo")
-Traceback (most recent call last):
-...
-carve.errors.CarveError: demo: pass_args['num_samples'] must be int, got str '8'
+carve.errors.CarveError: demo: missing required pass_args key(s): save_dir
 """
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import functools
 import os
-import types
-import typing
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from carve.compat.vocabulary import drop_ignored_pass_args
 from carve.errors import CarveError
 from carve.fileio import atomic_write_text
+from carve.schema import parse_table
+from carve.vocabulary import drop_ignored_pass_args
 
 T = TypeVar("T")
 
 
 def parse_pass_args(schema: type[T], pass_args: Any, pass_name: str) -> T:
-    """Validate ``pass_args`` (None or a mapping) against dataclass ``schema``."""
+    """Validate ``pass_args`` (None or a mapping) against dataclass ``schema``.
+
+    MASE keys MASE never used are dropped first (:mod:`carve.vocabulary`);
+    the rest goes through carve's one schema system, :func:`carve.schema.parse_table`.
+    """
     if pass_args is None:
         pass_args = {}
     pass_args = drop_ignored_pass_args(pass_name, pass_args)  # MASE keys MASE never used
-    if not isinstance(pass_args, dict):
-        raise CarveError(f"{pass_name}: pass_args must be a dict, got {type(pass_args).__name__}")
-    fields, hints = _schema(schema)
-    for key, value in pass_args.items():
-        if key not in fields:
-            close = difflib.get_close_matches(str(key), fields, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ";"
-            raise CarveError(
-                f"{pass_name}: unknown pass_args key {key!r}{hint} "
-                f"Accepted keys: {', '.join(fields) or '(none)'}"
-            )
-        if not matches_type(value, hints[key]):
-            raise CarveError(
-                f"{pass_name}: pass_args[{key!r}] must be {type_name(hints[key])}, "
-                f"got {type(value).__name__} {_short(value)}"
-            )
-    missing = [
-        name
-        for name, f in fields.items()
-        if name not in pass_args
-        and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-    ]
-    if missing:
-        raise CarveError(f"{pass_name}: missing required pass_args key(s): {', '.join(missing)}")
-    try:
-        return schema(**pass_args)
-    except CarveError as error:
-        raise CarveError(f"{pass_name}: {error}") from None
-
-
-@functools.cache
-def _schema(schema: type) -> tuple[dict[str, dataclasses.Field], dict[str, Any]]:
-    fields = {f.name: f for f in dataclasses.fields(schema) if f.init}
-    return fields, typing.get_type_hints(schema)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) < 60 else text[:57] + "..."
-
-
-def matches_type(value: Any, hint: Any) -> bool:
-    """Whether ``value`` fits the (simple) type hint ``hint``.
-
-    >>> matches_type([1, 2], list[int]), matches_type((1, "a"), tuple[int, ...])
-    (True, False)
-    >>> matches_type(3, float), matches_type(True, int), matches_type(None, int | None)
-    (True, False, True)
-    """
-    if hint is Any:
-        return True
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(matches_type(value, arg) for arg in args)
-    if origin is typing.Literal:
-        return value in args
-    if origin in (list, tuple, set, frozenset):
-        if not isinstance(value, origin):
-            return False
-        if origin is tuple and args and args[-1] is not Ellipsis:
-            return len(value) == len(args) and all(map(matches_type, value, args))
-        return not args or all(matches_type(item, args[0]) for item in value)
-    if origin is dict:
-        if not isinstance(value, dict):
-            return False
-        key_type, value_type = args or (Any, Any)
-        return all(
-            matches_type(k, key_type) and matches_type(v, value_type) for k, v in value.items()
-        )
-    if origin is not None:  # Callable[...], Iterable[...], ...
-        return isinstance(value, origin)
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint is type(None):
-        return value is None
-    return isinstance(value, hint)
-
-
-def type_name(hint: Any) -> str:
-    """Readable name of a type hint (``int``, ``one of 'type', 'name'``, ``list[str]``)."""
-    origin = typing.get_origin(hint)
-    if origin is typing.Literal:
-        return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(type_name(a) for a in typing.get_args(hint))
-    if hint is type(None):
-        return "None"
-    return getattr(hint, "__name__", None) if origin is None else str(hint).replace("typing.", "")
+    return parse_table(schema, pass_args, pass_name)
 
 
 def require_graph(graph: Any, pass_name: str) -> None:

@@ -73,3 +73,23 @@ def _check_same_shapes(model: Any, loaded: Any, path: Path) -> None:
             f"the graph saved in {str(path)!r} is not the model named on the command line "
             f"({type(model).__name__}): tensors differ, e.g. {different}"
         )
+
+
+def model_from_graph_files(files: dict[str, Any], state_dict: dict, source: str, model=None):
+    """Rebuild the graph from its embedded ``files``, then load ``state_dict`` into it."""
+    import tempfile
+
+    from carve.models.load import load_state_dict_checked
+
+    with tempfile.TemporaryDirectory(prefix="carve-graph-") as tmp:
+        for name, data in files.items():
+            if not isinstance(name, str) or name != Path(name).name or name.startswith("."):
+                raise CarveError(f"{source} embeds a graph file with a bad name: {name!r}")
+            (Path(tmp) / name).write_bytes(data.numpy().tobytes())
+        try:
+            module = load_graph_module(Path(tmp), model)
+        except CarveError as error:
+            raise CarveError(
+                f"{source} was trained from a quantized graph (QAT) that cannot be rebuilt: {error}"
+            ) from None
+    return load_state_dict_checked(module, state_dict, source)

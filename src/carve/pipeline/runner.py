@@ -21,6 +21,7 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.passes.needs import PassNeeds
+from carve.passes.results import PassInfo
 
 logger = logging.getLogger("carve.passes")
 
@@ -39,14 +40,23 @@ class PipelineContext:
 
 @dataclass
 class PassResult:
-    """One pass run: its registry key and its info dict."""
+    """One pass run: its registry key and its info, typed by pass family (still a dict).
+
+    Callers read ``info.verdict``, ``info.files`` and ``info.terminal_text(...)``
+    (:class:`~carve.passes.results.PassInfo`), never a key chosen by pass name.
+    """
 
     name: str
-    info: dict[str, Any] = field(default_factory=dict)
+    info: PassInfo = field(default_factory=PassInfo)
+
+    def __post_init__(self) -> None:
+        self.info = PassInfo.of(self.info)
 
 
 def _input_name(graph: Any) -> str:
-    names = [n.name for n in graph.nodes if n.op == "placeholder"]
+    from carve.passes.graph_build import input_names
+
+    names = input_names(graph)
     if len(names) != 1:
         raise CarveError(f"the pipeline feeds one input; the graph has {names}")
     return names[0]
@@ -97,6 +107,7 @@ def run_pass(name: str, graph: Any, args: Any, ctx: PipelineContext) -> tuple[An
         ctx.original = before
     if needs.followed_by:
         _, follow = run_pass(needs.followed_by, graph, {}, ctx)
+        info = PassInfo.of(info)
         info["summary"] = follow.info
     return graph, PassResult(name, info)
 

@@ -163,16 +163,14 @@ def _replay(graph: MaseGraph, transforms: list[dict], inputs: dict, where: str) 
     pending = transforms[done:]
     if not pending:
         return
-    from carve.passes.analysis.common_metadata import add_common_metadata_analysis_pass
-    from carve.passes.analysis.init_metadata import init_metadata_analysis_pass
+    from carve.passes.graph_build import graph_with_metadata
 
     try:
         dummy = {name: torch.zeros(spec.shape, dtype=dtype_named(spec.dtype))
                  for name, spec in inputs.items()}  # fmt: skip
     except (CarveError, RuntimeError, ValueError) as error:
         raise CarveError(f"{where}: inputs: {error}") from None
-    init_metadata_analysis_pass(graph)
-    add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
+    graph_with_metadata(graph, inputs=dummy)  # shapes and types the transforms read
     for index, step in enumerate(pending, start=done):
         try:
             get_pass(step["pass"])(graph, step["pass_args"])
@@ -252,3 +250,15 @@ def load_mase_graph_interface_pass(
     args = parse_pass_args(LoadArgs, pass_args, "load_mase_graph_interface_pass")
     graph, count = load_graph(args.load_dir, graph)
     return graph, {"load_dir": str(args.load_dir), "transforms": count}
+
+
+def write_mase_files(graph: Any, folder: str | Path) -> list[Path]:
+    """``state_dict.pt`` and ``node_meta_param.toml`` in ``folder``, MASE's names for them."""
+    from carve.fileio import atomic_torch_save
+    from carve.passes import save_node_meta_param_interface_pass
+
+    folder = Path(folder)
+    state = {key: value.detach().cpu() for key, value in graph.model.state_dict().items()}
+    atomic_torch_save(state, folder / "state_dict.pt")
+    save_node_meta_param_interface_pass(graph, {"toml_path": str(folder / "node_meta_param.toml")})
+    return [folder / "state_dict.pt", folder / "node_meta_param.toml"]

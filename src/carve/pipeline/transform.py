@@ -49,31 +49,21 @@ def build_graph(config: Any, dataset: Any) -> Any:
     Common metadata comes from a batch of the training split; software
     metadata slots are added, so statistics and quantization can follow.
     """
-    from carve.ir import GraphRecipe, MaseGraph
     from carve.models import load_model
-    from carve.models.registry import _info_dict
-    from carve.passes import (
-        add_common_metadata_analysis_pass,
-        add_software_metadata_analysis_pass,
-        init_metadata_analysis_pass,
-    )
+    from carve.passes.graph_build import graph_with_metadata
     from carve.pipeline.graph_files import is_saved_graph
     from carve.pipeline.saved_graph import load_graph
     from carve.train import build_model
 
     if is_saved_graph(config.load_name):
-        graph, _ = load_graph(config.load_name)
+        model, _ = load_graph(config.load_name)
     else:
         model = build_model(config, dataset.info)
         if config.load_name is not None:
             load_model(config.load_name, config.load_type, model)
-        info = _info_dict(dataset.info)
-        graph = MaseGraph(model, recipe=GraphRecipe(model_name=config.model, dataset_info=info))
-    graph, _ = init_metadata_analysis_pass(graph)
-    dummy = {"x": dataset.train.x[: config.batch_size]}
-    graph, _ = add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
-    graph, _ = add_software_metadata_analysis_pass(graph)
-    return graph
+    inputs = dataset.train.x[: config.batch_size]
+    return graph_with_metadata(model, dataset.info, inputs=inputs, model_name=config.model,
+                               software=True)  # fmt: skip
 
 
 def transform_passes(config: Any, passes: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -96,6 +86,7 @@ def run_transform(
     out_dir: str | Path | None = None,
     save: bool = True,
     save_if: Callable[[list[PassResult]], bool] | None = None,
+    mase_files: bool = False,
 ) -> TransformResult:
     """Run ``passes`` (default: the config's ``[passes.*]`` tables) on the config's model.
 
@@ -105,13 +96,14 @@ def run_transform(
     another; the folder is locked while written). With ``save``
     the transformed graph is written to ``out_dir/transformed_ckpt`` (only when
     ``save_if(results)`` holds, if given: ``carve transform`` keeps a graph whose
-    verification failed off disk).
+    verification failed off disk); ``mase_files`` adds MASE's copies beside it
+    (``state_dict.pt``, ``node_meta_param.toml``), as ``carve transform`` does.
     """
     from contextlib import nullcontext
 
     from carve.config import project_path, with_default_project
     from carve.locking import folder_lock
-    from carve.pipeline.saved_graph import save_graph
+    from carve.pipeline.saved_graph import save_graph, write_mase_files
     from carve.runs import new_version, set_latest
     from carve.train import evaluate, load_dataset
 
@@ -132,6 +124,8 @@ def run_transform(
         after = evaluate(graph.model, dataset.test)
         save = save and out_dir is not None and (save_if is None or save_if(results))
         saved = save_graph(graph, out_dir / SAVED_FOLDER) if save else None
+        if saved is not None and mase_files:  # state_dict.pt, node_meta_param.toml beside it
+            write_mase_files(graph, saved)
     if root is not None:
         set_latest(root, out_dir)
     return TransformResult(graph, results, before, after, out_dir, saved, len(dataset.test))

@@ -38,10 +38,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from carve.compat.vocabulary import drop_ignored_config_keys
 from carve.config.toml_io import na_to_none
 from carve.errors import CarveError, unknown_name_message
 from carve.quant.catalog import FORMAT_INFO, FORMATS
+from carve.vocabulary import drop_ignored_config_keys
 
 OPERANDS = ("data_in", "weight", "bias", "data_out")
 GENERAL_KEYS = ("name", "bypass")  # config keys that are not "<operand>_<field>"

@@ -16,8 +16,8 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+from carve.figures import new_figure, save_figure
 from carve.search.spec import SearchSpec
-from carve.study.plots import new_figure, save_figure
 
 
 def _axes_metrics(spec: SearchSpec) -> tuple[str, str]:

@@ -50,20 +50,9 @@ def build_graph(model: torch.nn.Module, sample: torch.Tensor):
 
     One row, so element counts, sizes and BitOPs are per sample.
     """
-    from carve.ir import MaseGraph
-    from carve.passes import (
-        add_common_metadata_analysis_pass,
-        add_software_metadata_analysis_pass,
-        init_metadata_analysis_pass,
-    )
+    from carve.passes.graph_build import graph_with_metadata
 
-    graph, _ = init_metadata_analysis_pass(MaseGraph(model.eval()))
-    (name,) = [node.name for node in graph.nodes if node.op == "placeholder"]
-    graph, _ = add_common_metadata_analysis_pass(
-        graph, {"dummy_in": {name: sample[:1]}, "add_value": False}
-    )
-    graph, _ = add_software_metadata_analysis_pass(graph)
-    return graph
+    return graph_with_metadata(model.eval(), inputs=sample[:1], software=True)
 
 
 def build_config_graph(config, dataset):

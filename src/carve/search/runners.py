@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carve.data.base import Split
 from carve.search.spaces.base import Candidate, SpaceContext
-from carve.search.spec import RunnerSpec
+
+if TYPE_CHECKING:  # annotations only: spec.py reads the runner registry (no import cycle)
+    from carve.search.spec import RunnerSpec
 
 
 class EvaluationRunner:

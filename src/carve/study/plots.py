@@ -21,27 +21,16 @@ from __future__ import annotations
 
 import itertools
 import statistics
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from carve.fileio import atomic_write
+from carve.figures import PlotStyle, pyplot, save_figure
 from carve.study.report import format_value, title
 
 LOG10_KEYS = ("learning_rate", "weight_decay", "eta_min")
 LOG2_KEYS = ("batch_size", "accumulate_grad_batches")
-DPI = 150
-FORMATS = ("png", "svg", "pdf")
+PLAIN = PlotStyle()  # no caption, PNG only
 ERROR_TEXT = "points: mean over seeds; bars and bands: ±1 std over seeds"
-
-
-@dataclass(frozen=True)
-class PlotStyle:
-    """What every figure of one study shares: its caption and the file formats to write."""
-
-    caption: str = ""
-    formats: tuple[str, ...] = ("png",)
 
 
 def study_caption(spec: Any) -> str:
@@ -63,65 +52,6 @@ def study_caption(spec: Any) -> str:
         ERROR_TEXT if spec.seeds > 1 else "one seed: no error bars",
     ]
     return "; ".join(parts)
-
-
-def pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def new_figure(rows: int = 1, columns: int = 1, **options: Any) -> tuple[Any, Any]:
-    """``(figure, axes)`` like ``pyplot.subplots`` but without pyplot's global figure list.
-
-    Such a figure needs no ``close`` and draws on the Agg canvas whatever the
-    backend, so commands that only write files skip pyplot altogether.
-    """
-    from matplotlib.figure import Figure
-
-    squeeze = options.pop("squeeze", True)
-    figure = Figure(figsize=options.pop("figsize", None))
-    return figure, figure.subplots(rows, columns, squeeze=squeeze, **options)
-
-
-def check_formats(formats: Any) -> tuple[str, ...]:
-    """``"png,svg"`` or a list -> validated tuple, PNG always first."""
-    from carve.errors import CarveError
-
-    items = formats.split(",") if isinstance(formats, str) else list(formats)
-    items = [str(item).strip().lower().lstrip(".") for item in items if str(item).strip()]
-    unknown = [item for item in items if item not in FORMATS]
-    if unknown:
-        raise CarveError(f"plot format(s) {', '.join(unknown)}: accepted {', '.join(FORMATS)}")
-    return tuple(dict.fromkeys(["png", *items]))
-
-
-def save_figure(figure, base: Path, style: PlotStyle = PlotStyle()) -> list[Path]:
-    """``base.<fmt>`` for each format, written atomically (a kill leaves the old file).
-
-    A ``base`` ending in ``.png``/``.svg``/``.pdf`` is written in that format first.
-    """
-    base = Path(base)
-    formats = style.formats
-    if base.suffix.lstrip(".").lower() in FORMATS:
-        first = base.suffix.lstrip(".").lower()
-        base = base.with_suffix("")
-        formats = tuple(dict.fromkeys([first, *(f for f in formats if f != "png")]))
-    if style.caption:
-        figure.text(0.01, 0.01, style.caption, fontsize=7, color="#444444", ha="left", va="bottom")
-    figure.tight_layout(rect=(0, 0.05 if style.caption else 0, 1, 1))
-    paths = []
-    for fmt in formats:
-        path = base.with_name(f"{base.name}.{fmt}")
-        atomic_write(path, lambda file, fmt=fmt: figure.savefig(file, dpi=DPI, format=fmt,
-                                                                bbox_inches="tight"))  # fmt: skip
-        paths.append(path)
-    if "matplotlib.pyplot" in sys.modules:  # figures made by new_figure are not pyplot's
-        sys.modules["matplotlib.pyplot"].close(figure)
-    return paths
 
 
 def _is_number(value: Any) -> bool:
@@ -174,7 +104,7 @@ def _format_axis(axis, kind: str, values: list[Any]) -> None:
 
 
 def plot_metrics_vs(root: Path, rows: list[dict[str, Any]], keys: list[str], key: str,
-                    style: PlotStyle = PlotStyle()) -> list[Path]:  # fmt: skip
+                    style: PlotStyle = PLAIN) -> list[Path]:  # fmt: skip
     """Test accuracy and loss against ``key``, one series per value of the other keys."""
     plt = pyplot()
     others = [k for k in keys if k != key]
@@ -227,7 +157,7 @@ def _curve_stats(records: list[dict[str, Any]], keys: list[str]) -> dict[tuple, 
 
 
 def plot_curves(root: Path, records: list[dict[str, Any]], keys: list[str],
-                style: PlotStyle = PlotStyle()) -> list[Path]:  # fmt: skip
+                style: PlotStyle = PLAIN) -> list[Path]:  # fmt: skip
     """Train (solid) and validation (dashed) loss/accuracy per epoch, ±1 std bands."""
     from matplotlib.ticker import MaxNLocator
 
@@ -270,7 +200,7 @@ def heatmap_limits(means: list[float], stds: list[float]) -> tuple[float, float]
 
 
 def plot_heatmap(root: Path, rows: list[dict[str, Any]], keys: list[str],
-                 style: PlotStyle = PlotStyle()) -> list[Path]:  # fmt: skip
+                 style: PlotStyle = PLAIN) -> list[Path]:  # fmt: skip
     """Mean test accuracy over a two-option grid; each cell shows mean, ± std and n seeds."""
     import numpy as np
 
@@ -303,7 +233,7 @@ def plot_heatmap(root: Path, rows: list[dict[str, Any]], keys: list[str],
 
 
 def write_plots(root: Path, records: list[dict[str, Any]], rows: list[dict[str, Any]],
-                keys: list[str], style: PlotStyle = PlotStyle()) -> list[Path]:  # fmt: skip
+                keys: list[str], style: PlotStyle = PLAIN) -> list[Path]:  # fmt: skip
     """All plots of a study into ``root``; returns their paths."""
     paths = [path for key in keys for path in plot_metrics_vs(root, rows, keys, key, style)]
     paths += plot_curves(root, records, keys, style)

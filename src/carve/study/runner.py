@@ -169,7 +169,8 @@ def run_study(
     that holds another study is refused. A Ctrl-C stops after saving the runs
     already finished (``outcome.interrupted``); rerunning continues.
     """
-    from carve.study.plots import PlotStyle, check_formats, study_caption, write_plots
+    from carve.figures import PlotStyle, check_formats
+    from carve.study.plots import study_caption, write_plots
     from carve.study.report import summarize, write_tables
     from carve.study.validate import validate_runs
 

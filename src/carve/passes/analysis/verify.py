@@ -20,6 +20,7 @@ from torch import fx
 from carve.errors import CarveError
 from carve.ir.arguments import node_arguments
 from carve.ir.ops import MASE_TYPES
+from carve.passes.results import CheckInfo
 from carve.passes.utils import parse_pass_args
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def software_problems(graph) -> list[str]:
 
 
 def _finish(graph, problems: list[str], info: dict, raise_on_error: bool, what: str):
-    info["problems"] = problems
+    info = CheckInfo(info, problems=problems, ok=not problems)
     if problems and raise_on_error:
         shown = "; ".join(problems[:_SHOWN])
         more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""

@@ -45,6 +45,7 @@ from torch import fx
 
 from carve.errors import CarveError, unknown_name_message
 from carve.ir.metadata import get_mase
+from carve.passes.results import TransformInfo
 from carve.passes.transforms.graph_edit import (
     copy_mase_graph,
     replace_with_function_call,
@@ -208,11 +209,11 @@ def quantize_transform_pass(
     graph.model.recompile()
     if hasattr(graph, "record_transform"):
         graph.record_transform("quantize", {**args.as_pass_args(), "in_place": True})
-    info = {
+    info = TransformInfo({
         "by": args.by,
         "configs": {n: None if c is None else c.to_mase_dict() for n, c in configs.items()},
         "node_configs": configs,
         "quantized": quantized,
         "bypassed": [n for n, c in configs.items() if c is not None and c.bypass],
-    }
+    })  # fmt: skip
     return graph, info

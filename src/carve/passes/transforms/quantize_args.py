@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from carve.compat.vocabulary import MASE_TYPE_DEFAULT_OPS, drop_ignored_pass_args, note_ignored
 from carve.errors import CarveError, unknown_name_message
 from carve.quant.layers import QUANTIZABLE_OPS
 from carve.quant.node_config import NodeQuantConfig, parse_node_config
+from carve.vocabulary import MASE_TYPE_DEFAULT_OPS, drop_ignored_pass_args, note_ignored
 
 PASS = "quantize_transform_pass"
 SELECTORS = ("type", "name", "regex_name")
@@ -143,7 +143,7 @@ def config_for(
     """``(matched key, config)`` for a quantizable node (key None: the default, if any).
 
     ``default`` reaches only ``default_ops``: by default the ops MASE quantizes
-    (:data:`~carve.compat.vocabulary.MASE_TYPE_DEFAULT_OPS`), so BatchNorm and
+    (:data:`~carve.vocabulary.MASE_TYPE_DEFAULT_OPS`), so BatchNorm and
     pooling are quantized when a key selects them (their type, name or a
     regex), or with ``"default_ops": "all"`` (or a list of ops).
     """

@@ -151,12 +151,33 @@ def copy_float_module(cls: type, module: nn.Module) -> nn.Module:
     the quantize pass works on its own copy of the graph. Parametrizations
     (pruning masks) move to the new layer.
     """
-    from carve.passes.transforms.prune.masks import carry_parametrizations
-
     new = cls.__new__(cls)
     for key, value in vars(module).items():
         new.__dict__[key] = copy.copy(value) if isinstance(value, dict) else value
     return carry_parametrizations(module, new)  # a pruned layer stays pruned
+
+
+def carry_parametrizations(source: nn.Module, new: nn.Module) -> nn.Module:
+    """Re-register ``source``'s parametrizations on ``new``, a copy of its ``__dict__``.
+
+    Layers that replace a module by copying its attributes (the quantized
+    layers) call this so a pruned layer stays pruned after quantization: the
+    same ``original`` parameter and the same mask modules are reused.
+    """
+    from torch.nn.utils import parametrize
+
+    if not parametrize.is_parametrized(source):
+        return new
+    lists = new._modules.pop("parametrizations")
+    for name, stack in lists.items():
+        original = stack.original
+        if isinstance(original, nn.Parameter):
+            new._parameters[name] = original
+        else:
+            new._buffers[name] = original
+        for parametrization in stack:
+            parametrize.register_parametrization(new, name, parametrization, unsafe=True)
+    return new
 
 
 _CLASSES: dict[tuple[type, str], type] = {}

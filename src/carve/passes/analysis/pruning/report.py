@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from carve.figures import pyplot, save_figure
 from carve.fileio import atomic_write_text
 from carve.passes.analysis.flops import node_costs
 from carve.passes.analysis.pruning.measure import count_zeros, write_metadata
 from carve.passes.analysis.pruning.storage import SPARSE_STORAGE
+from carve.passes.results import ReportInfo
 from carve.passes.utils import parse_pass_args, render_table, require_graph
-from carve.study.plots import pyplot, save_figure
 
 PASS = "report_sparsity_analysis_pass"
 COLUMNS = ("node", "weights", "weight_sparsity", "input_sparsity", "dense_macs", "macs",
@@ -160,4 +161,4 @@ def report_sparsity_analysis_pass(
         files.append(plot_sparsity(rows, folder / "sparsity.png"))
     if args.print_table:
         print(text, end="")
-    return graph, {"rows": rows, "total": total, "text": text, "files": [str(f) for f in files]}
+    return graph, ReportInfo(rows=rows, total=total, text=text, files=[str(f) for f in files])

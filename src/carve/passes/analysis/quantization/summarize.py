@@ -27,6 +27,7 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.fileio import atomic_write_text
+from carve.passes.results import SummaryInfo
 
 logger = logging.getLogger("carve.passes")
 
@@ -167,12 +168,12 @@ def summarize_quantization_analysis_pass(*args: Any, **kwargs: Any) -> tuple[Any
         histogram_csv = _csv(histogram, HISTOGRAM_COLUMNS, index=False)
         files.append(atomic_write_text(folder / "quantize_table.csv", table_csv))
         files.append(atomic_write_text(folder / "quantize_histogram.csv", histogram_csv))
-    info = {
+    info = SummaryInfo({
         "table": rows,
         "histogram": histogram,
         "formats": node_formats(graph),
         "table_text": table_text,
         "histogram_text": histogram_text,
         "files": [str(f) for f in files],
-    }
+    })  # fmt: skip
     return graph, info

@@ -35,6 +35,7 @@ from carve.errors import CarveError
 from carve.fileio import atomic_write_text
 from carve.passes.analysis.common_metadata import bind_single_input
 from carve.passes.analysis.quantization.integer_reference import IntegerReference, integer_layers
+from carve.passes.results import CheckInfo
 from carve.passes.utils import parse_pass_args, render_table
 from carve.quant.layers import QuantizedLayer, quantized_layers
 
@@ -243,7 +244,7 @@ def verify_quantization_analysis_pass(
     if not layers:
         raise CarveError(f"{PASS}: the graph has no quantized layer (run quantize_transform_pass)")
     reports = _parameters(layers)
-    info: dict[str, Any] = {}
+    info = CheckInfo()
     model = graph.model
     was_training = model.training
     model.eval()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import torch
 from torch import fx
@@ -30,6 +30,7 @@ from carve.ir.metadata import get_mase
 from carve.passes.analysis.common_metadata import graph_inputs
 from carve.passes.analysis.statistics.stats import Stat, check_stat_config, make_stat
 from carve.passes.utils import parse_pass_args, select_nodes
+from carve.schema import Range
 
 if TYPE_CHECKING:
     from carve.ir.graph import MaseGraph
@@ -48,12 +49,10 @@ class ProfileStatisticsArgs:
     weight_statistics: dict[str, dict | None] = field(default_factory=dict)
     activation_statistics: dict[str, dict | None] = field(default_factory=dict)
     input_generator: Iterable | None = None
-    num_samples: int = 32
+    num_samples: Annotated[int, Range(1)] = 32
     profile_output_activation: bool = False
 
     def __post_init__(self) -> None:
-        if self.num_samples < 1:
-            raise CarveError(f"pass_args['num_samples'] must be >= 1, got {self.num_samples}")
         check_stat_config(self.weight_statistics, "weight_statistics")
         check_stat_config(self.activation_statistics, "activation_statistics")
         if self.target_activation_nodes and self.input_generator is None:

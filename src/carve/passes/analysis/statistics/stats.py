@@ -18,13 +18,14 @@ sample dimensions (``[1, 2]`` on ``[C, H, W]`` gives per-channel numbers).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import torch
 
 from carve.errors import CarveError
 from carve.passes.utils import parse_pass_args
 from carve.registry import Registry
+from carve.schema import Range
 
 Dims = Literal["all"] | list[int] | tuple[int, ...] | None
 STATS: Registry = Registry("statistic")
@@ -238,13 +239,8 @@ class RangeQuantile(_Stored):
     """``min = q(1 - quantile)``, ``max = q(quantile)`` (linear interpolation)."""
 
     abs: bool = False
-    quantile: float = 0.975
+    quantile: Annotated[float, Range(0.0, 1.0)] = 0.975
     _precision = torch.float32
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not 0.0 <= self.quantile <= 1.0:
-            raise CarveError(f"range_quantile: quantile must be in [0, 1], got {self.quantile}")
 
     def compute(self) -> dict[str, Any]:
         import numpy as np
@@ -264,14 +260,12 @@ class Histogram(_Stored):
     ``plot_profile_histograms_analysis_pass`` draws them.
     """
 
-    bins: int = 64
+    bins: Annotated[int, Range(1)] = 64
     abs: bool = False
     _precision = torch.float32
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not isinstance(self.bins, int) or isinstance(self.bins, bool) or self.bins < 1:
-            raise CarveError(f"histogram: bins must be an integer >= 1, got {self.bins!r}")
         self.dims = "all"
 
     def compute(self) -> dict[str, Any]:

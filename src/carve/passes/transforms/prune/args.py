@@ -26,11 +26,11 @@ True
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from carve.errors import CarveError, unknown_name_message
+from carve.schema import Range, Required, parse_table
 
 PASS = "prune_transform_pass"
 SCOPES = ("local", "global")
@@ -38,8 +38,6 @@ METHOD_ALIASES = {"random": "random", "l1-norm": "l1-norm", "l1": "l1-norm",
                   "l2-norm": "l2-norm", "l2": "l2-norm"}  # fmt: skip
 GRANULARITY_ALIASES = {"elementwise": "elementwise", "element": "elementwise", "kernel": "kernel",
                        "channel": "channel", "channelwise": "channel"}  # fmt: skip
-SPEC_KEYS = ("sparsity", "scope", "granularity", "method", "seed", "threshold")
-TOP_KEYS = ("weight", "activation", "in_place")
 
 
 @dataclass(frozen=True)
@@ -83,24 +81,33 @@ class PruneArgs:
         return out
 
 
-def _fraction(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CarveError(f"{where} must be a number in [0, 1], got {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise CarveError(f"{where} must be in [0, 1] (a fraction of elements), got {value!r}")
-    return float(value)
+Fraction = Annotated[float, Range(0.0, 1.0, note=" (a fraction of elements)")]
 
 
-def _sparsity(value: Any, where: str) -> float | dict[str, float]:
-    if isinstance(value, Mapping):
-        if not value:
-            raise CarveError(f"{where} is an empty per-node dict; name at least one node")
-        return {str(k): _fraction(v, f"{where}[{k!r}]") for k, v in value.items()}
-    return _fraction(value, where)
+@dataclass(frozen=True)
+class SpecTable:
+    """Schema of one ``weight``/``activation`` table: types and bounds (names resolved after)."""
+
+    sparsity: Annotated[Fraction | dict[str, Fraction],
+                        Required("a float in [0, 1] or {node: float}")]  # fmt: skip
+    scope: str = "local"
+    granularity: str = "elementwise"
+    method: str = "l1-norm"
+    seed: int = 0
+    threshold: float | None = None
 
 
-def _name(value: Any, aliases: dict[str, str], what: str, where: str) -> str:
-    if not isinstance(value, str) or value not in aliases:
+@dataclass(frozen=True)
+class ArgsTable:
+    """The schema of the prune pass's ``pass_args`` (the spec tables are parsed on their own)."""
+
+    weight: Any = None
+    activation: Any = None
+    in_place: bool = False
+
+
+def _name(value: str, aliases: dict[str, str], what: str, where: str) -> str:
+    if value not in aliases:
         raise CarveError(f"{where}: " + unknown_name_message(what, value, aliases))
     return aliases[value]
 
@@ -108,56 +115,36 @@ def _name(value: Any, aliases: dict[str, str], what: str, where: str) -> str:
 def parse_spec(data: Any, target: str) -> PruneSpec:
     """Validate one ``weight``/``activation`` table into a :class:`PruneSpec`."""
     where = f"{PASS}: {target}"
-    if not isinstance(data, Mapping):
-        raise CarveError(f"{where} must be a table with 'sparsity', got {data!r}")
-    unknown = [k for k in data if k not in SPEC_KEYS]
-    if unknown:
-        raise CarveError(f"{where}: " + unknown_name_message("key", unknown[0], SPEC_KEYS))
-    if "sparsity" not in data:
-        raise CarveError(f"{where} needs 'sparsity' (a float in [0, 1] or {{node: float}})")
-    sparsity = _sparsity(data["sparsity"], f"{where}.sparsity")
-    scope = data.get("scope", "local")
-    if scope not in SCOPES:
-        raise CarveError(f"{where}.scope: " + unknown_name_message("scope", scope, SCOPES))
-    granularity = _name(data.get("granularity", "elementwise"), GRANULARITY_ALIASES,
-                        "granularity", f"{where}.granularity")  # fmt: skip
-    method = _name(data.get("method", "l1-norm"), METHOD_ALIASES, "method", f"{where}.method")
-    seed = data.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise CarveError(f"{where}.seed must be an integer, got {seed!r}")
-    threshold = data.get("threshold")
-    if threshold is not None and (
-        isinstance(threshold, bool) or not isinstance(threshold, int | float)
-    ):
-        raise CarveError(f"{where}.threshold must be a number, got {threshold!r}")
-    if isinstance(sparsity, dict) and scope == "global":
+    table = parse_table(SpecTable, data, where, label="key", shown=lambda key: f"{where}.{key}")
+    sparsity = table.sparsity
+    if isinstance(sparsity, dict) and not sparsity:
+        raise CarveError(f"{where}.sparsity is an empty per-node dict; name at least one node")
+    if table.scope not in SCOPES:
+        raise CarveError(f"{where}.scope: " + unknown_name_message("scope", table.scope, SCOPES))
+    granularity = _name(table.granularity, GRANULARITY_ALIASES, "granularity",
+                        f"{where}.granularity")  # fmt: skip
+    method = _name(table.method, METHOD_ALIASES, "method", f"{where}.method")
+    if isinstance(sparsity, dict) and table.scope == "global":
         raise CarveError(
             f"{where}: a per-node sparsity dict needs scope 'local' (global scope ranks all "
             "layers together against one sparsity)"
         )
     if target == "activation" and granularity != "elementwise":
         raise CarveError(f"{where}.granularity: activations are pruned elementwise only")
-    return PruneSpec(sparsity, scope, granularity, method, seed,
-                     None if threshold is None else float(threshold))  # fmt: skip
+    sparsity = {str(k): float(v) for k, v in sparsity.items()} if isinstance(sparsity, dict) else (
+        float(sparsity))  # fmt: skip
+    threshold = None if table.threshold is None else float(table.threshold)
+    return PruneSpec(sparsity, table.scope, granularity, method, table.seed, threshold)
 
 
 def parse_prune_args(pass_args: Any) -> PruneArgs:
     """Validate ``pass_args`` (never modified) into :class:`PruneArgs`."""
-    if not isinstance(pass_args, Mapping):
-        raise CarveError(f"{PASS}: pass_args must be a dict, got {type(pass_args).__name__}")
-    unknown = [k for k in pass_args if k not in TOP_KEYS]
-    if unknown:
-        raise CarveError(f"{PASS}: " + unknown_name_message("pass_args key", unknown[0], TOP_KEYS))
-    if "weight" not in pass_args and "activation" not in pass_args:
+    args = parse_table(ArgsTable, pass_args, PASS)
+    if args.weight is None and args.activation is None:
         raise CarveError(f"{PASS}: pass_args need a 'weight' and/or an 'activation' table")
-    in_place = pass_args.get("in_place", False)
-    if not isinstance(in_place, bool):
-        raise CarveError(f"{PASS}: in_place must be true/false, got {in_place!r}")
-    weight = parse_spec(pass_args["weight"], "weight") if "weight" in pass_args else None
-    activation = (
-        parse_spec(pass_args["activation"], "activation") if "activation" in pass_args else None
-    )
-    return PruneArgs(weight, activation, in_place)
+    weight = parse_spec(args.weight, "weight") if args.weight is not None else None
+    activation = parse_spec(args.activation, "activation") if args.activation is not None else None
+    return PruneArgs(weight, activation, args.in_place)
 
 
 def check_nodes(spec: PruneSpec | None, target: str, prunable: list[str]) -> None:

@@ -102,27 +102,6 @@ def bake_masks(module: nn.Module) -> list[str]:
     return names
 
 
-def carry_parametrizations(source: nn.Module, new: nn.Module) -> nn.Module:
-    """Re-register ``source``'s parametrizations on ``new``, a copy of its ``__dict__``.
-
-    Layers that replace a module by copying its attributes (the quantized
-    layers) call this so a pruned layer stays pruned after quantization: the
-    same ``original`` parameter and the same mask modules are reused.
-    """
-    if not parametrize.is_parametrized(source):
-        return new
-    lists = new._modules.pop("parametrizations")
-    for name, stack in lists.items():
-        original = stack.original
-        if isinstance(original, nn.Parameter):
-            new._parameters[name] = original
-        else:
-            new._buffers[name] = original
-        for parametrization in stack:
-            parametrize.register_parametrization(new, name, parametrization, unsafe=True)
-    return new
-
-
 class ActivationMask:
     """Forward pre-hook masking a layer's first input (MASE's activation pruning).
 

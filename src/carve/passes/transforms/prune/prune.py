@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 from carve.errors import CarveError
+from carve.passes.results import TransformInfo
 from carve.passes.transforms.graph_edit import copy_mase_graph
 from carve.passes.transforms.prune.args import (
     PASS,
@@ -151,7 +152,7 @@ def prune_transform_pass(graph: MaseGraph, pass_args: dict | None = None) -> tup
         raise CarveError(f"{PASS}: the graph has no prunable (Linear/Conv1d/Conv2d) node")
     check_nodes(args.weight, "weight", list(layers))
     check_nodes(args.activation, "activation", list(layers))
-    info: dict[str, Any] = {"weight": {}, "activation": {}}
+    info = TransformInfo(weight={}, activation={})
     if args.weight is not None:
         info["weight"] = prune_weights(layers, args.weight)
         write_weight_sparsity(graph, {k: v["sparsity"] for k, v in info["weight"].items()})
@@ -193,4 +194,4 @@ def prune_detach_hook_transform_pass(
             removed[name] = count
     if hasattr(graph, "record_transform"):
         graph.record_transform("prune_detach_hook", {"in_place": True})
-    return graph, {"baked": baked, "hooks_removed": removed}
+    return graph, TransformInfo(baked=baked, hooks_removed=removed)

@@ -29,11 +29,11 @@ prune pass's ``pass_args`` plus a ``[prune.schedule]`` table::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from carve.errors import CarveError
 from carve.passes.transforms.prune.args import PruneSpec, parse_prune_args
-from carve.passes.utils import parse_pass_args
+from carve.schema import Range, parse_table
 
 TABLE = "[prune.schedule]"
 
@@ -42,11 +42,11 @@ TABLE = "[prune.schedule]"
 class PruneSchedule:
     """Polynomial decay schedule (see the module doc); epochs are 0-based."""
 
-    initial_sparsity: float = 0.0
-    begin_epoch: int = 0
+    initial_sparsity: Annotated[float, Range(0.0, 1.0)] = 0.0
+    begin_epoch: Annotated[int, Range(0)] = 0
     end_epoch: int | None = None
-    power: float = 3.0
-    frequency: int = 1
+    power: Annotated[float, Range(0, low_open=True)] = 3.0
+    frequency: Annotated[int, Range(1)] = 1
 
     def sparsity_at(self, epoch: int, final: float) -> float:
         """Target sparsity for the epoch about to start."""
@@ -72,12 +72,7 @@ class PruneSchedule:
 
 def parse_schedule(table: Any, max_epochs: int) -> PruneSchedule:
     """Validate ``[prune.schedule]`` (end_epoch defaults to the last epoch)."""
-    schedule = parse_pass_args(PruneSchedule, table, TABLE)
-    if not 0.0 <= schedule.initial_sparsity <= 1.0:
-        raise CarveError(f"{TABLE} initial_sparsity must be in [0, 1], got "
-                         f"{schedule.initial_sparsity!r}")  # fmt: skip
-    if schedule.begin_epoch < 0 or schedule.frequency < 1 or schedule.power <= 0:
-        raise CarveError(f"{TABLE} needs begin_epoch >= 0, frequency >= 1 and power > 0")
+    schedule = parse_table(PruneSchedule, table, TABLE, shown=lambda key: f"{TABLE} {key}")
     end = schedule.end_epoch if schedule.end_epoch is not None else max_epochs - 1
     if not schedule.begin_epoch <= end < max_epochs:
         raise CarveError(
@@ -129,24 +124,3 @@ def gradual_pruning(graph: Any, table: Any, max_epochs: int) -> GradualPruning:
     prune_transform_pass(graph, start_args)
     recorded = graph.recipe.transforms[-1]["pass_args"] if hasattr(graph, "recipe") else None
     return GradualPruning(prunable_layers(graph), args.weight, schedule, recorded)
-
-
-def prune_for_training(model: Any, table: Any, model_name: str, dataset: Any,
-                       max_epochs: int) -> tuple[Any, GradualPruning]:  # fmt: skip
-    """``carve train`` with a ``[prune]`` table: the model to train (a pruned graph's module,
-    saved as a graph after training) and the epoch hook that follows the schedule."""
-    from carve.ir import GraphRecipe, MaseGraph
-    from carve.models.registry import _info_dict
-    from carve.passes import add_common_metadata_analysis_pass, init_metadata_analysis_pass
-    from carve.pipeline.qat import GRAPH_ATTRIBUTE
-
-    graph = getattr(model, GRAPH_ATTRIBUTE, None)  # --load of a saved graph (QAT)
-    if graph is None:
-        recipe = GraphRecipe(model_name=model_name, dataset_info=_info_dict(dataset.info))
-        graph = MaseGraph(model, recipe=recipe)
-        init_metadata_analysis_pass(graph)  # input shapes, so the saved graph reloads
-        dummy = {"x": dataset.train.x[:8]}
-        add_common_metadata_analysis_pass(graph, {"dummy_in": dummy, "add_value": False})
-    hook = gradual_pruning(graph, table, max_epochs)
-    setattr(graph.model, GRAPH_ATTRIBUTE, graph)
-    return graph.model, hook

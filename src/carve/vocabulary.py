@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from carve.errors import CarveError
+from carve.schema import valid
 
 logger = logging.getLogger("carve.compat")
 
@@ -92,7 +93,7 @@ _KIND_TEXT = {bool: "true or false", int: "an integer", str: "a string"}
 
 def _check(name: str, value: Any, source: str) -> Any:
     kind = RUN_KEYS[name].kind
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+    if not valid(value, kind):
         raise CarveError(f"{name} must be {_KIND_TEXT[kind]}, got {value!r} (from {source})")
     return value
 
@@ -242,39 +243,6 @@ def accept_transform_table(table: Any, source: str) -> None:
         )
     if style == "module":
         note_ignored("style", f"[transform] in {source}", "carve quantizes the traced graph")
-
-
-# MASE material carve does not cover, by name prefix (models, datasets, passes, packages):
-# an unknown name with one of these prefixes fails with the reason, not just "unknown".
-_HARDWARE = "hardware generation (Verilog emit, simulation, synthesis) is out of scope"
-_HF = "HuggingFace and large vision/NLP models are out of scope (carve covers small networks)"
-_IMAGES = "image datasets (CIFAR, MNIST, ImageNet) are out of scope; carve covers JSC"
-_NLP = "NLP datasets are out of scope; carve covers JSC"
-_HF_PREFIXES = (
-    "bert", "roberta", "opt-", "llama", "gpt", "vicuna", "t5-", "resnet", "vgg", "mobilenet",
-    "efficientnet", "pvt", "deit", "vit_", "vit-", "wideresnet", "cswin", "cnv_", "lfc",
-    "facebook/", "huggingface",
-)  # fmt: skip
-_HARDWARE_PREFIXES = (
-    "emit_", "add_hardware_metadata", "verify_hardware_metadata", "report_node_hardware",
-    "run_cosim", "get_synthesis_results", "test_verilog", "hardware_metadata",
-    "chop.passes.graph.transforms.verilog", "chop.passes.graph.analysis.hardware",
-)  # fmt: skip
-OUT_OF_SCOPE: dict[str, str] = {
-    **dict.fromkeys(("cifar", "mnist", "imagenet", "fashion_mnist"), _IMAGES),
-    **dict.fromkeys(("wikitext", "sst2", "imdb", "wmt", "mnli", "qnli", "boolq"), _NLP),
-    **dict.fromkeys(_HF_PREFIXES, _HF),
-    **dict.fromkeys(_HARDWARE_PREFIXES, _HARDWARE),
-}
-
-
-def out_of_scope_note(name: object) -> str | None:
-    """Why MASE's ``name`` (model, dataset, pass, module) is not in carve, if out of scope."""
-    text = str(name).lower()
-    for prefix, note in OUT_OF_SCOPE.items():
-        if text.startswith(prefix):
-            return note
-    return None
 
 
 def vocabulary_markdown() -> str:
