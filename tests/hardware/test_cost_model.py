@@ -78,3 +78,18 @@ def test_layer_ffs_of_a_constant_channel_is_zero(design):
     layer = copy.deepcopy(next(layer for layer in design.datapath.layers if layer.op == "relu"))
     layer.out = type(layer.out)(layer.out.width, layer.out.signed, layer.out.exponent, 0, 0)
     assert layer_ffs(layer) == 0
+
+
+def test_verilog_export_report_carries_the_yosys_estimate(tmp_path):
+    import json
+
+    from carve.export.api import export_graph
+
+    graph = design_graph(DesignSpec("jsc-tiny", ((2, 2),), seed=1))
+    report = export_graph(graph, "verilog", tmp_path / "out")  # no inputs: no simulation
+    resources = report.extra["resources"]
+    assert resources["label"] == "yosys estimate (not Vivado)"
+    assert resources["luts"] == sum(row["luts"] for row in resources["layers"]) > 0
+    assert any("yosys estimate (not Vivado)" in note for note in report.notes)
+    saved = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert saved["resources"]["ffs"] == resources["ffs"]

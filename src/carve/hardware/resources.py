@@ -94,3 +94,36 @@ def resource_lines(record: dict[str, Any]) -> list[str]:
             f"{row['logic_levels']:>7}"
         )
     return lines
+
+
+#: ``carve export --format verilog`` runs yosys itself up to this many LUTs (cost model):
+#: seconds of synthesis; a bigger design gets the cost model's figures and a note.
+EXPORT_YOSYS_MAX_LUTS = 1500
+
+
+def export_resources(design: Any) -> tuple[dict[str, Any], list[str]]:
+    """The export report's ``resources`` entry and its lines, for an emitted design."""
+    from carve.hardware.cost_model import estimate_datapath
+
+    model = estimate_datapath(design.datapath)
+    if model.luts <= EXPORT_YOSYS_MAX_LUTS:
+        record = design_resources(design)
+        return record, resource_lines(record)
+    record = {
+        "label": "cost model estimate (yosys not run)",
+        "luts": round(model.luts),
+        "ffs": model.ffs,
+        "latency_cycles": model.latency_cycles,
+        "layers": [
+            {"node": layer.node, "op": layer.op, "model_luts": round(layer.luts),
+             "model_ffs": layer.ffs}
+            for layer in model.layers
+        ],
+    }  # fmt: skip
+    line = (
+        f"Resources: cost model estimate {record['luts']} LUT, {record['ffs']} FF, "
+        f"{record['latency_cycles']} cycles; yosys runs itself only up to "
+        f"{EXPORT_YOSYS_MAX_LUTS} LUTs (minutes beyond): carve.hardware.resources."
+        "design_resources(design) or benchmarks/hardware_table.py give yosys' figures"
+    )
+    return record, [line]
