@@ -150,20 +150,16 @@ def model_rows(specs: list, results: dict, coefficients=None) -> list[dict]:
 
 
 def fit(rows: list[dict]) -> dict[str, float]:
-    """Non-negative least squares of per-module yosys LUTs on the features, relative error."""
+    """Non-negative least squares of each design's yosys LUTs on its summed features,
+    on relative error: the model is used (and checked) on whole designs."""
     from scipy.optimize import nnls
 
     from carve.hardware.cost_model import FEATURES
 
-    features, target = [], []
-    for row in rows:
-        modules = row["yosys"]["modules"]
-        for layer, planned in zip(row["model"].layers, row["path"].layers):
-            features.append([layer.features[name] for name in FEATURES])
-            target.append(modules[planned.module][0])
-    x, y = np.array(features), np.array(target, dtype=np.float64)
-    weight = 1.0 / np.maximum(y, 25.0)  # relative error; tiny modules do not dominate
-    coefficients, _ = nnls(x * weight[:, None], y * weight)
+    x = np.array([[sum(layer.features[name] for layer in row["model"].layers)
+                   for name in FEATURES] for row in rows])  # fmt: skip
+    y = np.array([row["yosys"]["luts"] for row in rows], dtype=np.float64)
+    coefficients, _ = nnls(x / y[:, None], np.ones(len(y)))
     return {name: round(float(c), 4) for name, c in zip(FEATURES, coefficients)}
 
 

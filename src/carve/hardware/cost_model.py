@@ -16,10 +16,11 @@ valid bit per cycle of latency.
 **Latency** is exact: one register stage per node.
 
 **LUTs** are a linear model over structural features of each node, fitted once
-(least squares on relative error, non-negative) against yosys
-``synth_xilinx -family xcup -nodsp`` on designs *separate* from the ones the
-check uses (``benchmarks/hardware_cost_model.py`` refits and checks; the
-coefficients below are its output). The features:
+(non-negative least squares of each design's total on relative error) against
+yosys ``synth_xilinx -family xcup -nodsp`` on 12 calibration designs
+*separate* from the 60 the check uses (``benchmarks/hardware_cost_model.py
+--fit`` refits, without ``--fit`` it checks; the coefficients below are its
+output; the quantizer feature got weight 0 there). The features:
 
 - ``pp_bits``: the partial products of each output's sum: the emitter writes
   ``x * K`` terms in a sum evaluated at the accumulator's width ``W``, which
@@ -46,9 +47,9 @@ import numpy as np
 
 #: Fitted LUTs per unit of each feature (benchmarks/hardware_cost_model.py --fit).
 COEFFICIENTS: dict[str, float] = {
-    "pp_bits": 0.5458,
-    "quant_bits": 0.3422,
-    "bn_bits": 0.0986,
+    "pp_bits": 0.7609,
+    "quant_bits": 0.0,
+    "bn_bits": 0.1096,
 }
 FEATURES = tuple(COEFFICIENTS)
 

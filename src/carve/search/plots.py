@@ -45,7 +45,7 @@ def plot_pareto(path: Path, rows: list[dict[str, Any]], spec: SearchSpec) -> Pat
     axis.set_xlabel(x)
     axis.set_ylabel(y)
     axis.grid(alpha=0.3)
-    axis.legend()
+    axis.legend(loc="best", fontsize=8)
     save_figure(figure, path)
     return path
 
