@@ -11,7 +11,8 @@ from carve.errors import CarveError
 from carve.hardware.tools import require, run_tool
 
 TOOLS = [("verilator", "verilator"), ("iverilog", "iverilog"), ("vvp", "iverilog"),
-         ("yosys", "yosys")]  # fmt: skip
+         ("yosys", "yosys"),
+         ("make", "make"), ("g++", "g++")]  # fmt: skip
 
 
 @pytest.mark.parametrize(("tool", "package"), TOOLS)

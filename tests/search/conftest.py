@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import copy
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
 DATA_SIZE = 3000
+SERVER_USER = "postgres"
 
 LAB3_GRID = {
     "search_space": {
@@ -124,3 +131,41 @@ def lab3(toy_checkpoint, tmp_path_factory):
         project_dir=str(tmp_path_factory.mktemp("lab3")),
     )
     return run_search(config, copy.deepcopy(LAB3_GRID), progress=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def postgres_url():
+    """A PostgreSQL server in a temp dir (run as an unprivileged user), stopped afterwards."""
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    as_user = [] if os.geteuid() != 0 else ["runuser", "-u", SERVER_USER, "--"]
+    root = Path(tempfile.mkdtemp(prefix="carve-pg-", dir="/tmp"))
+    data = root / "data"
+    if as_user:
+        shutil.chown(root, user=SERVER_USER)
+    port = _free_port()
+    subprocess.run(
+        [*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "carve"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://carve@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(root, ignore_errors=True)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import optuna
 import pytest
 
-from carve.search.engine import _optimize_in_batches
+from carve.search.engine import Budget, _Loop
 
 STATE = optuna.trial.TrialState
 
@@ -15,7 +15,10 @@ STATE = optuna.trial.TrialState
 class _Objective:
     """Samples one int per trial; its 'measurement' is the value itself."""
 
-    setup = SimpleNamespace(measure_many=lambda values: [float(v) for v in values])
+    def __init__(self, measure_many=None) -> None:
+        self.setup = SimpleNamespace(
+            measure_many=measure_many or (lambda values: [float(v) for v in values])
+        )
 
     def sample(self, trial):
         return trial.suggest_int("w", 0, 9)
@@ -24,13 +27,17 @@ class _Objective:
         return result
 
 
+def _loop(study, objective, on_trial=lambda done: None) -> _Loop:
+    return _Loop(study, objective, Budget(12), None, None, on_trial)
+
+
 def _interrupt_at(call: int, seen: list):
-    def after_trial(study, trial):
-        seen.append((trial.number, trial.state))
+    def on_trial(done):
+        seen.append(done)
         if len(seen) == call:
             raise KeyboardInterrupt
 
-    return after_trial
+    return on_trial
 
 
 @pytest.mark.parametrize("call", [1, 3, 6])
@@ -39,11 +46,10 @@ def test_ctrl_c_while_telling_a_batch_keeps_every_measured_result(call):
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     seen: list = []
     with pytest.raises(KeyboardInterrupt):
-        _optimize_in_batches(study, _Objective(), 12, SimpleNamespace(timeout=None), 6,
-                             _interrupt_at(call, seen))  # fmt: skip
+        _loop(study, _Objective(), _interrupt_at(call, seen)).run_alone(6)
     assert [t.state for t in study.trials] == [STATE.COMPLETE] * 6  # none left RUNNING
     assert [t.value for t in study.trials] == [float(t.params["w"]) for t in study.trials]
-    assert seen == [(n, STATE.COMPLETE) for n in range(6)]  # each end reported once
+    assert seen == list(range(1, call + 1))  # counted until the interrupt
 
 
 def test_ctrl_c_before_measuring_fails_the_trials_already_asked(monkeypatch):
@@ -58,25 +64,28 @@ def test_ctrl_c_before_measuring_fails_the_trials_already_asked(monkeypatch):
         return ask(*args, **kwargs)
 
     monkeypatch.setattr(study, "ask", interrupted_ask)
-    seen: list = []
     with pytest.raises(KeyboardInterrupt):
-        _optimize_in_batches(study, _Objective(), 12, SimpleNamespace(timeout=None), 6,
-                             _interrupt_at(0, seen))  # fmt: skip
+        _loop(study, _Objective()).run_alone(6)
     assert [t.state for t in study.trials] == [STATE.FAIL, STATE.FAIL]
-    assert seen == [(0, STATE.FAIL), (1, STATE.FAIL)]
 
 
-def test_ctrl_c_while_measuring_fails_the_whole_batch(monkeypatch):
-    objective = _Objective()
-
+def test_ctrl_c_while_measuring_fails_the_whole_batch():
     def interrupted(values):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(objective, "setup", SimpleNamespace(measure_many=interrupted))
     study = optuna.create_study()
-    seen: list = []
     with pytest.raises(KeyboardInterrupt):
-        _optimize_in_batches(study, objective, 12, SimpleNamespace(timeout=None), 6,
-                             _interrupt_at(0, seen))  # fmt: skip
+        _loop(study, _Objective(interrupted)).run_alone(6)
     assert [t.state for t in study.trials] == [STATE.FAIL] * 6
-    assert len(seen) == 6
+
+
+def test_the_loop_stops_at_the_budget_of_complete_trials_and_at_a_grid_s_end():
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.enqueue_trial({"w": 3})
+    _loop(study, _Objective()).run_alone(5)
+    assert [t.state for t in study.trials] == [STATE.COMPLETE] * 12
+    from carve.search.strategies import GridSampler
+
+    grid = optuna.create_study(sampler=GridSampler({"w": list(range(7))}))
+    _loop(grid, _Objective()).run_alone(5)  # 7 points, budget 12: the grid ends first
+    assert sorted(t.params["w"] for t in grid.trials) == list(range(7))

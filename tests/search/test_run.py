@@ -35,7 +35,7 @@ def test_lab3_grid_runs_every_point_once_and_writes_outputs(lab3):
         "pareto.png",
         "history.png",
         "best_transform.toml",
-        "study.db",
+        "study.journal",
     ):
         assert (folder / name).is_file(), name
     # best first: the Pareto front leads and no trial dominates a front member
@@ -269,3 +269,63 @@ def test_a_space_from_a_user_file(toy_config, by_type, tmp_path):
         assert len(outcome.frame) == 2
     finally:
         SPACES._entries.pop("my/linear_only", None)
+
+
+def test_the_stored_study_names_its_metrics_for_the_dashboard(lab3):
+    journal = optuna.storages.journal.JournalFileBackend(str(lab3.folder / "study.journal"))
+    storage = optuna.storages.JournalStorage(journal)
+    study = optuna.load_study(study_name="search_0", storage=storage)
+    assert study.metric_names == ["accuracy", "average_bitwidth"]
+    assert len(study.trials) == 16
+
+
+def test_best_transform_toml_names_its_trial_and_verifies_it(lab3):
+    text = (lab3.folder / "best_transform.toml").read_text()
+    best = json.loads((lab3.folder / "best.json").read_text())["0"]
+    first, second = text.splitlines()[:2]
+    assert first.startswith(f"# carve search: study 'search_0', trial {best['number']} ")
+    accuracy = best["software_metrics"]["accuracy"]
+    assert f"accuracy = {accuracy:.6g}"[:16] in second and "average_bitwidth = " in second
+    written = load_toml(lab3.folder / "best_transform.toml")
+    assert list(written["passes"]) == ["quantize", "verify_quantization"]
+
+
+def test_pick_writes_the_transform_of_any_trial(toy_checkpoint, lab3_grid, tmp_path, capsys):
+    import tomllib
+
+    config = tmp_path / "grid.toml"
+    config.write_text(
+        'model = "jsc-toy"\ndataset = "jsc-synth"\ndata_size = 3000\n' + _toml_search(lab3_grid)
+    )
+    common = ["search", "--config", str(config), "--load", toy_checkpoint,
+              "--project-dir", str(tmp_path / "o"), "--project", "p", "--no-progress"]  # fmt: skip
+    assert main(common) == 0
+    folder = tmp_path / "o/p/software/search/search_0"
+    best = json.loads((folder / "best.json").read_text())["0"]["number"]
+    other = next(n for n in range(16) if n != best)
+    capsys.readouterr()
+    assert main([*common, "--pick", str(other)]) == 0
+    picked = folder / f"transform_trial_{other}.toml"
+    assert f"Wrote {picked}" in capsys.readouterr().out.replace("\n", "")
+    assert picked.read_text().startswith(f"# carve search: study 'search_0', trial {other} ")
+    trial = tomllib.loads((folder / "best_transform.toml").read_text())
+    assert tomllib.loads(picked.read_text())["passes"] != trial["passes"]  # another point
+    assert main([*common, "--pick", "99"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("carve: error: --pick 99: study 'search_0' has no trial 99; complete trials: "
+                   "0-15\n")  # fmt: skip
+
+
+def _toml_search(table: dict) -> str:
+    from carve.config.toml_io import dumps_toml
+
+    return dumps_toml({"search": table})
+
+
+def test_the_shipped_by_name_config_runs(toy_checkpoint, tmp_path):
+    code = main(["search", "--config", "configs/search/jsc_toy_by_name.toml", "--load",
+                 toy_checkpoint, "--data-size", "3000", "--n-trials", "4", "--project-dir",
+                 str(tmp_path), "--project", "p", "--no-progress"])  # fmt: skip
+    assert code == 0
+    results = (tmp_path / "p/software/search/search_0/results.csv").read_text()
+    assert results.count("\n") == 5  # header and the 4 trials

@@ -27,7 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--format",
         required=True,
         choices=EXPORT_FORMATS.names(),
-        help="what to write: ONNX QDQ, QONNX, or an hls4ml project",
+        help="what to write: ONNX QDQ, QONNX, an hls4ml project or Verilog RTL",
     )
     parser.add_argument(
         "--out", default=None, metavar="DIR", help="new (or empty) folder for the export"

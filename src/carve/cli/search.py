@@ -2,7 +2,7 @@
 
 The ``[search]`` table of the config (MASE's schema) names the space, the
 sampler, the runner and the metrics; see ``configs/search/``. Trials live in
-an Optuna storage (SQLite in the search folder by default; ``--storage
+an Optuna storage (a journal file in the search folder by default; ``--storage
 postgresql://...`` for many machines), so ``--resume`` continues an
 interrupted search and ``--workers N`` runs N processes on one study. Outputs
 go to ``<project_dir>/<project>/software/search/search_N/``.
@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="URL",
         help="Optuna storage: postgresql://USER@HOST:PORT/DB, sqlite:///PATH, "
-        "journal[:PATH] (default: SQLite study.db in the search folder)",
+        "journal[:PATH] (default: Optuna journal study.journal in the search folder)",
     )
     parser.add_argument(
         "--study-name",
@@ -85,11 +85,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="run yosys on the K best trials (Verilog export of each) and put its LUT/FF "
         "counts beside the cost model's in results.md (default 0: none)",
     )
+    parser.add_argument(
+        "--heartbeat",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="with an SQL --storage: seconds between a running trial's heartbeats; a trial "
+        "silent for three is failed and run again (default 10)",
+    )
+    parser.add_argument(
+        "--pick",
+        type=int,
+        default=None,
+        metavar="TRIAL",
+        help="write transform_trial_TRIAL.toml (carve transform config + verification) for "
+        "trial TRIAL of the latest (or --search-name) search, run no trials",
+    )
 
 
 def search_table(args: argparse.Namespace, config) -> dict:
     """The config's ``[search]`` table with the command-line overrides applied."""
     import copy
+    import math
 
     from carve.errors import CarveError
 
@@ -98,6 +115,8 @@ def search_table(args: argparse.Namespace, config) -> dict:
             "carve search needs a [search] table in the --config TOML "
             "(e.g. configs/search/jsc_toy_by_type.toml)"
         )
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise CarveError(f"--timeout {args.timeout}: must be a number of seconds above 0")
     table = copy.deepcopy(config.tables["search"])
     if not isinstance(table, dict):
         raise CarveError(f"[search] must be a table, got {table!r}")
@@ -125,25 +144,40 @@ def _best_table(rows: list[dict], spec_metrics: list[str]):
 
 def run(args: argparse.Namespace) -> int:
     from carve.search.background import Background
-    from carve.search.mirror_process import MirrorProcess, owns_new_study
     from carve.search.plots import warm_up
 
-    # forked before torch is imported: matplotlib and SQLAlchemy load on the other core
+    if args.pick is not None:
+        return _pick(args)
+    # forked before torch is imported: matplotlib loads on the other core
     plotter = Background("drawing the search plots", warm_up)
-    fresh = owns_new_study(args.storage, args.workers, args.resume)
-    writer = MirrorProcess() if fresh else None
     try:
-        return _run(args, plotter, writer)
+        return _run(args, plotter)
     finally:
         plotter.close()
-        if writer is not None:
-            writer.close()
 
 
-def _run(args: argparse.Namespace, plotter, writer) -> int:
+def _pick(args: argparse.Namespace) -> int:
+    from carve.cli.common import make_console, prepare_config
+    from carve.search.pick import pick_trial
+
+    config = prepare_config(args)
+    path = pick_trial(
+        config,
+        search_table(args, config),
+        args.pick,
+        storage=args.storage,
+        study_name=args.study_name,
+        search_name=args.search_name,
+    )
+    make_console().print(f"Wrote {path}", soft_wrap=True)
+    return 0
+
+
+def _run(args: argparse.Namespace, plotter) -> int:
     from carve.cli.common import make_console, prepare_config, print_header
     from carve.search.session import run_search
     from carve.search.spec import parse_search_table
+    from carve.search.storage import HEARTBEAT_SECONDS
 
     config = prepare_config(args)
     table = search_table(args, config)
@@ -161,7 +195,7 @@ def _run(args: argparse.Namespace, plotter, writer) -> int:
         console=console,
         progress=config.progress,
         plotter=plotter,
-        writer=writer,
+        heartbeat=HEARTBEAT_SECONDS if args.heartbeat is None else args.heartbeat,
         verify_hardware=args.verify_hardware,
     )
     spec = parse_search_table(table)

@@ -195,6 +195,8 @@ class VerilogExporter(Exporter):
     def parity(self, folder: Path, view: ExportGraph, x: np.ndarray) -> Parity:
         for tool, purpose in (
             ("verilator", SIMULATION),
+            ("make", SIMULATION),
+            ("g++", SIMULATION),
             ("iverilog", TESTBENCH),
             ("vvp", TESTBENCH),
         ):

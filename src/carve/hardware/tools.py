@@ -14,7 +14,8 @@ from carve.errors import CarveError
 
 # executable -> Debian package
 DEBIAN_PACKAGES = {"verilator": "verilator", "iverilog": "iverilog", "yosys": "yosys"}
-EXTRA_EXECUTABLES = {"vvp": "iverilog"}  # installed by the same package
+# other executables the flow runs -> the package that installs them
+EXTRA_EXECUTABLES = {"vvp": "iverilog", "make": "make", "g++": "g++"}
 
 
 def require(tool: str, purpose: str) -> str:

@@ -156,6 +156,8 @@ int main(int argc, char** argv) {{
 def build(folder: Path, top: str, sources: list[Path], inp: Port, out: Port, latency: int) -> Path:
     """Compile ``sources`` with the harness into ``folder/harness``; return the binary."""
     verilator = require("verilator", PURPOSE)
+    require("make", PURPOSE)  # verilator --build runs make and g++ (not dependencies of
+    require("g++", PURPOSE)  # the Debian package)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "harness.cpp").write_text(harness_source(top, inp, out, latency))
     mdir = folder / "obj_dir"

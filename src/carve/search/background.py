@@ -6,8 +6,7 @@ early (Linux ``fork``: the child starts with every module the parent has
 imported), optionally warms up (imports) while the parent builds the graph
 and runs the trials, then runs the one call it is sent and sends its result
 back; an exception in the child is raised in the parent as a
-:class:`CarveError` naming the job. (The study database has its own process:
-:mod:`carve.search.mirror_process`.)
+:class:`CarveError` naming the job.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from typing import Any
 
 from carve.errors import CarveError
 
-NICENESS = 10  # the forked helpers' priority below the search's own process
+NICENESS = 10  # the forked helper's priority below the search's own process
 
 
 def _child(serve: Callable[..., None], connection, other_end, *args: Any) -> None:
@@ -50,55 +49,33 @@ def _serve(connection, warm_up: Callable[[], None] | None) -> None:
         connection.close()
 
 
-class Forked:
-    """A process forked with a pipe to it; the child runs ``serve(its end of the pipe, *args)``.
+class Background:
+    """A forked process running one call; ``start`` sends it, ``result`` waits for it.
 
     The child runs at a lower priority (nice 10): its work overlaps the
     parent's, which stays on the critical path and keeps a core to itself.
     """
 
-    def __init__(self, serve: Callable[..., None], *args: Any) -> None:
+    def __init__(self, job: str, warm_up: Callable[[], None] | None = None) -> None:
         context = multiprocessing.get_context("fork")
         self._connection, child = context.Pipe()
         self._process = context.Process(
-            target=_child, args=(serve, child, self._connection, *args), daemon=True
+            target=_child, args=(_serve, child, self._connection, warm_up), daemon=True
         )
         self._process.start()
         child.close()
-
-    def _send_whole(self, message: Any) -> None:
-        """Send ``message``; a Ctrl-C meanwhile waits until it is sent (a message cut in two
-        would garble the stream the child reads)."""
-        from carve.train.interrupts import deferred_interrupt
-
-        with deferred_interrupt():
-            self._connection.send(message)
-
-    def _ended(self) -> int | None:
-        self._process.join(timeout=5)
-        return self._process.exitcode
-
-    def close(self, timeout: float = 5) -> None:
-        """Release the pipe (a child waiting for a message sees EOF) and end the process."""
-        if not self._connection.closed:
-            self._connection.close()
-        self._process.join(timeout=timeout)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
-
-
-class Background(Forked):
-    """A forked process running one call; ``start`` sends it, ``result`` waits for it."""
-
-    def __init__(self, job: str, warm_up: Callable[[], None] | None = None) -> None:
-        super().__init__(_serve, warm_up)
         self.job = job
         self._result: tuple[str, Any] | None = None
 
     def start(self, function: Callable[..., Any], *args: Any) -> Background:
-        """Run ``function(*args)`` in the process (a module-level function: it is pickled)."""
-        self._send_whole((function, args))
+        """Run ``function(*args)`` in the process (a module-level function: it is pickled).
+
+        A Ctrl-C meanwhile waits until the job is sent (a message cut in two would
+        garble the stream the child reads)."""
+        from carve.train.interrupts import deferred_interrupt
+
+        with deferred_interrupt():
+            self._connection.send((function, args))
         return self
 
     def result(self) -> Any:
@@ -107,9 +84,19 @@ class Background(Forked):
             try:
                 self._result = self._connection.recv()
             except (EOFError, ConnectionResetError):
-                self._result = ("error", f"the process ended (exit code {self._ended()})")
+                self._process.join(timeout=5)
+                self._result = ("error", f"the process ended (exit code {self._process.exitcode})")
             self.close()
         status, value = self._result
         if status != "ok":
             raise CarveError(f"{self.job} failed: {value}")
         return value
+
+    def close(self, timeout: float = 5) -> None:
+        """Release the pipe (a child waiting for a job sees EOF) and end the process."""
+        if not self._connection.closed:
+            self._connection.close()
+        self._process.join(timeout=timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()

@@ -1,18 +1,40 @@
-"""The search loop: an Optuna study over a space, one or many worker processes.
+"""The search loop: Optuna's ask-and-tell over a space, one or many worker processes.
 
 Every process (``--workers N`` on one machine, or the same command on other
 machines sharing a ``--storage``) builds its own :class:`SearchSetup` and
-asks the shared study for trials until ``n_trials`` are done: Optuna's
-storage hands each trial to exactly one process. A trial samples choice
-indices, measures its candidate and stores everything MASE's ``best.json``
-needs in one user attribute (``carve``), so a stored study is self-contained.
+asks the shared study for trials until it holds ``n_trials`` COMPLETE ones:
+Optuna's storage hands each trial to exactly one process. A trial samples
+choice indices, measures its candidate and stores everything MASE's
+``best.json`` needs in one user attribute (``carve``), so a stored study is
+self-contained.
+
+The budget is exact across processes:
+
+* before asking, a process counts the complete trials and the running ones;
+  when those could finish the budget it waits (failing stale trials:
+  a killed worker's trial is failed and retried, never counted) instead of
+  starting one more;
+* the count and the ``tell`` of a complete trial happen under the storage's
+  *budget lock* (a PostgreSQL/MySQL advisory lock, a file lock on one
+  machine), so two processes never both tell the last trial: a trial measured
+  when the budget is already met is told FAIL with the user attribute
+  ``surplus`` (rare: only when a process dies and is retried meanwhile).
+
+One process alone on its study (the default) needs neither: it counts its own
+trials, and the samplers that draw each trial without the others' results
+(grid, random, QMC) get :data:`BATCH` trials at a time, measured together.
+Running trials of an RDB storage are kept alive by Optuna's heartbeat.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
-from collections.abc import Callable
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +42,10 @@ from carve.search.setup import SearchSetup
 from carve.search.spaces.base import Param
 
 ATTRIBUTE = "carve"  # user attribute holding a trial's metrics and sampled config
+WORKER = "worker"  # user attribute: host:pid of the process running the trial
+SURPLUS = "surplus"  # user attribute of a trial told FAIL because the budget was met
 BATCH = 16  # trials measured together by samplers that draw them independently
+POLL_SECONDS = 0.2  # how often a process waiting for the others' last trials looks again
 
 
 def sampled_values(trial, params: list[Param]) -> dict[str, Any]:
@@ -44,29 +69,22 @@ def jsonable(value: Any) -> Any:
 
 
 class Objective:
-    """What Optuna calls per trial: sample, measure, record, return the objective(s)."""
+    """Sample a trial, and turn its measured result into the record and value(s) told."""
 
-    def __init__(self, setup: SearchSetup, mirror=None) -> None:
+    def __init__(self, setup: SearchSetup) -> None:
         self.setup = setup
-        self.mirror = mirror  # TrialMirror / MirrorProcess, or None: the storage is the study's
-
-    def __call__(self, trial) -> float | list[float]:
-        values = self.sample(trial)
-        return self.record(trial, values, self.setup.measure(values))
 
     def sample(self, trial) -> dict[str, Any]:
-        """The trial's choices; mirrored RUNNING with them, so a kill -9 can retry them."""
-        values = sampled_values(trial, self.setup.params)
-        if self.mirror is not None:
-            self.mirror.write(trial.study._storage.get_trial(trial._trial_id))
-        return values
+        return sampled_values(trial, self.setup.params)
 
     def record(self, trial, values: dict[str, Any], result: dict[str, Any]) -> Any:
         """Store the measured ``result`` on the trial; its objective value(s)."""
+        from carve.search.storage import worker_id
+
         setup = self.setup
         result.pop("candidate")
         result["sampled_config"] = jsonable(values)
-        result["worker"] = f"{os.uname().nodename}:{os.getpid()}"
+        result["worker"] = worker_id()
         trial.set_user_attr(ATTRIBUTE, result)
         scaled = result["scaled_metrics"]
         if setup.spec.multi_objective:
@@ -81,36 +99,34 @@ def constraints_of(trial) -> list[float]:
 
 @dataclass
 class Budget:
-    """How many trials the study should hold when done, and for how long to run."""
+    """How many COMPLETE trials the study should hold when done, and for how long to run."""
 
     n_trials: int
     timeout: float | None = None
+
+
+def complete_count(study) -> int:
+    import optuna
+
+    return len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
 
 
 def optimize(
     study,
     setup: SearchSetup,
     budget: Budget,
+    opened: Any = None,
     on_trial: Callable[[int], None] | None = None,
     shared: bool = False,
-    mirror=None,
 ) -> None:
     """Run trials in this process until the study holds ``budget.n_trials`` complete ones.
 
-    ``shared``: other processes work on the study too, so after each trial the
-    count of complete and running trials is read from the storage and the loop
-    stops at the budget (Optuna's ``MaxTrialsCallback`` rule). A trial that
-    raises (or is stopped by Ctrl-C) is marked failed, one killed stays
-    running; ``--resume`` runs the choices of both again.
-
-    ``mirror`` (a :class:`~carve.search.mirror.TrialMirror`, or a
-    :class:`~carve.search.mirror_process.MirrorProcess` that stores what it is
-    sent a moment later): ``study`` is in memory and each trial is copied into
-    the stored study when it starts and when it ends. When the loop fails,
-    ``mirror.sync`` runs here; otherwise the caller runs it when it is done.
+    ``opened``: the :class:`~carve.search.storage.OpenedStorage` holding ``study``
+    (None: Optuna's in-memory storage). ``shared``: other processes may work
+    on the study (the exact budget rule of the module doc). A trial that
+    raises, or is stopped by Ctrl-C, is told FAIL (a batch's measured trials
+    are told their results) and the error goes on.
     """
-    import optuna
-
     from carve.search.strategies import make_sampler
 
     spec = setup.spec
@@ -118,41 +134,12 @@ def optimize(
         seed = hash((os.uname().nodename, os.getpid(), spec.sampler_seed)) % 2**31
         spec = dataclasses.replace(spec, sampler_seed=seed)
     study.sampler = make_sampler(setup.params, spec, constraints_of if spec.constraints else None)
-    state = optuna.trial.TrialState
-    counted = (state.COMPLETE, state.RUNNING) if shared else (state.COMPLETE,)
-    taken = len(study.get_trials(deepcopy=False, states=counted))
-    if taken >= budget.n_trials:
-        return
-    done = [len(study.get_trials(deepcopy=False, states=(state.COMPLETE,)))]
-
-    def after_trial(study, trial) -> None:
-        if mirror is not None:
-            mirror.write(trial)
-        done[0] += trial.state == state.COMPLETE
-        if on_trial is not None:
-            on_trial(done[0])
-        if shared and len(study.get_trials(deepcopy=False, states=counted)) >= budget.n_trials:
-            study.stop()
-
-    objective = Objective(setup, mirror)
-    batch = batch_size(setup, shared)
-    try:
-        if batch > 1:
-            _optimize_in_batches(
-                study, objective, budget.n_trials - taken, budget, batch, after_trial
-            )
-        else:
-            study.optimize(
-                objective,
-                n_trials=None if shared else budget.n_trials - taken,
-                timeout=budget.timeout,
-                callbacks=[after_trial],
-                catch=(),
-            )
-    except BaseException:
-        if mirror is not None:  # a trial stopped by Ctrl-C or an error is stored failed
-            mirror.sync(study)
-        raise
+    deadline = None if budget.timeout is None else time.monotonic() + budget.timeout
+    loop = _Loop(study, Objective(setup), budget, deadline, opened, on_trial or (lambda done: None))
+    if shared:
+        loop.run_shared()
+    else:
+        loop.run_alone(batch_size(setup, shared))
 
 
 def batch_size(setup: SearchSetup, shared: bool) -> int:
@@ -165,46 +152,161 @@ def batch_size(setup: SearchSetup, shared: bool) -> int:
     return BATCH if independent and setup.runner.batches and not shared else 1
 
 
-def _optimize_in_batches(study, objective: Objective, trials: int, budget: Budget, batch: int,
-                         after_trial) -> None:  # fmt: skip
-    """``trials`` trials, ``batch`` at a time: ask, measure together, tell each.
+@dataclass
+class _Loop:
+    study: Any
+    objective: Objective
+    budget: Budget
+    deadline: float | None
+    opened: Any
+    on_trial: Callable[[int], None]
 
-    What ``study.optimize`` does for one trial at a time: a trial whose batch
-    raises (or is stopped by Ctrl-C) before it is measured is told failed, one
-    measured but not told yet is told its result, and the error goes on.
-    """
-    import time
+    def _over(self) -> bool:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return True
+        exhausted = getattr(self.study.sampler, "is_exhausted", None)  # the grid's public test
+        return exhausted is not None and exhausted(self.study)
 
-    import optuna
+    def _ask(self):
+        from carve.search.storage import worker_id
 
-    deadline = None if budget.timeout is None else time.monotonic() + budget.timeout
-    # as inside study.optimize: samplers may call study.stop() (the grid, once exhausted)
-    study._stop_flag = False
-    study._thread_local.in_optimize_loop = True
-    try:
-        while trials > 0 and not study._stop_flag:
-            if deadline is not None and time.monotonic() >= deadline:
-                break
+        with warnings.catch_warnings():  # this loop keeps the trials' heartbeat itself
+            warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
+            trial = self.study.ask()
+        trial.set_user_attr(WORKER, worker_id())
+        return trial
+
+    def run_alone(self, batch: int) -> None:
+        """The only process on the study: ask ``batch`` trials, measure together, tell each."""
+        import optuna
+
+        done = complete_count(self.study)
+        while done < self.budget.n_trials and not self._over():
             asked: list = []
             returned: list = []
+            told = 0
+            unstarted = getattr(self.study.sampler, "unstarted", None)
+            size = min(batch, self.budget.n_trials - done)
+            size = size if unstarted is None else min(size, unstarted(self.study))
+            if size == 0:
+                return
             try:
-                for _ in range(min(batch, trials)):
-                    asked.append(study.ask())
-                values = [objective.sample(trial) for trial in asked]
-                results = objective.setup.measure_many(values)
-                returned = [objective.record(*args) for args in zip(asked, values, results)]
+                for _ in range(size):
+                    asked.append(self._ask())
+                values = [self.objective.sample(trial) for trial in asked]
+                with _heartbeat(self.opened, self.study, asked):
+                    results = self.objective.setup.measure_many(values)
+                returned = [self.objective.record(*args) for args in zip(asked, values, results)]
                 for trial, value in zip(asked, returned):
-                    after_trial(study, study.tell(trial, value))
+                    self.study.tell(trial, value)
+                    told += 1
+                    done += 1
+                    self.on_trial(done)
             except BaseException:  # Ctrl-C may come at any point: each trial not told yet ends
-                for number, trial in enumerate(asked):  # with its result, or failed
-                    if study._storage.get_trial(trial._trial_id).state.is_finished():
-                        continue
+                for number in range(told, len(asked)):  # with its result, or failed
                     if number < len(returned):
-                        told = study.tell(trial, returned[number])
+                        self.study.tell(asked[number], returned[number], skip_if_finished=True)
                     else:
-                        told = study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                    after_trial(study, told)
+                        failed = optuna.trial.TrialState.FAIL
+                        self.study.tell(asked[number], state=failed, skip_if_finished=True)
                 raise
-            trials -= len(asked)
+
+    def run_shared(self) -> None:
+        """One of several processes on the study: the exact budget rule (module doc)."""
+        import optuna
+
+        state = optuna.trial.TrialState
+        name = self.study.study_name
+        lock = self.opened.budget_lock
+        while not self._over():
+            with lock(name):
+                fail_stale_trials(self.study, self.opened)
+            trials = self.study.get_trials(deepcopy=False, states=(state.COMPLETE, state.RUNNING))
+            complete = sum(t.state == state.COMPLETE for t in trials)
+            if complete >= self.budget.n_trials:
+                return
+            if len(trials) >= self.budget.n_trials:  # the running ones may finish it: wait
+                time.sleep(POLL_SECONDS)
+                continue
+            trial = self._ask()
+            try:
+                values = self.objective.sample(trial)
+                with _heartbeat(self.opened, self.study, [trial]):
+                    (result,) = self.objective.setup.measure_many([values])
+            except BaseException:
+                with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError, ValueError):
+                    self.study.tell(trial, state=state.FAIL)  # unless failed as stale meanwhile
+                raise
+            with lock(name):  # stale trials are failed under this lock too: no race with it
+                trials = self.study.get_trials(deepcopy=False)
+                if next(t for t in trials if t.number == trial.number).state != state.RUNNING:
+                    continue  # failed as stale by another process (this one stalled), and queued
+                complete = sum(t.state == state.COMPLETE for t in trials)
+                if complete >= self.budget.n_trials:
+                    trial.set_user_attr(SURPLUS, True)
+                    self.study.tell(trial, state=state.FAIL)
+                    return
+                self.study.tell(trial, self.objective.record(trial, values, result))
+            self.on_trial(complete + 1)
+
+
+def fail_stale_trials(study, opened) -> int:
+    """Fail the study's running trials whose worker is gone, and queue each once more.
+
+    RDB storages: Optuna's heartbeat rule (``optuna.storages.fail_stale_trials``).
+    Journal files (one machine): a trial whose process has exited. Run under
+    the budget lock, so only one process fails and retries each. How many
+    trials it failed (journal files; 0 for RDB, which does not say).
+    """
+    import optuna
+
+    if opened is None:
+        return 0
+    if opened.heartbeat:
+        with warnings.catch_warnings():  # "experimental" since Optuna 2.9
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
+        return 0
+    from carve.search.storage import retry_callback
+
+    retry = retry_callback()
+    storage = opened.storage
+    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    failed = 0
+    for trial in running:
+        if not opened.stale(trial):
+            continue
+        study_id = storage.get_study_id_from_name(study.study_name)
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        if storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL):
+            retry(study, storage.get_trial(trial_id))
+            failed += 1
+    return failed
+
+
+@contextlib.contextmanager
+def _heartbeat(opened, study, trials: list) -> Iterator[None]:
+    """Keep ``trials`` alive in an RDB storage with a heartbeat while they are measured."""
+    if opened is None or not opened.heartbeat:
+        yield
+        return
+    storage = opened.storage
+    study_id = storage.get_study_id_from_name(study.study_name)
+    ids = [storage.get_trial_id_from_study_id_trial_number(study_id, t.number) for t in trials]
+    interval = storage.get_heartbeat_interval()
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            for trial_id in ids:
+                storage.record_heartbeat(trial_id)
+
+    for trial_id in ids:
+        storage.record_heartbeat(trial_id)
+    thread = threading.Thread(target=beat, name="carve-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
     finally:
-        study._thread_local.in_optimize_loop = False
+        stop.set()
+        thread.join()

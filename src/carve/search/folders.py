@@ -18,6 +18,24 @@ from carve.fileio import atomic_write_text
 
 IDENTITY = "search.json"
 _NUMBERED = re.compile(r"^search_(\d+)$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def check_search_name(name: str | None) -> str | None:
+    """``--search-name``: one folder name under the project's ``software/search`` (letters,
+    digits, ``.``, ``_``, ``-``; no ``/``, ``..`` or absolute path): nothing lands outside.
+
+    >>> check_search_name("../../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    carve.errors.CarveError: --search-name '../../x' is not accepted: ...
+    """
+    if name is not None and (not isinstance(name, str) or not _NAME.match(name)):
+        raise CarveError(
+            f"--search-name {name!r} is not accepted: one folder name under "
+            "<project>/software/search (letters, digits, '.', '_', '-'; no '/', '..' or "
+            "absolute path)"
+        )
+    return name
 
 
 def search_root(config) -> Path:

@@ -7,7 +7,9 @@
   (``{"0": {number, value(s), software_metrics, hardware_metrics,
   scaled_metrics, sampled_config}, ...}``) and ``pareto.md``/``pareto.csv``;
 * ``pareto.png`` and ``history.png`` (see :mod:`carve.search.plots`);
-* ``best_transform.toml``: a ``carve transform`` config reproducing the best trial.
+* ``best_transform.toml``: a ``carve transform`` config reproducing the best trial
+  (the first of the Pareto front) and verifying it, headed by the study, trial
+  number and metrics (``carve search --pick N`` writes one for any trial).
 
 Every file is written atomically; a rerun of the same search replaces its own
 files only.
@@ -16,7 +18,6 @@ files only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,8 @@ def best_json(trials: list, spec: SearchSpec) -> dict[str, Any]:
 
 
 def transform_config(setup, trial) -> dict[str, Any]:
-    """A ``carve transform`` TOML (as a dict) rebuilding ``trial``'s candidate."""
+    """A ``carve transform`` TOML (as a dict) rebuilding ``trial``'s candidate, followed by the
+    verification pass where the candidate is quantized."""
     from carve.search.engine import jsonable
 
     config = setup.config
@@ -151,7 +153,46 @@ def transform_config(setup, trial) -> dict[str, Any]:
         if value is not None:
             data[key] = str(Path(value).resolve()) if key in ("load_name", "model_file") else value
     data.update(jsonable(candidate.config_tables()))
+    passes = data.get("passes", {})
+    if "quantize" in passes:  # proof that the rebuilt graph is quantized as it claims
+        passes["verify_quantization"] = {}
     return data
+
+
+def transform_text(setup, trial, study_name: str) -> str:
+    """:func:`transform_config` as TOML, headed by the study, trial and metrics it comes from."""
+    from carve.config.toml_io import dumps_toml
+
+    record = trial.user_attrs[ATTRIBUTE]
+    metrics = {**record.get("software_metrics", {}), **record.get("hardware_metrics", {})}
+    shown = ", ".join(f"{k} = {format_value(v)}" for k, v in sorted(metrics.items()))
+    values = trial.values if len(trial.values) > 1 else trial.value
+    header = (
+        f"# carve search: study {study_name!r}, trial {trial.number} (objective {values})\n"
+        f"# metrics: {shown}\n"
+        "# rebuild and verify it: carve transform --config THIS_FILE\n"
+    )
+    return header + dumps_toml(transform_config(setup, trial))
+
+
+def write_transform(folder: Path, setup, trial, study_name: str, file_name: str) -> Path | None:
+    """Write trial's transform TOML as ``folder/file_name``; None for spaces carve transform
+    cannot rebuild (architecture search)."""
+    if "passes" not in transform_config(setup, trial):
+        return None
+    return atomic_write_text(folder / file_name, transform_text(setup, trial, study_name))
+
+
+def no_feasible_note(rows: list[dict[str, Any]], spec: SearchSpec) -> str | None:
+    """The message for a search whose complete trials all break a constraint."""
+    if not spec.constraints or not rows or any(row["feasible"] for row in rows):
+        return None
+    said = ", ".join(str(c) for c in spec.constraints)
+    return (
+        f"no feasible trial: none of the {len(rows)} complete trial(s) meets {said}; "
+        "best.json is empty and no best_transform.toml is written (relax the constraint "
+        "or widen the space)"
+    )
 
 
 def _as_choice(value: Any) -> Any:
@@ -164,15 +205,12 @@ def write_outputs(
     setup,
     rows: list[dict[str, Any]] | None = None,
     plotter=None,
-    meanwhile: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write every output file of the search into ``folder``; returns their paths.
 
     ``rows``: :func:`trial_rows` of ``study``, when the caller has them already;
-    ``plotter``: a :class:`carve.search.background.Background` to draw the plots in;
-    ``meanwhile``: work to do while it draws them (``run_search`` stores the trials).
+    ``plotter``: a :class:`carve.search.background.Background` to draw the plots in.
     """
-    from carve.config.toml_io import save_toml
     from carve.search.plots import draw_plots
 
     spec = setup.spec
@@ -191,9 +229,7 @@ def write_outputs(
         atomic_write_text(folder / "pareto.csv", csv_text(front, columns)),
         atomic_write_text(folder / "pareto.md", markdown(front, columns) + "\n"),
     ]
-    transform = transform_config(setup, best[0]) if best else {}
-    if "passes" in transform:  # spaces whose candidates carve transform can rebuild
-        written.append(save_toml(transform, folder / "best_transform.toml"))
-    if meanwhile is not None:
-        meanwhile()
+    if best:
+        made = write_transform(folder, setup, best[0], study.study_name, "best_transform.toml")
+        written += [made] if made is not None else []
     return written + (plotter.result() if plotter is not None else draw_plots(folder, rows, spec))

@@ -14,11 +14,12 @@ Two ways to get a candidate's model, both exact:
   function (``F.relu``, ``x + y``, ``torch.bmm``: a ``call_function`` node), a
   trial only swaps what those nodes call, as the pass does (a module, or the
   node's target), so one evaluation shell is reused and each (node, config)
-  quantized module or function is built once by the same function the pass
-  uses. Every trial sets *every* quantizable node (float or quantized), and
-  quantized layers hold no state, so a trial cannot see an earlier one; tests
-  check the logits equal the pass's bit for bit whatever ran before. A graph
-  with a quantizable method call (``x.add(y)``, which the pass turns into a
+  quantized module or function is built once and put in place by the functions
+  the pass uses (``quantized_layer_for``, ``apply_node_config``). Every trial
+  sets *every* quantizable node (float or quantized), and quantized layers
+  hold no state, so a trial cannot see an earlier one; tests check the logits
+  equal the pass's bit for bit whatever ran before. A graph with a quantizable
+  method call (``x.add(y)``, which the pass turns into a
   new function node) or a module called from several nodes takes the pass.
 """
 
@@ -30,17 +31,17 @@ from typing import Any
 
 import torch
 
-from carve.ir.metadata import get_common, get_mase
+from carve.ir.metadata import get_common
 from carve.passes.analysis.avg_bits import COUNTED_OPS, calculate_avg_bits_mg_analysis_pass
 from carve.passes.analysis.flops import flops_analysis_pass
 from carve.passes.transforms.graph_edit import copy_containers, copy_mase_graph, set_submodule
-from carve.passes.transforms.profiled_thresholds import fill_profiled_config
 from carve.passes.transforms.quantize import (
-    _update_metadata,
+    apply_node_config,
     quantizable_nodes,
     quantize_transform_pass,
+    quantized_layer_for,
 )
-from carve.quant.layers import QUANTIZED_OPS, quantized_function_module, quantized_module
+from carve.quant.layers import QUANTIZED_OPS
 from carve.quant.layers.base import PARAMETER_OPERANDS
 from carve.quant.node_config import parse_node_config
 
@@ -138,14 +139,16 @@ class QuantizedModels:
                 common[key] = copy_containers(fresh[key])
             base = self._base_nodes[name]
             float_node = config is None or config.get("name") is None or config.get("bypass")
-            layer = None if float_node else self._quantized(name, config)
-            if node.op == "call_module":
-                set_submodule(shell.model, node.target, layer or self._modules[node.target])
-            elif node.target is not (layer or base.target):  # as the pass: the node's target
-                node.target = layer or base.target
-                retargeted = True
-            if layer is not None:
-                _update_metadata(node, layer)
+            if float_node:  # back to the float op
+                if node.op == "call_module":
+                    set_submodule(shell.model, node.target, self._modules[node.target])
+                elif node.target is not base.target:
+                    node.target = base.target
+                    retargeted = True
+                continue
+            layer = self._quantized(name, config)
+            retargeted |= node.op == "call_function" and node.target is not layer
+            apply_node_config(shell, node, layer)  # as the quantize pass
         if retargeted:
             shell.model.recompile()
         return shell
@@ -193,12 +196,9 @@ class QuantizedModels:
         layer = self._cache.get(key)
         if layer is None:
             node = self._base_nodes[name]
-            software = get_mase(node).parameters.get("software", {})
-            filled = fill_profiled_config(parse_node_config(config), software)
+            module = self._modules.get(node.target) if node.op == "call_module" else None
+            layer = quantized_layer_for(node, self.nodes[name], parse_node_config(config), module)
             if node.op == "call_module":
-                layer = quantized_module(self._modules[node.target], self.nodes[name], filled)
                 layer.eval()
-            else:  # a stateless callable
-                layer = quantized_function_module(self.nodes[name], filled)
             self._cache[key] = layer
         return layer

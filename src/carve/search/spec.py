@@ -28,6 +28,7 @@ runs; errors name the key and what it accepts.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -146,9 +147,19 @@ def _number(value: Any, where: str, minimum: float | None = None, integer: bool 
         raise CarveError(
             f"{where} must be {'an integer' if integer else 'a number'}, got {value!r}"
         )
+    if not math.isfinite(value):
+        raise CarveError(f"{where} must be a finite number, got {value!r}")
     if minimum is not None and value < minimum:
         raise CarveError(f"{where} must be >= {minimum:g}, got {value!r}")
     return value
+
+
+def _positive_seconds(value: Any, where: str) -> float:
+    """A timeout: a finite number of seconds above 0."""
+    seconds = float(_number(value, where))
+    if seconds <= 0:
+        raise CarveError(f"{where} must be a number of seconds above 0, got {value!r}")
+    return seconds
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -169,9 +180,14 @@ def _registered(registry, name: Any, where: str) -> str:
     return name
 
 
-def _metrics(table: Mapping, where: str) -> tuple[MetricSpec, ...]:
+def _metrics(table: Mapping | None, where: str) -> tuple[MetricSpec, ...]:
     from carve.search.registry import METRICS
 
+    if table is not None and not table:
+        raise CarveError(
+            f"[{where}] is empty: name at least one metric (e.g. accuracy.scale = 1.0), "
+            "or leave the table out for accuracy and average_bitwidth"
+        )
     metrics = []
     for name, entry in (table or DEFAULT_METRICS).items():
         _registered(METRICS, name, where)
@@ -292,9 +308,10 @@ def parse_search_table(table: Any) -> SearchSpec:
         _number(n_trials, f"{where} n_trials", 1, integer=True)
     timeout = setup.get("timeout")
     if timeout is not None:
-        timeout = float(_number(timeout, f"{where} timeout", 0))
+        timeout = _positive_seconds(timeout, f"{where} timeout")
     runner, compare_to = _runner(strategy, space_name)
-    metrics = _metrics(_table(strategy, "metrics", "search.strategy"), "search.strategy.metrics")
+    given = _table(strategy, "metrics", "search.strategy") if "metrics" in strategy else None
+    metrics = _metrics(given, "search.strategy.metrics")
     return SearchSpec(
         space=space_name,
         space_setup=_table(space, "setup", "search.search_space"),

@@ -1,19 +1,37 @@
-"""Where a search's trials live: Optuna storages, opened with one clear error if unreachable.
+"""Where a search's trials live: Optuna storages through Optuna's public API only.
 
-* default (``None``): SQLite ``study.db`` in the search folder (embedded,
-  nothing to start; WAL journal, so readers and a few local writers coexist);
+* default (``None``): Optuna's journal file ``study.journal`` in the search
+  folder. A search that is its only process writes it through
+  :class:`~carve.search.journal.BatchedJournalBackend` (a thread appends the
+  operations every quarter second); ``--workers N`` processes share it
+  through Optuna's own file backend (a lock and ``fsync`` per operation);
+* ``journal`` or ``journal:PATH``: the same journal file (in the search
+  folder, or at PATH, for processes of several commands on one machine);
 * ``sqlite:///path``, ``postgresql://user@host:port/db``, ``mysql://...``:
-  Optuna's RDB storage (PostgreSQL for many machines; plain ``postgresql://``
-  uses psycopg2, ``postgresql+psycopg://`` psycopg 3);
-* ``journal`` or ``journal:PATH``: Optuna's append-only journal file
-  (``study.journal`` in the search folder by default), for several local processes.
+  Optuna's :class:`~optuna.storages.RDBStorage` with its heartbeat: each
+  running trial is marked alive every ``heartbeat`` seconds, and a trial
+  silent for three heartbeats (its worker killed, its machine gone) is failed
+  by the next process that looks and retried once more
+  (:class:`~optuna.storages.RetryHeartbeatStaleTrialCallback`), never counted.
+
+:class:`OpenedStorage` also carries the storage's *budget lock*, which
+serializes "count the complete trials, then tell one" across every process on
+the study (see :mod:`carve.search.engine`), and its liveness rule for running
+trials (:meth:`OpenedStorage.stale`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import fcntl
 import os
+import socket
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,10 +40,123 @@ from carve.errors import CarveError
 T = TypeVar("T")
 SQLITE_ENGINE = {"connect_args": {"timeout": 60}}  # seconds a writer waits for the lock
 ACCEPTED = "sqlite:///PATH, postgresql://USER@HOST:PORT/DB, mysql://..., journal, journal:PATH"
+JOURNAL = "study.journal"
+HEARTBEAT_SECONDS = 10  # default --heartbeat
+STALE_HEARTBEATS = 3  # a trial silent for this many heartbeats is failed and retried
+RETRIES = 3  # times a stale trial is retried
+UNCLAIMED = datetime.timedelta(minutes=1)  # a journal trial with no worker this old is stale
 
 
-def default_url(folder: Path) -> str:
-    return f"sqlite:///{Path(folder).resolve() / 'study.db'}"
+def retry_callback():
+    """Optuna's callback queueing a stale trial once more (up to :data:`RETRIES` times)."""
+    import warnings
+
+    import optuna
+
+    with warnings.catch_warnings():  # "experimental" since Optuna 2.8
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=RETRIES)
+
+
+def worker_id() -> str:
+    """``host:pid`` of this process (recorded on each trial it runs)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class OpenedStorage:
+    """An Optuna storage with what the search loop needs beside it."""
+
+    storage: Any
+    where: str  # for messages (no password)
+    budget_lock: Callable[[str], AbstractContextManager[None]]  # per study name
+    heartbeat: bool = False  # Optuna's heartbeat on: stale trials are found by it
+    backend: Any = None  # a BatchedJournalBackend to flush and close
+
+    def stale(self, trial) -> bool:
+        """Whether a RUNNING ``trial`` is dead: its heartbeat expired (RDB), or (a journal file,
+        one machine) the process that runs it is gone."""
+        if self.heartbeat:
+            return False  # Optuna fails these itself (optuna.storages.fail_stale_trials)
+        worker = trial.user_attrs.get("worker", "")
+        host, _, pid = worker.rpartition(":")
+        if not worker:  # asked a moment ago, or its process died at once
+            return trial.datetime_start < datetime.datetime.now() - UNCLAIMED
+        return host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
+
+    def flush(self) -> None:
+        if self.backend is not None:
+            self.backend.flush()
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _flock(path: str) -> Iterator[None]:
+    """An exclusive lock on ``path`` (created if missing), released when done or at exit."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _file_budget_lock(path: str | Path) -> Callable[[str], AbstractContextManager[None]]:
+    return lambda name: _flock(f"{path}.budget-lock")
+
+
+def _lock_key(name: str) -> int:
+    return zlib.crc32(f"carve-search:{name}".encode())
+
+
+@contextlib.contextmanager
+def _postgresql_lock(engine: Any, name: str) -> Iterator[None]:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:  # a session lock: freed by the server if we die
+        connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _lock_key(name)})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(name)})
+            connection.commit()
+
+
+@contextlib.contextmanager
+def _mysql_lock(engine: Any, name: str) -> Iterator[None]:
+    from sqlalchemy import text
+
+    key = f"carve-search-{_lock_key(name)}"
+    with engine.connect() as connection:
+        connection.execute(text("SELECT GET_LOCK(:k, -1)"), {"k": key})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT RELEASE_LOCK(:k)"), {"k": key})
+            connection.commit()
+
+
+def _rdb_budget_lock(scheme: str, storage: Any, url: str):
+    if scheme == "sqlite":  # one machine: a file lock beside the database
+        return _file_budget_lock(url.removeprefix("sqlite:///"))
+    lock = RDB_LOCKS[scheme]
+    return lambda name: lock(storage.engine, name)
+
+
+RDB_LOCKS = {"postgresql": _postgresql_lock, "mysql": _mysql_lock}
 
 
 def _wal_journal(path: str | Path) -> None:
@@ -37,106 +168,6 @@ def _wal_journal(path: str | Path) -> None:
         connection.execute("PRAGMA journal_mode=WAL")
     finally:
         connection.close()
-
-
-def _sqlite_pragmas(storage: Any, path: str) -> None:
-    """WAL journal with per-commit sync relaxed."""
-    _wal_journal(path)
-    _relaxed_sync(storage.engine)
-    storage.engine.dispose()  # later connections get the pragma
-
-
-def _relaxed_sync(engine: Any) -> None:
-    from sqlalchemy import event
-
-    def on_connect(connection, record) -> None:
-        connection.execute("PRAGMA synchronous=NORMAL")
-
-    event.listen(engine, "connect", on_connect)
-
-
-def sqlite_engine(url: str) -> Any:
-    """A SQLAlchemy engine on the SQLite study ``url`` (made by :func:`open_storage`)."""
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url, **SQLITE_ENGINE)
-    _relaxed_sync(engine)
-    return engine
-
-
-def warm_up() -> None:
-    """Import what creating a SQLite study needs (Optuna's RDB storage, SQLAlchemy, Alembic)."""
-    import alembic.migration  # imported on first use by Optuna
-    import alembic.script  # noqa: F401
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    optuna.storages.RDBStorage  # noqa: B018  (the lazy module loads here)
-    from optuna.storages._rdb import models  # noqa: F401
-
-
-def create_study_id(url: str, name: str, directions: list[str]) -> int:
-    """Create the study ``name`` in the SQLite file ``url``; its id.
-
-    Run by a forked process for a new search folder. The schema, its Alembic
-    stamp and the study are made in a private file next to ``url`` and linked
-    into place only if no file is there yet, so a reader that opens the path
-    meanwhile (optuna-dashboard, ``optuna.load_study``) never sees, or races
-    with, a half-made schema. A new file gets the schema this Optuna creates
-    and stamps, so its compatibility check (which re-reads every Alembic
-    migration) is skipped. If a reader created the file first, that file is
-    opened as any other: its schema is completed and checked, retrying while
-    the reader is still creating it.
-    """
-    path = Path(url.removeprefix("sqlite:///"))
-    study_id = None if path.exists() else _create_alone(path, name, directions)
-    if study_id is None:
-        study_id = _create_in_shared_file(url, name, directions)
-    _wal_journal(path)
-    return study_id
-
-
-def _sqlite_storage(url: str, skip_compatibility_check: bool) -> Any:
-    import optuna
-
-    return optuna.storages.RDBStorage(
-        url, engine_kwargs=dict(SQLITE_ENGINE), skip_compatibility_check=skip_compatibility_check
-    )
-
-
-def _create_study(storage: Any, name: str, directions: list[str]) -> int:
-    import optuna
-
-    try:
-        study = optuna.create_study(storage=storage, study_name=name, directions=directions)
-        return study._study_id
-    finally:
-        storage.engine.dispose()
-
-
-def _create_alone(path: Path, name: str, directions: list[str]) -> int | None:
-    """The study made in a private file, linked to ``path``; None if ``path`` exists by then
-    or cannot be linked (the study is then made in ``path`` itself)."""
-    private = path.with_name(f".{path.name}.{os.getpid()}.new")
-    try:
-        storage = _sqlite_storage(f"sqlite:///{private}", skip_compatibility_check=True)
-        study_id = _create_study(storage, name, directions)
-        try:
-            os.link(private, path)  # never replaces a file
-        except OSError:  # a file is there by now, or this file system has no hard links
-            return None
-        return study_id
-    finally:
-        private.unlink(missing_ok=True)
-
-
-def _create_in_shared_file(url: str, name: str, directions: list[str]) -> int:
-    """The study made in a file another process created (and may still be creating)."""
-
-    def create() -> int:
-        return _create_study(_sqlite_storage(url, False), name, directions)
-
-    return _past_creation_races(create)
 
 
 def _past_creation_races(make: Callable[[], T]) -> T:
@@ -168,22 +199,56 @@ def _creation_race(error: Exception) -> bool:
     return isinstance(error, OperationalError | ProgrammingError) and any(r in said for r in racing)
 
 
-def open_storage(url: str | None, folder: Path) -> Any:
-    """An Optuna storage for ``url`` (None: SQLite in ``folder``); CarveError if unreachable."""
-    import optuna
+def is_journal(url: str | None) -> bool:
+    return url is None or url == "journal" or url.startswith("journal:")
 
-    url = url or default_url(folder)
-    if url == "journal" or url.startswith("journal:"):
-        path = Path(url[len("journal:") :] or folder / "study.journal")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            backend = optuna.storages.journal.JournalFileBackend(str(path))
-        except OSError as error:
-            raise CarveError(f"--storage {url!r}: cannot open the journal file: {error}") from None
-        return optuna.storages.JournalStorage(backend)
+
+def journal_path(url: str | None, folder: Path) -> Path:
+    path = None if url is None else url[len("journal:") :] if url.startswith("journal:") else ""
+    return Path(path) if path else Path(folder) / JOURNAL
+
+
+def open_storage(
+    url: str | None, folder: Path, *, exclusive: bool = False, heartbeat: int = HEARTBEAT_SECONDS
+) -> OpenedStorage:
+    """The storage ``url`` names (None: the journal file in ``folder``); CarveError if it
+    cannot be opened. ``exclusive``: this process is the journal's only writer (batched)."""
+    if is_journal(url):
+        return _open_journal(journal_path(url, folder), exclusive)
     scheme = url.split(":", 1)[0].split("+", 1)[0]
     if scheme not in ("sqlite", "postgresql", "mysql"):
         raise CarveError(f"--storage {url!r} is not accepted; accepted: {ACCEPTED}")
+    return _open_rdb(url, scheme, heartbeat)
+
+
+def _open_journal(path: Path, exclusive: bool) -> OpenedStorage:
+    import optuna
+
+    from carve.search.journal import BatchedJournalBackend
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if exclusive:
+            backend = BatchedJournalBackend(str(path))
+        else:
+            backend = optuna.storages.journal.JournalFileBackend(str(path))
+    except (OSError, ValueError) as error:
+        raise CarveError(
+            f"--storage journal:{path}: cannot open the journal file: {error}"
+        ) from None
+    return OpenedStorage(
+        optuna.storages.JournalStorage(backend),
+        str(path),
+        _file_budget_lock(path),
+        backend=backend if exclusive else None,
+    )
+
+
+def _open_rdb(url: str, scheme: str, heartbeat: int) -> OpenedStorage:
+    import warnings
+
+    import optuna
+
     engine: dict[str, Any] = {}
     given = url
     if url.startswith("postgresql://"):  # psycopg2, the `search` extra's driver
@@ -193,17 +258,30 @@ def open_storage(url: str | None, folder: Path) -> Any:
     elif scheme == "sqlite":
         engine = dict(SQLITE_ENGINE)
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    def make() -> Any:
+        with warnings.catch_warnings():  # heartbeat_interval is "experimental" since 2.9
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(
+                url,
+                engine_kwargs=engine,
+                heartbeat_interval=heartbeat,
+                grace_period=STALE_HEARTBEATS * heartbeat,
+                heartbeat_stale_trial_callback=retry_callback(),
+            )
+
     try:
-        storage = _past_creation_races(
-            lambda: optuna.storages.RDBStorage(url, engine_kwargs=engine)
-        )
+        storage = _past_creation_races(make)
     except Exception as error:  # driver/connection errors differ per database
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        where = _redact(given)
-        raise CarveError(f"--storage {where}: cannot reach the database: {reason}") from None
+        raise CarveError(
+            f"--storage {_redact(given)}: cannot reach the database: {reason}"
+        ) from None
     if scheme == "sqlite":
-        _sqlite_pragmas(storage, url.removeprefix("sqlite:///"))
-    return storage
+        _wal_journal(url.removeprefix("sqlite:///"))
+    return OpenedStorage(
+        storage, _redact(given), _rdb_budget_lock(scheme, storage, url), heartbeat=True
+    )
 
 
 def _redact(url: str) -> str:

@@ -10,6 +10,7 @@ constraints (TPE, NSGA-II, NSGA-III).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +25,26 @@ def index_space(params: list[Param]) -> dict[str, list[int]]:
     return {p.name: list(range(len(p.choices))) for p in params if not p.fixed}
 
 
+class GridSampler(optuna.samplers.GridSampler):
+    """Optuna's grid; the search loop stops at its public ``is_exhausted``, so telling the
+    last point does not call ``study.stop()`` (which only works inside ``study.optimize``).
+    :meth:`unstarted` caps a batch: asked past the grid's end, Optuna repeats points."""
+
+    def __init__(self, search_space: dict[str, list[int]], seed: int | None = None) -> None:
+        super().__init__(search_space, seed=seed)
+        self.points = math.prod(len(choices) for choices in search_space.values())
+
+    def after_trial(self, study, trial, state, values) -> None:
+        return None
+
+    def unstarted(self, study) -> int:
+        """Points no trial has been given yet (Optuna records each trial's ``grid_id``)."""
+        trials = study.get_trials(deepcopy=False)
+        return self.points - len({t.system_attrs.get("grid_id") for t in trials} - {None})
+
+
 def grid_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):
-    return optuna.samplers.GridSampler(index_space(params), seed=spec.sampler_seed)
+    return GridSampler(index_space(params), seed=spec.sampler_seed)
 
 
 def random_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):

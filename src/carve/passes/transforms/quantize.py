@@ -143,20 +143,38 @@ def _update_metadata(node: fx.Node, layer: Any) -> None:
                 entry["type"] = layer.node_config.given_name
 
 
-def _replace(graph: Any, node: fx.Node, op: str, config: NodeQuantConfig, modules: dict) -> fx.Node:
+def quantized_layer_for(node: fx.Node, op: str, config: NodeQuantConfig, float_module: Any = None):
+    """The quantized module (``float_module``'s parameters) or function ``node`` gets under
+    ``config`` (profiled thresholds filled from the node's software metadata)."""
     config = fill_profiled_config(config, get_mase(node).parameters.get("software", {}))
     if node.op == "call_module":
-        layer = quantized_module(modules[node.target], op, config)
+        return quantized_module(float_module, op, config)
+    return quantized_function_module(op, config)
+
+
+def apply_node_config(graph: Any, node: fx.Node, layer: Any) -> fx.Node:
+    """Put ``layer`` (from :func:`quantized_layer_for`) in place of ``node``'s float op and
+    record its config and precisions in the node's metadata; the node now calling it.
+
+    The one way a node gets quantized: the quantize pass and search trials both use it.
+    A module replaces the node's submodule, a function becomes the node's target
+    (as in MASE), a method call (``x.add(y)``) becomes a ``call_function`` node.
+    """
+    if node.op == "call_module":
         set_submodule(graph.model, node.target, layer)
-        modules[node.target] = layer
-    elif node.op == "call_function":  # as MASE: same node, the quantized function as target
-        layer = quantized_function_module(op, config)
+    elif node.op == "call_function":
         node.target = layer
-    else:  # a method call (x.add(y)) becomes a call_function node of the same name
-        layer = quantized_function_module(op, config)
+    else:
         node = replace_with_function_call(graph.model, node, layer)
     _update_metadata(node, layer)
     return node
+
+
+def _replace(graph: Any, node: fx.Node, op: str, config: NodeQuantConfig, modules: dict) -> fx.Node:
+    layer = quantized_layer_for(node, op, config, modules.get(node.target))
+    if node.op == "call_module":
+        modules[node.target] = layer
+    return apply_node_config(graph, node, layer)
 
 
 def quantize_transform_pass(

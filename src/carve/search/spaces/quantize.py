@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from carve.errors import CarveError, unknown_name_message
-from carve.quant.catalog import FORMATS
+from carve.quant.catalog import FORMAT_INFO, FORMATS
 from carve.quant.layers import QUANTIZABLE_OPS
 from carve.quant.node_config import OPERANDS, parse_node_config
 from carve.search.quantize_adapter import QuantizedModels, build_graph, graph_costs, pass_args
@@ -56,14 +56,25 @@ def _split_keys(config: Mapping[str, Any], where: str) -> dict[str, tuple[Any, .
 
 
 def _expand(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Sampled ``{key or "a,b": value}`` -> a plain config dict."""
+    """Sampled ``{key or "a,b": value}`` -> a plain config dict, holding only the keys the
+    chosen format reads (a seed choosing between formats lists the keys of each)."""
     config = {}
     for key, value in values.items():
         if "," in key:
             config.update(zip(key.split(","), value))
         else:
             config[key] = value
-    return config
+    name = config.get("name")
+    if name is None:
+        return config
+    fields = FORMAT_INFO[name].config_keys
+    return {k: v for k, v in config.items() if k in ("name", "bypass") or _field(k) in fields}
+
+
+def _field(key: str) -> str | None:
+    """``weight_exponent_width`` -> ``exponent_width`` (None for a key of no operand)."""
+    operand = next((o for o in OPERANDS if key.startswith(f"{o}_")), None)
+    return None if operand is None else key[len(operand) + 1 :]
 
 
 def _read(key: str, operands: set[str]) -> bool:
@@ -87,19 +98,34 @@ def _check_choices(choices: dict[str, tuple[Any, ...]], where: str) -> None:
         for part_index, part in enumerate(key.split(",")):
             column = tuple(v[part_index] if "," in key else v for v in values)
             flat[part] = tuple(dict.fromkeys(column))  # distinct, in order
+    read = {k for k in flat if k in ("name", "bypass")}
     for name in names:
         if name is None:
             continue
+        fields = FORMAT_INFO[name].config_keys
+        read |= {k for k in flat if _field(k) in fields}
+    unread = sorted(set(flat) - read)
+    if unread:  # a key no format of the seed reads: a typo
+        formats = ", ".join(str(n) for n in names if n is not None) or "NA"
+        parse_node_config(
+            {"name": next((n for n in names if n), None), unread[0]: None}, f"{where} "
+        )
+        raise CarveError(f"{where}: no format of {formats} reads {', '.join(unread)}")
+    for name in names:
+        if name is None:
+            continue
+        fields = FORMAT_INFO[name].config_keys
+        own = {k: v for k, v in flat.items() if k in ("name", "bypass") or _field(k) in fields}
         for operand in OPERANDS:
-            keys = {k: v for k, v in flat.items() if k.startswith(f"{operand}_")}
+            keys = {k: v for k, v in own.items() if k.startswith(f"{operand}_")}
             for combination in products(keys, where) if keys else ():
                 try:
                     parse_node_config({"name": name, **combination})
                 except CarveError as error:
                     shown = ", ".join(f"{k}={v!r}" for k, v in combination.items())
                     raise CarveError(f"{where}: {name} rejects {shown}: {error}") from None
-        sample = {key: values[0] for key, values in flat.items()} | {"name": name}
-        parse_node_config(sample, f"{where} ")  # unknown keys
+        sample = {key: values[0] for key, values in own.items()} | {"name": name}
+        parse_node_config(sample, f"{where} ")
 
 
 class MixedPrecisionSpace:
