@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from carve.errors import CarveError
-from carve.search.spaces.base import Param, SpaceContext, choice_list
+from carve.search.spaces.base import Param, SpaceContext, seed_choices
 from carve.search.spec import SearchSpec
 
 WHERE = "[search.search_space"
@@ -80,13 +80,7 @@ class HardwareMlpSpace:
         epochs = setup.get("train_epochs", 2)
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise CarveError(f"{WHERE}.setup] train_epochs must be an integer >= 1, got {epochs!r}")
-        seed = dict(spec.seed) or DEFAULT_SEED
-        unknown = sorted(set(seed) - set(DEFAULT_SEED))
-        if unknown:
-            raise CarveError(f"{WHERE}.seed]: unknown key(s) {', '.join(unknown)}; "
-                             f"accepted: {', '.join(DEFAULT_SEED)}")  # fmt: skip
-        choices = {key: choice_list(seed.get(key, DEFAULT_SEED[key]), f"{WHERE}.seed] {key}")
-                   for key in DEFAULT_SEED}  # fmt: skip
+        choices = seed_choices(spec.seed, DEFAULT_SEED, f"{WHERE}.seed]")
         hidden = tuple(h if isinstance(h, tuple) else (h,) for h in choices["hidden"])
         for widths in hidden:
             _check(widths, "hidden", 1, 4096, integer=True)
