@@ -11,9 +11,10 @@ import pytest
 
 from carve.export.graph_view import export_view
 from carve.export.verilog import emit_verilog
-from carve.hardware.cost_model import estimate_datapath, estimate_graph, layer_ffs, row_bits
+from carve.hardware.cost_model import estimate_datapath, layer_ffs, row_bits
 from carve.hardware.designs import DesignSpec, design_graph
 from carve.hardware.resources import design_resources, resource_lines
+from carve.search.hardware_metrics import estimate_graph
 
 
 @pytest.fixture(scope="module")

@@ -178,16 +178,3 @@ def estimate_datapath(path: Any, coefficients: dict[str, float] | None = None) -
         layers.append(LayerCost(layer.node, layer.op, luts, layer_ffs(layer), layer.latency,
                                 features))  # fmt: skip
     return CostEstimate(layers, valid_ffs=path.latency)
-
-
-def estimate_graph(graph: Any) -> CostEstimate:
-    """The model's figures for a quantized graph (plans its datapath as the emitter does)."""
-    from carve.export.graph_view import export_view
-    from carve.export.verilog_plan import plan_datapath
-
-    return estimate_datapath(plan_datapath(export_view(graph)))
-
-
-def estimate_model(model: Any) -> CostEstimate:
-    """:func:`estimate_graph` of a quantized fx GraphModule (a search candidate's model)."""
-    return estimate_graph(model)

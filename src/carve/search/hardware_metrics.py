@@ -37,11 +37,19 @@ def latency_cycles(measured: Mapping[str, float], context: MetricContext) -> flo
     return float(measured["latency_cycles"])
 
 
+def estimate_graph(graph: Any):
+    """The cost model's :class:`~carve.hardware.cost_model.CostEstimate` of a quantized
+    graph (a MaseGraph or GraphModule), its datapath planned as the Verilog emitter does."""
+    from carve.export.graph_view import export_view
+    from carve.export.verilog_plan import plan_datapath
+    from carve.hardware.cost_model import estimate_datapath
+
+    return estimate_datapath(plan_datapath(export_view(graph)))
+
+
 def hardware_costs(candidate: Any) -> dict[str, float]:
     """The cost model's ``luts``, ``ffs``, ``latency_cycles`` of ``candidate``."""
     own = getattr(candidate, "hardware_costs", None)
     if own is not None:
         return own()
-    from carve.hardware.cost_model import estimate_model
-
-    return estimate_model(candidate.model(trainable=False)).metrics()
+    return estimate_graph(candidate.model(trainable=False)).metrics()

@@ -171,7 +171,7 @@ class HardwareCandidate:
         """Storage costs and the cost model's figures, from one inference graph (the
         space's models reuse one graph between candidates, so it is read at once)."""
         if self._costs is None:
-            from carve.hardware.cost_model import estimate_graph
+            from carve.search.hardware_metrics import estimate_graph
             from carve.search.quantize_adapter import graph_costs
 
             graph = self.models.inference(self.node_configs)
