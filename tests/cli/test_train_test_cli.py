@@ -47,6 +47,13 @@ def test_train_prints_sections_in_order_then_test_reports_test_metrics(workdir, 
     expected = evaluate(load_model(best, "ours", get_model("jsc-tiny")), test_split)
     assert f"{expected['acc']:.6g}" in out.split("test_acc")[1].splitlines()[0]
     assert f"{expected['loss']:.6g}" in out.split("test_loss")[1].splitlines()[0]
+    rows = f"Test rows: {len(test_split):,}, the test split of jsc-synth at --data-size 2,000"
+    assert f"{rows}, as the checkpoint was trained" in out
+    # issue 22 item 8: another size than the run's is said, with the flag for the run's own
+    assert main(["test", "jsc-tiny", "jsc-synth", "--load", str(best), "--data-size", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "at --data-size 1,000; the checkpoint was trained on --data-size 2000: pass " in out
+    assert "pass --data-size 2000 to test that run's own test split" in out
 
 
 def test_config_file_and_model_file(workdir, capsys):

@@ -39,3 +39,45 @@ def test_prune_configs_run_and_reach_their_sparsity(tmp_path, monkeypatch, capsy
     if name == "prune_int4":
         saved = tmp_path / "p" / "software" / "transform" / "latest" / "transformed_ckpt"
         assert main(["test", "--load", str(saved), "jsc-s", "jsc-synth", *common]) == 0
+
+
+WIDTHS_16_8 = {"data_in": (16, 8), "weight": (8, 4), "bias": (8, 4)}  # (width, frac)
+QUANTIZE_16_8 = (
+    'model = "jsc-s"\ndataset = "jsc-synth"\n[passes.quantize]\nby = "type"\n'
+    'default.config.name = "NA"\n[passes.quantize.linear.config]\nname = "integer"\n'
+    + "".join(f"{k}_width = {w}\n{k}_frac_width = {f}\n" for k, (w, f) in WIDTHS_16_8.items())
+)
+PRUNE_REPORT = """
+model = "jsc-s"
+dataset = "jsc-synth"
+[passes.prune.weight]
+sparsity = 0.5
+method = "l1-norm"
+[passes.report_sparsity]
+"""
+
+
+def test_pruning_a_saved_quantized_graph_costs_at_its_widths_per_sample(
+    tmp_path, monkeypatch, capsys, cache
+):
+    """Issue 22 items 6-7: a quantized graph loaded and pruned by ``carve transform`` is
+    costed at 16-bit inputs x 8-bit weights (not 32 x 32), per input sample (not per batch)."""
+    monkeypatch.setenv("CARVE_CACHE_DIR", str(cache))
+    common = ["--project-dir", str(tmp_path), "--project", "p", "--data-size", "1500",
+              "--no-progress"]  # fmt: skip
+    (tmp_path / "q.toml").write_text(QUANTIZE_16_8)
+    (tmp_path / "p.toml").write_text(PRUNE_REPORT)
+    assert main(["transform", "--config", str(tmp_path / "q.toml"), *common]) == 0
+    saved = tmp_path / "p" / "software" / "transform" / "latest" / "transformed_ckpt"
+    assert main(["transform", "--config", str(tmp_path / "p.toml"), "--load", str(saved),
+                 *common]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "MACs/sample (dense)" in out
+    table = tmp_path / "p" / "software" / "transform" / "latest" / "sparsity" / "sparsity.csv"
+    rows = {r["node"]: r for r in csv.DictReader(table.open())}
+    first = rows["module_list_2"]  # Linear(16, 64): 1,024 weights, half of them zero
+    assert float(first["dense_macs"]) == 16 * 64  # one sample, not a 128-row batch
+    assert float(first["macs"]) == 512
+    assert float(first["bitops"]) == 512 * 16 * 8
+    # bitmask (1 bit/weight) + 512 non-zero 8-bit weights + 64 dense 8-bit biases
+    assert float(first["weight_bits"]) == 1024 + 512 * 8 + 64 * 8

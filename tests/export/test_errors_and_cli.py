@@ -137,6 +137,32 @@ def test_cli_export_saved_graph_and_checkpoint(tmp_path, capsys):
     code, out = export(str(saved), "--format", "qonnx", "--out", str(exports / "version_0"))
     assert code == 2 and out.strip().endswith("choose another output folder")
     assert out.count("\n") == 1
+    # issue 22 item 5: an empty --out and a MODEL that is not the loaded graph's: one line
+    code, out = export(str(saved), "--format", "onnx", "--out", "")
+    assert code == 2 and out.count("\n") == 1 and "--out: empty folder name" in out, out
+    code, out = run(capsys, "export", "jsc-toy", "jsc-synth", "--load", str(saved), "--format",
+                    "onnx", "--out", str(tmp_path / "mismatch"), *common)  # fmt: skip
+    assert code == 2 and out.count("\n") == 1, out
+    assert "MODEL is 'jsc-toy' but --load" in out and "give MODEL 'jsc-tiny'" in out
+    assert not (tmp_path / "mismatch").exists()
+    # two exports to one folder at once: the second is refused while the first holds it
+    import subprocess
+    import sys
+
+    busy = tmp_path / "busy"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from carve.locking import folder_lock; "
+         "folder_lock(sys.argv[1], 'export folder').acquire(); print('held', flush=True); "
+         "time.sleep(60)", str(busy)], stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code, out = export(str(saved), "--format", "onnx", "--out", str(busy))
+        assert code == 2 and out.count("\n") == 1 and "is in use by pid" in out, out
+        assert [p.name for p in busy.iterdir()] == [".carve.lock"]
+    finally:
+        holder.kill()
+        holder.wait()
     # weights of a float model (no quantization): one line, exit 2
     code, out = export(str(saved / "weights.safetensors"), "--format", "onnx")
     assert code == 2 and out.count("\n") == 1, out
@@ -162,3 +188,54 @@ def test_help_and_export_help_import_no_heavy_library():
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "[]"
+
+
+def test_export_into_a_folder_another_export_is_writing_is_refused(quantized, configs, tmp_path):
+    """Issue 22 item 5: exports take the run lock; the second one to a folder is refused."""
+    from carve.locking import folder_lock
+
+    graph = quantized("jsc-tiny", configs["8-bit"])
+    folder = tmp_path / "e"
+    folder.mkdir()
+    holder = folder_lock(folder, "export folder")  # another export holds it (flock: per open)
+    with holder, pytest.raises(CarveError, match=r"export folder .* is in use by pid"):
+        export_graph(graph, "onnx", folder)
+    assert [p.name for p in folder.iterdir()] == [".carve.lock"]  # nothing written or removed
+    assert export_graph(graph, "onnx", folder).parity is None  # free again: it proceeds
+    assert (folder / "model.onnx").is_file()
+
+
+def test_linear_only_graph_to_hls4ml_says_how_to_fix_and_the_fix_works(quantized, tmp_path):
+    """Issue 22 item 4: a Linear-only graph (a search winner) has a float network input."""
+    import re
+
+    from carve.export.graph_view import export_view
+    from carve.export.hls import plan_layers
+    from carve.passes import quantize_transform_pass
+
+    linear_only = {"by": "type", "default": {"config": {"name": "NA"}},
+                   "linear": {"config": {"name": "integer", "data_in_width": 6,
+                                         "data_in_frac_width": 3, "weight_width": 6,
+                                         "weight_frac_width": 3, "bias_width": 6,
+                                         "bias_frac_width": 3}}}  # fmt: skip
+    graph = quantized("jsc-tiny", linear_only)
+    with pytest.raises(CarveError) as error:
+        export_graph(graph, "hls4ml", tmp_path / "h")
+    message = str(error.value)
+    assert "\n" not in message and "Fix: quantize that node's input" in message
+    assert "[passes.quantize.seq_blocks_0.config]" in message
+    keys = dict(re.findall(r"(\w+_width) = (\d+)", message))
+    assert keys["data_in_width"] == "6" and keys["data_in_frac_width"] == "3"  # the Linear's
+    config = {"name": "integer"} | {k: int(v) for k, v in keys.items()}
+    fixed, _ = quantize_transform_pass(graph, {"by": "name", "seq_blocks_0": {"config": config}})
+    plans, _ = plan_layers(export_view(fixed))  # the suggested fix makes it exportable
+    assert plans[0].out.width == 6
+
+
+def test_hls4ml_folder_with_a_quote_is_refused_before_writing(quantized, configs, tmp_path):
+    """Issue 22 item 10: hls4ml passes the folder to g++ inside a C string literal."""
+    graph = quantized("jsc-tiny", configs["8-bit"])
+    bad = tmp_path / 'my"export'
+    with pytest.raises(CarveError, match=r"export hls4ml: the output folder .* contains '\"'"):
+        export_graph(graph, "hls4ml", bad / "h")
+    assert not bad.exists()

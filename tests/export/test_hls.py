@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from carve.export.api import export_graph
+from carve.export.batch_norm_check import to_grid
 from carve.export.graph_view import FixedPoint
-from carve.export.hls import to_grid
 from carve.export.hls_types import ap_type, constant_type, frac_bits, holding
 from carve.export.parity import fake_quant_outputs, integer_reference_outputs
 
@@ -64,7 +64,7 @@ def test_hls4ml_project_types_are_carves_formats(hls_export):
     defines = (project / "firmware" / "defines.h").read_text()
     accum = re.search(r"typedef (ap_fixed<[^>]*>) seq_blocks_2_accum_t", defines).group(1)
     assert accum.startswith("ap_fixed<") and ",AP_RND_CONV,AP_SAT" in accum
-    assert "fuse_batch_norm" in config["HLSConfig"]["Model"]["SkipOptimizers"]
+    assert "fuse_batch_norm" in config["HLSConfig"]["SkipOptimizers"]
 
 
 def test_ap_type_mapping():
@@ -89,3 +89,44 @@ def test_to_grid_rounds_half_even_and_saturates():
     got = [to_grid(Fraction(v), t) for v in (0.25, 0.75, -0.25, 3.6, 100, -100)]
     assert got == [0, 1, 0, Fraction(7, 2), Fraction(7, 2), -4]
     assert to_grid(Fraction(0.75), FixedPoint(4, 1, rounding="floor")) == Fraction(1, 2)
+
+
+def test_12_bit_batch_norm_beta_nudge_makes_every_code_round_as_torch():
+    """Issue 22 item 3: exact x * alpha + beta rounded 2 of 65,536 codes differently from
+    torch's float32 at 12 bits; the nudged beta agrees on every code (checked here with
+    exact fractions, independently of the export's own check)."""
+    import importlib.util
+    from pathlib import Path
+
+    import torch
+
+    from carve.export.batch_norm_check import output_rounding
+    from carve.export.graph_view import export_view
+    from carve.export.hls import plan_layers
+    from carve.export.onnx_builder import batch_norm_affine
+
+    spec = importlib.util.spec_from_file_location("c", Path(__file__).with_name("conftest.py"))
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    graph = conftest.quantized_graph("jsc-tiny", conftest.by_type(12))
+    view = export_view(graph)
+    plans, _ = plan_layers(view)
+    bn = next(p for p in plans if p.node is not None and p.node.op == "batch_norm1d")
+    assert "nudged" in bn.note and bn.note.endswith("all agree"), bn.note
+    node, x = bn.node, bn.node.operand("data_in_0").fixed
+    out = output_rounding(view, node)
+    alpha, beta = batch_norm_affine(node)
+    nudged = bn.entry["bias_data"]
+    lo, hi = x.int_range
+    values = [Fraction(code, 2**x.frac_width) for code in range(lo, hi + 1)]
+    grid = torch.tensor([float(v) for v in values]).unsqueeze(1).expand(-1, 16).contiguous()
+    with torch.inference_mode():
+        carve = node.module.eval()(grid).double().numpy()
+    before = after = 0
+    for c in range(16):
+        a = Fraction(float(alpha[c]))
+        for row, v in enumerate(values):
+            torch_code = to_grid(Fraction(float(carve[row, c])), out)
+            before += to_grid(v * a + Fraction(float(beta[c])), out) != torch_code
+            after += to_grid(v * a + Fraction(float(nudged[c])), out) != torch_code
+    assert before == 2 and after == 0

@@ -104,6 +104,28 @@ def test_bad_inputs_are_clear_errors():
         port_notebook("{}", "lab.ipynb")
 
 
+def test_malformed_notebooks_and_huge_files_are_one_line(tmp_path, capsys):
+    """Issue 22 item 10: no traceback, no 10 GB parse, nothing written."""
+    cells = {"cells": 5}
+    with pytest.raises(CarveError, match=r'nb\.ipynb: not a Jupyter notebook \("cells" must'):
+        port_notebook(json.dumps(cells), "nb.ipynb")
+    code = {"cells": [{"cell_type": "code", "source": 42}]}
+    with pytest.raises(CarveError, match=r'nb\.ipynb cell 1: "source" must be a string or a li'):
+        port_notebook(json.dumps(code), "nb.ipynb")
+    with pytest.raises(CarveError, match=r"nb\.ipynb cell 1: a cell must be an object, got int"):
+        port_notebook(json.dumps({"cells": [3]}), "nb.ipynb")
+    big = "from chop.ir import MaseGraph\n" + "x = [" + "1, " * 400_000 + "]\n"
+    with pytest.raises(CarveError, match=r"big\.py: 1\.1 MB of code; carve port parses at most"):
+        port_source(big, "big.py")
+    plain = "y = 1\n" * 200_000  # no chop: nothing to parse, kept as it is
+    assert port_source(plain).text == plain
+    (tmp_path / "nb.ipynb").write_text(json.dumps(code))
+    assert main(["port", str(tmp_path / "nb.ipynb")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "nb.carve.ipynb").exists()
+
+
 def test_cli_never_overwrites_unless_asked(tmp_path, capsys):
     source = tmp_path / "lab.py"
     source.write_text("from chop.ir import MaseGraph\n")

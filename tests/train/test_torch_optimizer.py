@@ -75,3 +75,21 @@ def test_torch_optimizers_train_alone_in_a_study():
     reason = ensemble_supported(config(training_optimizer="torch.optim.RMSprop"))
     assert reason == "torch.optim.RMSprop has no batched form (carve's adam, adamw, sgd do)"
     assert ensemble_supported(config()) is None
+
+
+def test_optimizer_path_trust_is_documented(capsys):
+    """Issue 22 item 12: a class path imports arbitrary modules, like --model-file runs a file;
+    both the flag's help and the README say so."""
+    from pathlib import Path
+
+    from carve.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "A path imports its module (runs its code): trust it as you would a --model-file" in (
+        help_text
+    )
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    assert '`training_optimizer = "pkg.mod.Class"` in a TOML config) imports `pkg.mod`' in readme
+    assert "Both have the trust level of running `python FILE` yourself" in readme

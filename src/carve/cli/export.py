@@ -8,7 +8,9 @@ next ``<project_dir>/<project>/export/<format>/version_N``, with ``latest``
 pointing at it), runs it
 on the dataset's test split in the format's own runtime, compares with carve
 exactly and prints the report (also saved as ``report.md``/``report.json``).
-Exit status 1 when the exported model does not reproduce carve exactly.
+The output folder is locked while written (a second export to it is refused).
+MODEL must be the model of the loaded graph. Exit status 1 when the exported
+model does not reproduce carve exactly.
 """
 
 from __future__ import annotations
@@ -46,9 +48,20 @@ def run(args: argparse.Namespace) -> int:
     config = prepare_config(args)
     if config.load_name is None:
         raise CarveError("carve export needs --load <graph folder saved by carve transform | ckpt>")
+    if args.out is not None and not args.out.strip():
+        raise CarveError(
+            "--out: empty folder name; give a new folder, or leave --out out for the next "
+            "<project>/export/<format>/version_N"
+        )
     console = make_console()
     dataset = load_dataset(config)
     graph = build_graph(config, dataset)
+    saved_model = getattr(getattr(graph, "recipe", None), "model_name", None)
+    if saved_model and config.model and saved_model != config.model:
+        raise CarveError(
+            f"carve export: MODEL is {config.model!r} but --load {config.load_name} holds a "
+            f"{saved_model!r} graph; give MODEL {saved_model!r}"
+        )
     project = project_path(config)
     passes = config.tables.get("passes")
     if passes:  # quantize (and check) a checkpoint on the way, as carve transform would
@@ -61,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
         )
         graph, _ = run_passes(graph, passes, ctx)
     root = project / "export" / args.format
-    out = Path(args.out) if args.out else new_version(root, point_latest=False)
+    out = Path(args.out) if args.out is not None else new_version(root, point_latest=False)
     report = export_graph(graph, args.format, out, inputs=dataset.test.x)
-    if not args.out:
+    if args.out is None:
         set_latest(root, out)
     console.print(report.text(), soft_wrap=True, markup=False, highlight=False)
     console.print(f"Export written to {report.folder}", soft_wrap=True, markup=False)

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 SUFFIXES = (".py", ".ipynb")
+MAX_FILE_BYTES = 128 << 20  # read into memory whole (JSON of a notebook with its outputs)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +40,13 @@ def run(args: argparse.Namespace) -> int:
         raise CarveError(f"carve port reads .py and .ipynb files, not {source.name!r}")
     if not source.is_file():
         raise CarveError(f"{str(source)!r} does not exist")
+    size = source.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CarveError(
+            f"{str(source)!r} is {size / 2**20:.0f} MB; carve port reads files up to "
+            f"{MAX_FILE_BYTES // 2**20} MB (a notebook's outputs can be cleared first: "
+            "jupyter nbconvert --clear-output)"
+        )
     try:
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:

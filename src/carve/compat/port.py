@@ -26,11 +26,13 @@ import ast
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from carve.compat.names import carve_import, carve_module_of_module, instead_of
 from carve.errors import CarveError
 
 _MAGIC = re.compile(r"^(\s*)([%!?].*)$")
+_CHOP_WORD = re.compile(r"\bchop\b")
 
 
 @dataclass
@@ -124,8 +126,25 @@ def _line_starts(raw: bytes) -> list[int]:
     return starts
 
 
+MAX_CODE_BYTES = 1 << 20  # Python parsed at most per script or notebook cell
+
+
 def port_source(text: str, where: str = "<source>") -> PortResult:
-    """Rewrite the ``chop`` imports of Python source ``text``."""
+    """Rewrite the ``chop`` imports of Python source ``text``.
+
+    Parsing takes about 200 times the source's size in memory, so code over
+    :data:`MAX_CODE_BYTES` is not parsed: returned as it is when it does not
+    contain the word ``chop``, refused when it does (a MASE script or cell is a
+    few kB).
+    """
+    if len(text) > MAX_CODE_BYTES and not _CHOP_WORD.search(text):
+        return PortResult(text)
+    if len(text) > MAX_CODE_BYTES:
+        raise CarveError(
+            f"{where}: {len(text) / 2**20:.1f} MB of code; carve port parses at most "
+            f"{MAX_CODE_BYTES // 2**20} MB per script or cell (parsing needs ~200x that in "
+            "memory): split the file, or port the part with the chop imports"
+        )
     masked = "\n".join(
         _MAGIC.sub(lambda m: m.group(1) + "#" + m.group(2)[1:], line) for line in text.split("\n")
     )
@@ -160,6 +179,19 @@ def port_source(text: str, where: str = "<source>") -> PortResult:
     return result
 
 
+def _cell_source(cell: Any, where: str) -> str:
+    """A code cell's source as one string (nbformat: a string or a list of strings)."""
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    if isinstance(source, str):
+        return source
+    raise CarveError(
+        f'{where}: "source" must be a string or a list of strings, got '
+        f"{type(source).__name__} {str(source)[:40]}"
+    )
+
+
 def port_notebook(text: str, where: str = "<notebook>") -> PortResult:
     """Rewrite the ``chop`` imports of every code cell of a notebook (``.ipynb`` JSON text)."""
     try:
@@ -167,12 +199,21 @@ def port_notebook(text: str, where: str = "<notebook>") -> PortResult:
         cells = notebook["cells"]
     except (ValueError, KeyError, TypeError) as error:
         raise CarveError(f"{where}: not a Jupyter notebook ({error})") from None
+    if not isinstance(cells, list):
+        raise CarveError(
+            f'{where}: not a Jupyter notebook ("cells" must be a list of cells, got '
+            f"{type(cells).__name__})"
+        )
     total = PortResult(text)
     for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict):
+            raise CarveError(
+                f"{where} cell {number}: a cell must be an object, got {type(cell).__name__}"
+            )
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        joined = "".join(source) if isinstance(source, list) else source
+        joined = _cell_source(cell, f"{where} cell {number}")
         ported = port_source(joined, f"{where} cell {number}")
         if ported.rewritten:
             new = ported.text

@@ -104,7 +104,8 @@ class CarveConfig:
         "adam", "--training-optimizer", "--optimizer", kind=str, choices=("adam", "adamw", "sgd"),
         pattern=(OPTIMIZER_PATH, "a torch.optim.Optimizer class path (e.g. torch.optim.RMSprop)"),
         help="optimizer: carve's fast adam, adamw, sgd (momentum 0.9, Nesterov), or any "
-        "torch.optim class by path, e.g. torch.optim.RMSprop; all get --weight-decay",
+        "torch.optim class by path, e.g. torch.optim.RMSprop; all get --weight-decay. A path "
+        "imports its module (runs its code): trust it as you would a --model-file",
     )  # fmt: skip
     learning_rate: float = option(
         1e-5, "--learning-rate", kind=float, above=0.0, help="initial learning rate"

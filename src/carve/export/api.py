@@ -15,9 +15,11 @@ from carve.export.report import ExportReport, file_sizes, node_rows
 
 def new_folder(out_dir: str | os.PathLike) -> Path:
     """Create ``out_dir``, or accept it empty: an export never overwrites another's files."""
+    from carve.locking import LOCK_NAME
+
     folder = Path(out_dir)
-    if folder.is_dir() and not any(folder.iterdir()):
-        return folder
+    if folder.is_dir() and not any(p.name != LOCK_NAME for p in folder.iterdir()):
+        return folder  # empty (a lock file is left by an export that failed or is running)
     if folder.exists():
         raise CarveError(
             f"export folder {folder} already exists; exports are never overwritten: "
@@ -51,14 +53,24 @@ def export_graph(
 
     ``inputs`` (rows of input features, e.g. the test split) are run through
     the exported model in its own runtime and through carve; without them no
-    parity is claimed. ``out_dir`` must not exist or be empty; it is removed
-    again if anything fails.
+    parity is claimed. ``out_dir`` must not exist or be empty; it is locked
+    while written (a second export to it is refused) and removed again if
+    anything fails.
     """
     from carve.export.graph_view import export_view
+    from carve.locking import LOCK_NAME, folder_lock
 
     exporter: Exporter = EXPORT_FORMATS[format]()
     view = export_view(graph, input_shape)
+    exporter.check_folder(Path(out_dir))  # a format's limits on the path, before any write
     folder = new_folder(out_dir)
+    lock = folder_lock(folder, "export folder").acquire()  # a concurrent export is refused
+    if any(p.name != LOCK_NAME for p in folder.iterdir()):  # filled before we locked it
+        lock.release()
+        raise CarveError(
+            f"export folder {folder} already exists; exports are never overwritten: "
+            "choose another output folder"
+        )
     try:
         files = exporter.write(view, folder)
         parity = None
@@ -77,6 +89,8 @@ def export_graph(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    finally:
+        lock.release()
     return report
 
 

@@ -17,21 +17,31 @@ Where exactness has limits: batch norm computes ``x * alpha + beta`` exactly in
 fixed point, while torch rounds it to float32 before the next quantizer. The
 two can round differently when the float32 value lands on a rounding tie of
 the next grid. Because the input to a batch norm is fixed point with few
-codes, every code of every channel is checked (``batch_norm_checks``) and the
-report lists any that differ. hls4ml's optimizers that would change the
-arithmetic (batch-norm folding, linear-activation removal) are skipped.
+codes, every code of every channel is checked (:mod:`carve.export.batch_norm_check`):
+where they differ, ``beta`` is nudged below float32 precision (a dyadic shift
+that moves each exact value to the side torch's float32 value rounds to) when
+one shift per channel satisfies every code; the report lists what still
+differs (at 13-16-bit inputs one shift is often not enough). hls4ml's
+optimizers that would change the arithmetic (batch-norm folding,
+linear-activation removal) are skipped (``SkipOptimizers`` at the top of
+``HLSConfig``, where hls4ml reads it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from carve.errors import CarveError
+from carve.export.batch_norm_check import (
+    CHECK_LIMIT,
+    check_lines,
+    fitted_shift,
+    output_rounding,
+)
 from carve.export.graph_view import ExportGraph, ExportNode, FixedPoint
 from carve.export.hls_types import ap_type, constant_type, holding, max_abs
 from carve.export.onnx_builder import batch_norm_affine
@@ -39,6 +49,7 @@ from carve.export.parity import Parity, compare, integer_reference_outputs
 from carve.export.protocol import Exporter
 
 PROJECT = "hls4ml_prj"
+UNSAFE_PATH_CHARACTERS = ('"', "\\", "\n")
 SKIP_OPTIMIZERS = [
     "fuse_batch_norm",
     "eliminate_linear_activation",
@@ -53,19 +64,27 @@ class LayerPlan:
     entry: dict[str, Any]
     precision: dict[str, str] = field(default_factory=dict)
     out: FixedPoint | None = None
-    rounds: bool = False  # ``out`` is a carve quantizer (rounds), not an exact type
     node: ExportNode | None = None
-    x: FixedPoint | None = None  # the layer's input type
+    note: str | None = None  # what the batch-norm check found
 
 
 def _input_type(view: ExportGraph) -> FixedPoint:
     first = view.nodes[0]
     fixed = first.operand("data_in_0").fixed
     if fixed is None:
+        formats = (n.operand("data_in_0").fixed for n in view.nodes)
+        hint = next((f for f in formats if f is not None), FixedPoint(8, 4))
+        keys = f"data_in_width = {hint.width}, data_in_frac_width = {hint.frac_width}"
+        if first.op != "relu":  # its weight and bias formats are asked for too
+            keys += ", weight_width = 8, weight_frac_width = 4, bias_width = 8, bias_frac_width = 4"
         raise CarveError(
             f"export hls4ml: the network input (node {first.name!r} data_in_0) must be fixed "
             f"point, it is {first.operand('data_in_0').describe()}: the FPGA receives "
-            "fixed-point inputs; quantize that node's input"
+            "fixed-point inputs (a search space or config that quantizes only Linear layers "
+            f"leaves the first {first.op} in float). Fix: quantize that node's input, e.g. "
+            "`carve transform --load <this graph> --config fix.toml` with fix.toml holding "
+            f'[passes.quantize] by = "name" and [passes.quantize.{first.name}.config] '
+            f'name = "integer", {keys}; then export the new graph'
         )
     return fixed
 
@@ -179,14 +198,16 @@ def plan_layers(view: ExportGraph) -> tuple[list[LayerPlan], dict[str, Any]]:
                     f"{node.name} data_in_0 both quantize one tensor"
                 )
             producer.out = wanted.fixed  # carve's input quantizer = the producer's result type
-            producer.rounds = True
         plan = LAYER_PLANS[node.op](node, producer.out, producer.entry["name"])
-        plan.node, plan.x = node, producer.out
+        plan.node = node
         out_fmt = node.operand("data_out_0")
         if out_fmt.fixed is not None:
-            plan.out, plan.rounds = out_fmt.fixed, True
+            plan.out = out_fmt.fixed
         plans.append(plan)
         by_name[node.name] = plan
+    for plan in plans:
+        if plan.node is not None and plan.node.op == "batch_norm1d":
+            plan.note = _fit_batch_norm(view, plan)
     layer_config = {}
     for plan in plans:
         plan.precision["result"] = ap_type(plan.out)
@@ -194,67 +215,28 @@ def plan_layers(view: ExportGraph) -> tuple[list[LayerPlan], dict[str, Any]]:
     return plans, layer_config
 
 
-CHECK_LIMIT = 1 << 18  # (codes x channels) a batch-norm check enumerates at most
-
-
-def to_grid(value: Fraction, fixed: FixedPoint) -> Fraction:
-    """``value`` rounded onto ``fixed``'s grid and saturated (ap_fixed RND_CONV|TRN, SAT)."""
-    scaled = value * 2**fixed.frac_width
-    floor = scaled.numerator // scaled.denominator
-    rest = scaled - floor
-    up = fixed.rounding != "floor" and (
-        rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2 == 1)
+def _fit_batch_norm(view: ExportGraph, plan: LayerPlan) -> str:
+    """Shift a batch norm's exact ``beta`` so every input code rounds as carve's float32 one
+    (:func:`carve.export.batch_norm_check.fitted_shift`); the report line says what holds."""
+    node = plan.node
+    x, out = node.operand("data_in_0").fixed, output_rounding(view, node)
+    if x is None or out is None:
+        return check_lines(view, "exact", only=node.name)[0]
+    lo, hi = x.int_range
+    total = (hi - lo + 1) * node.module.num_features
+    if total > CHECK_LIMIT:
+        return f"batch norm {node.name}: {total:,} (input code, channel) pairs: not checked"
+    _, beta = batch_norm_affine(node)
+    fitted, left = fitted_shift(node, x, out)
+    moved = int((fitted != beta.astype(np.float64)).sum())
+    plan.entry["bias_data"] = fitted
+    plan.precision["bias"] = ap_type(constant_type(fitted))
+    verdict = "all agree" if not left else f"{left:,} DIFFER (parity may fail on such inputs)"
+    shift = f"; beta nudged below float32 precision in {moved} channel(s)" if moved else ""
+    return (
+        f"batch norm {node.name}: {total:,} (input code, channel) pairs checked against carve "
+        f"(exact arithmetic{shift}): {verdict}"
     )
-    lo, hi = fixed.int_range
-    return Fraction(min(max(floor + up, lo), hi), 2**fixed.frac_width)
-
-
-def batch_norm_checks(plans: list[LayerPlan]) -> list[str]:
-    """Every input code of every channel of each batch norm: hls4ml's value == carve's?
-
-    hls4ml computes ``x * alpha + beta`` exactly and rounds it once to the
-    result type; carve (torch) rounds it to float32 first. Returns one line per
-    batch norm saying whether all codes agree (or how many do not).
-    """
-    import torch
-
-    lines = []
-    for plan in plans:
-        node = plan.node
-        if node is None or node.op != "batch_norm1d":
-            continue
-        lo, hi = plan.x.int_range
-        channels = node.module.num_features
-        if (hi - lo + 1) * channels > CHECK_LIMIT:
-            lines.append(
-                f"batch norm {node.name}: {hi - lo + 1} codes x {channels} channels, "
-                "too many to enumerate: not checked"
-            )
-            continue
-        codes = torch.arange(lo, hi + 1, dtype=torch.float64) * 2.0**-plan.x.frac_width
-        grid = codes.float().unsqueeze(1).expand(-1, channels).contiguous()
-        with torch.inference_mode():
-            was = node.module.training
-            carve = node.module.eval()(grid).double().numpy()
-            node.module.train(was)
-        alpha, beta = batch_norm_affine(node)
-        bad = 0
-        for c in range(channels):
-            a, b = Fraction(float(alpha[c])), Fraction(float(beta[c]))
-            for row, value in enumerate(codes.tolist()):
-                exact = Fraction(value) * a + b
-                ours = Fraction(float(carve[row, c]))
-                if plan.rounds:
-                    bad += to_grid(exact, plan.out) != to_grid(ours, plan.out)
-                else:
-                    bad += exact != ours
-        total = (hi - lo + 1) * channels
-        verdict = "all agree" if not bad else f"{bad} DIFFER (parity may fail on such inputs)"
-        lines.append(
-            f"batch norm {node.name}: {total} (input code, channel) pairs checked "
-            f"against exact fixed point: {verdict}"
-        )
-    return lines
 
 
 def _quantized_outputs(view: ExportGraph) -> set[str]:
@@ -292,8 +274,8 @@ class HLS4MLExporter(Exporter):
                 "Strategy": "Latency",
                 "BramFactor": 1_000_000_000,
                 "TraceOutput": False,
-                "SkipOptimizers": list(SKIP_OPTIMIZERS),
             },
+            "SkipOptimizers": list(SKIP_OPTIMIZERS),
             "LayerName": layer_config,
         }
         layers = [dict(p.entry) for p in plans]
@@ -304,12 +286,24 @@ class HLS4MLExporter(Exporter):
         self.extra = {"hls4ml": {"precisions": layer_config, **estimates(model)}}
         mults = sum(v["multiplications"] for v in self.extra["hls4ml"]["layers"].values())
         self.notes = [
-            *batch_norm_checks(plans),
+            *(p.note for p in plans if p.note),
             f"hls4ml model: {mults} multiplications per inference at reuse factor 1 (latency "
             "strategy); resource and latency estimates need Vivado/Vitis HLS synthesis "
             "(not run here)",
         ]
         return model
+
+    def check_folder(self, folder: Path) -> None:
+        """hls4ml's build passes the project path to g++ inside a C string literal
+        (``-DWEIGHTS_DIR="..."``): a quote, backslash or newline in it breaks the build."""
+        path = str(folder.absolute())
+        bad = next((c for c in UNSAFE_PATH_CHARACTERS if c in path), None)
+        if bad is not None:
+            raise CarveError(
+                f"export hls4ml: the output folder {path!r} contains {bad!r}, which hls4ml's "
+                "g++ build cannot take (it quotes the path in C); choose a folder without "
+                + " ".join(repr(c) for c in UNSAFE_PATH_CHARACTERS)
+            )
 
     def write(self, view: ExportGraph, folder: Path) -> list[Path]:
         import shutil
@@ -317,7 +311,13 @@ class HLS4MLExporter(Exporter):
         if shutil.which("g++") is None:
             raise CarveError("export hls4ml: g++ is needed to compile hls4ml's C++ emulation")
         self.model = self.build(view, folder)
-        self.model.compile()  # writes the project, then g++ builds the emulation library
+        try:  # writes the project, then g++ builds the emulation library
+            self.model.compile()
+        except Exception as error:  # hls4ml raises a bare Exception when g++ fails
+            raise CarveError(
+                f"export hls4ml: hls4ml could not build its C++ emulation ({error}); "
+                "g++'s messages are printed above"
+            ) from None
         project = folder / PROJECT
         keep = [
             project / "hls4ml_config.yml",

@@ -11,7 +11,8 @@ How each op is written, and why it equals carve's torch computation bit for bit:
   finest grid; checked statically for the worst input), every partial sum is
   an exact float32, whatever order torch or ONNX Runtime adds in.
 - **relu**: ``Relu``; exact.
-- **batch_norm1d**: ``y = x * alpha + beta`` with ``alpha = rsqrt(var + eps) *
+- **batch_norm1d** (ONNX QDQ; QONNX writes it differently, see
+  ``qonnx_dialect.py``): ``y = x * alpha + beta`` with ``alpha = rsqrt(var + eps) *
   weight`` and ``beta = bias - mean * alpha``, the constants computed by torch
   exactly as torch's CPU kernel does. That kernel evaluates both with fused
   multiply-adds (one rounding). ONNX has no fused multiply-add, so it is
@@ -41,11 +42,26 @@ class Dialect(Protocol):
     """How quantized operands are written (one per export format)."""
 
     name: str
+    opset: int
     extra_opsets: dict[str, int]
+    quantize_after_relu: bool  # a ReLU's fixed-point input Quant written after the Relu
 
     def activation(self, b: Builder, x: str, fmt: OperandFormat, where: str) -> str: ...
 
     def parameter(self, b: Builder, name: str, value: Any, fmt: OperandFormat) -> str: ...
+
+    def affine(
+        self,
+        b: Builder,
+        x: str,
+        x_fmt: OperandFormat,
+        alpha: np.ndarray,
+        beta: np.ndarray,
+        where: str,
+    ) -> str:
+        """``x * alpha + beta`` per channel (batch norm with carve's float32 constants);
+        ``x_fmt``: the format ``x`` is in."""
+        ...
 
 
 @dataclass
@@ -132,23 +148,24 @@ def batch_norm_affine(node: ExportNode) -> tuple[np.ndarray, np.ndarray]:
     return alpha.numpy(), beta.numpy()
 
 
-def _batch_norm(b: Builder, dialect: Dialect, node: ExportNode, x: str) -> str:
+def exact_affine(b: Builder, x: str, alpha: np.ndarray, beta: np.ndarray, where: str) -> str:
+    """``Cast(x, double) * alpha + beta`` rounded back to float32 (see the module doc)."""
     from onnx import TensorProto
 
-    # quantized weight/bias (any format) enter alpha and beta as their exact float32 values
-    alpha, beta = batch_norm_affine(node)
-    wide = b.node("Cast", [x], f"{node.name}.x64", to=TensorProto.DOUBLE)
+    wide = b.node("Cast", [x], f"{where}.x64", to=TensorProto.DOUBLE)
     scaled = b.node(
-        "Mul",
-        [wide, b.const(f"{node.name}.alpha", alpha.astype(np.float64))],
-        f"{node.name}.scaled",
+        "Mul", [wide, b.const(f"{where}.alpha", alpha.astype(np.float64))], f"{where}.scaled"
     )
     shifted = b.node(
-        "Add",
-        [scaled, b.const(f"{node.name}.beta", beta.astype(np.float64))],
-        f"{node.name}.shifted",
+        "Add", [scaled, b.const(f"{where}.beta", beta.astype(np.float64))], f"{where}.shifted"
     )
-    return b.node("Cast", [shifted], node.name, to=TensorProto.FLOAT)
+    return b.node("Cast", [shifted], where, to=TensorProto.FLOAT)
+
+
+def _batch_norm(b: Builder, dialect: Dialect, node: ExportNode, x: str) -> str:
+    # quantized weight/bias (any format) enter alpha and beta as their exact float32 values
+    alpha, beta = batch_norm_affine(node)
+    return dialect.affine(b, x, node.operand("data_in_0"), alpha, beta, node.name)
 
 
 OP_WRITERS = {"linear": _linear, "relu": _relu, "batch_norm1d": _batch_norm}
@@ -163,8 +180,14 @@ def build_onnx(view: ExportGraph, dialect: Dialect, graph_name: str = "carve"):
     b._names.update({view.input_name, "output"})
     values = {view.input_name: view.input_name}
     for node in view.nodes:
-        x = _maybe_quantize(b, dialect, values[node.inputs[0]], node, "data_in_0")
+        x = values[node.inputs[0]]
+        after_relu = node.op == "relu" and dialect.quantize_after_relu
+        after_relu = after_relu and node.operand("data_in_0").fixed is not None
+        if not after_relu:  # relu(quantize(x)) == quantize(relu(x)) for fixed point
+            x = _maybe_quantize(b, dialect, x, node, "data_in_0")
         y = OP_WRITERS[node.op](b, dialect, node, x)
+        if after_relu:
+            y = _maybe_quantize(b, dialect, y, node, "data_in_0")
         values[node.name] = _maybe_quantize(b, dialect, y, node, "data_out_0")
     b.nodes.append(
         helper.make_node("Identity", [values[view.output_names[0]]], ["output"], name="output")
@@ -176,7 +199,7 @@ def build_onnx(view: ExportGraph, dialect: Dialect, graph_name: str = "carve"):
         helper.make_tensor_value_info(view.input_name, TensorProto.FLOAT, ["N", *view.input_shape])
     ]
     graph = helper.make_graph(b.nodes, graph_name, inputs, outputs, b.initializers)
-    opsets = [helper.make_opsetid("", OPSET)]
+    opsets = [helper.make_opsetid("", dialect.opset)]
     opsets += [helper.make_opsetid(domain, v) for domain, v in dialect.extra_opsets.items()]
     model = helper.make_model(graph, opset_imports=opsets, producer_name="carve")
     model.ir_version = IR_VERSION

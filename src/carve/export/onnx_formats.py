@@ -6,10 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+from carve.export.batch_norm_check import check_lines
 from carve.export.graph_view import ExportGraph
 from carve.export.onnx_builder import IR_VERSION, OPSET, build_onnx
 from carve.export.parity import Parity, compare, fake_quant_outputs, onnxruntime_outputs
 from carve.export.protocol import Exporter
+from carve.export.qonnx_dialect import OPSET as QONNX_OPSET
 
 
 class ONNXExporter(Exporter):
@@ -18,6 +20,7 @@ class ONNXExporter(Exporter):
     name = "onnx"
     filename = "model.onnx"
     description = f"ONNX QDQ/QCDQ (opset {OPSET}, IR {IR_VERSION}); checked in onnxruntime"
+    arithmetic = "float64"  # how batch norm is computed (carve.export.batch_norm_check)
 
     def dialect(self):
         from carve.export.qdq import QDQDialect
@@ -29,6 +32,7 @@ class ONNXExporter(Exporter):
 
         path = folder / self.filename
         onnx.save_model(build_onnx(view, self.dialect()), path)
+        self.notes = check_lines(view, self.arithmetic)
         return [path]
 
     def run(self, folder: Path, view: ExportGraph, x: np.ndarray) -> np.ndarray:
@@ -50,7 +54,11 @@ class QONNXExporter(ONNXExporter):
 
     name = "qonnx"
     filename = "model_qonnx.onnx"
-    description = "QONNX Quant nodes (FINN/hls4ml input); checked with qonnx execution"
+    description = (
+        f"QONNX Quant nodes (opset {QONNX_OPSET}; FINN and hls4ml's QONNX frontend read it); "
+        "checked with qonnx execution"
+    )
+    arithmetic = "float32"
 
     def dialect(self):
         from carve.export.qonnx_dialect import QONNXDialect
@@ -67,6 +75,7 @@ class QONNXExporter(ONNXExporter):
         model = cleanup_model(model)
         path = folder / self.filename
         model.save(str(path))
+        self.notes = check_lines(view, self.arithmetic)
         return [path]
 
     def run(self, folder: Path, view: ExportGraph, x: np.ndarray) -> np.ndarray:

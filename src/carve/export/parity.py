@@ -89,7 +89,16 @@ def onnxruntime_outputs(model_bytes: bytes, input_name: str, x: np.ndarray) -> n
     """Run a serialized ONNX model in onnxruntime on the CPU, graph optimisations off."""
     import onnxruntime as ort
 
+    from carve.errors import CarveError
+
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
-    return session.run(None, {input_name: np.ascontiguousarray(x, dtype=np.float32)})[0]
+    try:
+        session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+        return session.run(None, {input_name: np.ascontiguousarray(x, dtype=np.float32)})[0]
+    except Exception as error:  # onnxruntime's own exception types (pybind), not a user mistake
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CarveError(
+            f"export: onnxruntime {ort.__version__} cannot run the written model ({first}); "
+            "this is a carve export bug: please report it with the command line"
+        ) from None

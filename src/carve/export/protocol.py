@@ -6,6 +6,7 @@ runs the written artefact in its own runtime, and checks parity with carve;
 deriving from :class:`Exporter` + one row in ``export/formats.py``.
 
 - ``description``: one line for the report (what is written, how it is checked);
+- ``check_folder(folder)``: refuse a folder the format cannot use (default: none);
 - ``write(view, folder) -> files``: the artefact's files (paths inside ``folder``);
 - ``run(folder, view, x) -> outputs``: the written artefact on rows ``x`` (float32 array);
 - ``parity(folder, view, x) -> Parity``: ``run`` compared exactly with carve's reference;
@@ -35,6 +36,11 @@ class Exporter(ABC):
     def __init__(self) -> None:
         self.notes: list[str] = []
         self.extra: dict[str, Any] = {}
+
+    def check_folder(self, folder: Path) -> None:
+        """Refuse (CarveError) an output folder this format cannot write to, before anything
+        is created; any folder by default."""
+        return None
 
     @abstractmethod
     def write(self, view: ExportGraph, folder: Path) -> list[Path]:

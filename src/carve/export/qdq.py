@@ -4,7 +4,9 @@ A fixed-point operand ``fixed<w, f>`` is ``QuantizeLinear(x, 2**-f, 0)`` into
 the smallest ONNX integer type holding ``w`` bits (int8/uint8 up to 8 bits,
 int16/uint16 up to 16), a ``Clip`` to ``[-2**(w-1), 2**(w-1)-1]`` (or ``[0,
 2**w-1]``) when ``w`` is narrower than that type, and ``DequantizeLinear``
-back. Why this is carve's quantizer exactly: dividing by a power of two is
+back (for the 16-bit types ONNX Runtime has no integer ``Clip`` kernel, so the
+dequantized float32 value is clipped to ``[lo, hi] * 2**-f`` instead: both
+exact, the same numbers). Why this is carve's quantizer exactly: dividing by a power of two is
 exact, QuantizeLinear rounds half to even and saturates to its type, exactly
 as carve does; floor rounding is written as ``Floor(x * 2**f)`` before a
 scale-1 QuantizeLinear. A bipolar binary activation (+1 where ``x >= 0``,
@@ -21,6 +23,7 @@ import numpy as np
 
 from carve.errors import CarveError
 from carve.export.graph_view import FixedPoint, OperandFormat
+from carve.export.onnx_builder import OPSET, exact_affine
 
 
 def container(fixed: FixedPoint, constant: bool = False) -> np.dtype:
@@ -39,7 +42,14 @@ def pow2_scale(frac_width: int) -> np.ndarray:
 
 class QDQDialect:
     name = "onnx"
+    opset = OPSET
     extra_opsets: ClassVar[dict[str, int]] = {}
+    quantize_after_relu = False
+
+    def affine(
+        self, b: Any, x: str, x_fmt: OperandFormat, alpha: np.ndarray, beta: np.ndarray, where: str
+    ) -> str:
+        return exact_affine(b, x, alpha, beta, where)
 
     def activation(self, b: Any, x: str, fmt: OperandFormat, where: str) -> str:
         if fmt.bipolar:  # +1 where x >= 0, else -1: exact float ops
@@ -71,7 +81,9 @@ class QDQDialect:
             q = b.node("QuantizeLinear", [x, scale, zero], f"{where}.q")
         lo, hi = fixed.int_range
         info = np.iinfo(dtype)
-        if (lo, hi) != (info.min, info.max):
+        if (lo, hi) == (info.min, info.max):
+            return b.node("DequantizeLinear", [q, scale, zero], f"{where}.dq")
+        if dtype.itemsize == 1:  # QCDQ: Clip on the 8-bit codes
             q = b.node(
                 "Clip",
                 [
@@ -81,7 +93,20 @@ class QDQDialect:
                 ],
                 f"{where}.clip",
             )
-        return b.node("DequantizeLinear", [q, scale, zero], f"{where}.dq")
+            return b.node("DequantizeLinear", [q, scale, zero], f"{where}.dq")
+        # ONNX Runtime has no int16/uint16 Clip kernel: clip the dequantized float32
+        # value (code * 2**-f, exact) to [lo, hi] * 2**-f (exact): the same numbers
+        dq = b.node("DequantizeLinear", [q, scale, zero], f"{where}.dq")
+        step = 2.0**-fixed.frac_width
+        return b.node(
+            "Clip",
+            [
+                dq,
+                b.const(f"{where}.min", np.array(lo * step, np.float32)),
+                b.const(f"{where}.max", np.array(hi * step, np.float32)),
+            ],
+            f"{where}.clip",
+        )
 
     def parameter(self, b: Any, name: str, value: Any, fmt: OperandFormat) -> str:
         fixed = fmt.fixed

@@ -257,3 +257,21 @@ def node_config_of(obj: Any) -> NodeQuantConfig | None:
         return None
     recorded = mase.parameters.get("common", {}).get(METADATA_KEY)
     return None if recorded is None else parse_node_config(recorded)
+
+
+def record_layer_formats(common: dict[str, Any], layer: Any) -> None:
+    """Write a quantized ``layer``'s config and per-operand formats (``type``, ``precision``,
+    ``storage_bits``) into a node's ``common`` metadata, so every cost read from metadata
+    (FLOPs/BitOPs, stored bits, average bits) sees the quantized widths. Called by the
+    quantize pass and by ``add_common_metadata`` (which rebuilds ``args``/``results``)."""
+    common[METADATA_KEY] = layer.node_config.to_mase_dict()
+    args = common.get("args", {})
+    results = common.get("results", {})
+    for name, quantizer in layer.quantizers().items():
+        if not quantizer.enabled:
+            continue
+        entry = results.get(name) if name.startswith("data_out") else args.get(name)
+        if isinstance(entry, dict) and "shape" in entry and "torch_dtype" in entry:
+            entry.update(quantizer.metadata())
+            if layer.node_config.given_name:  # MASE's "fixed" stays "fixed"
+                entry["type"] = layer.node_config.given_name

@@ -11,6 +11,7 @@ back; an exception in the child is raised in the parent as a
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -31,7 +32,9 @@ def _child(serve: Callable[..., None], connection, other_end, *args: Any) -> Non
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(NICENESS)
     other_end.close()  # the parent's end: closed here, so the parent's exit (even kill -9) is EOF
-    serve(connection, *args)
+    # the parent gone (killed): nobody is left to answer, and nothing to report
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError, EOFError):
+        serve(connection, *args)
 
 
 def _serve(connection, warm_up: Callable[[], None] | None) -> None:

@@ -8,6 +8,11 @@ module) by path, e.g. ``--optimizer torch.optim.RMSprop`` or
 through :class:`TorchOptimizer` with the same learning rate, weight decay,
 cosine schedule and checkpoints.
 
+Trust: a path is imported (``importlib.import_module`` runs the module's
+top-level code) and its class called, so ``training_optimizer =
+"pkg.mod.Class"`` in a config has the trust level of ``--model-file``: it runs
+whatever code that module holds (README, "Trust").
+
 >>> import torch
 >>> layer = torch.nn.Linear(2, 1)
 >>> opt = TorchOptimizer("torch.optim.RMSprop", layer.parameters(), 0.01, 0.0)

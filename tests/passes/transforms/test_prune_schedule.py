@@ -31,7 +31,9 @@ def test_polynomial_schedule_matches_tf_mot_formula():
         ),
         ({"initial_sparsity": 1.2}, r"initial_sparsity must be in \[0, 1\], got 1.2"),
         ({"frequncy": 2}, "unknown pass_args key 'frequncy'; did you mean 'frequency'"),
-        ({"power": 0}, "power > 0"),
+        ({"power": 0}, "power > 0, got 0"),
+        ({"power": float("nan")}, r"power > 0 \(a finite number\), got nan"),  # issue 22
+        ({"power": float("inf")}, r"power > 0 \(a finite number\), got inf"),
     ],
 )
 def test_bad_schedule_is_one_clear_line(table, message):

@@ -2,7 +2,10 @@
 
 Runs the graph once on ``dummy_in`` (a dict keyed by placeholder names, as in
 MASE) and records, per node, ``mase_type``, ``mase_op``, ``args`` and
-``results`` (see :mod:`carve.ir.metadata`). The model runs in eval mode under
+``results`` (see :mod:`carve.ir.metadata`). A quantized layer's operands get
+its formats (``type``, ``precision``, ``storage_bits``), as the quantize pass
+writes them, so running this pass again on a quantized (or loaded) graph keeps
+the costs at the quantized widths. The model runs in eval mode under
 ``no_grad`` and its mode is restored: an analysis pass must not move
 BatchNorm running statistics.
 """
@@ -21,6 +24,7 @@ from carve.ir.arguments import node_arguments, target_name
 from carve.ir.metadata import get_mase, tensor_entry, value_entry
 from carve.ir.ops import classify_function, classify_module, declared_op
 from carve.passes.utils import parse_pass_args
+from carve.quant.node_config import node_config_of, record_layer_formats
 
 if TYPE_CHECKING:
     from carve.ir.graph import MaseGraph
@@ -137,6 +141,9 @@ class _Recorder(fx.Interpreter):
             common["results"] = {}
         else:
             common["results"] = {"data_out_0": value_entry(result, self.add_value)}
+        layer = module if module is not None else node.target
+        if node.op in ("call_module", "call_function") and node_config_of(layer) is not None:
+            record_layer_formats(common, layer)  # a quantized layer's widths, not float32's
         return result
 
 

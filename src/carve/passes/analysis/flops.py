@@ -1,6 +1,12 @@
 """``flops_analysis_pass``: MACs, FLOPs, parameters, memory bits and BitOPs per node.
 
-Counting rules (for the dummy input of ``add_common_metadata``, batch included):
+Every figure is **per input sample**: counts are taken on the dummy input of
+``add_common_metadata`` and divided by its batch size (the leading dimension
+of the graph's first input), so a graph analysed with a 128-row batch and one
+analysed with 1 row report the same numbers (search's ``bitops`` is the same
+figure). Parameters and weight bits do not depend on the batch.
+
+Counting rules:
 
 * MACs (multiply-accumulates) of ``linear`` = output elements x in_features;
   ``conv1d``/``conv2d`` = output elements x (C_in / groups) x kernel size;
@@ -97,8 +103,32 @@ def _weight_and_activation_bits(args: dict) -> tuple[float, float]:
     return storage_bits(weight or {}), storage_bits(activation or {})
 
 
-def node_costs(node) -> dict[str, Any]:
-    """The cost figures of one node (needs common metadata)."""
+def batch_size(graph: Any) -> int:
+    """Rows in the batch the metadata was recorded with: the leading dimension of the
+    first graph input's recorded shape (1 when it has none)."""
+    for node in graph.nodes:
+        if node.op == "placeholder":
+            entry = get_common(node).get("results", {}).get("data_out_0")
+            shape = entry.get("shape") if isinstance(entry, dict) else None
+            return int(shape[0]) if shape else 1
+    return 1
+
+
+PER_SAMPLE = ("macs", "dense_macs", "flops", "other_ops", "activation_bits", "bitops")
+
+
+def node_costs(node, batch: int | None = None) -> dict[str, Any]:
+    """The cost figures of one node, per input sample (needs common metadata).
+
+    ``batch``: rows the metadata was recorded with (default: :func:`batch_size`)."""
+    batch = batch_size(node.graph) if batch is None else batch
+    costs = _batch_costs(node)
+    for key in PER_SAMPLE:
+        costs[key] = costs[key] / batch if costs[key] % batch else costs[key] // batch
+    return costs
+
+
+def _batch_costs(node) -> dict[str, Any]:
     common = get_common(node)
     op, mase_type = common.get("mase_op", node.op), common.get("mase_type", node.op)
     args, results = common.get("args", {}), common.get("results", {})
@@ -140,7 +170,8 @@ def flops_analysis_pass(graph: MaseGraph, pass_args: dict | None = None) -> tupl
     (80, 160, 81920.0)
     """
     args = parse_pass_args(FlopsArgs, pass_args, "flops_analysis_pass")
-    nodes = {node.name: node_costs(node) for node in graph.nodes}
+    batch = batch_size(graph)
+    nodes = {node.name: node_costs(node, batch) for node in graph.nodes}
     keys = ("macs", "flops", "other_ops", "parameters", "weight_bits", "activation_bits",
             "bitops")  # fmt: skip
     total = {key: sum(costs[key] for costs in nodes.values()) for key in keys}
@@ -148,7 +179,8 @@ def flops_analysis_pass(graph: MaseGraph, pass_args: dict | None = None) -> tupl
     if args.print_table or args.save_path:
         rows = [(name, c["mase_op"], *(f"{c[k]:,.0f}" for k in keys)) for name, c in nodes.items()]
         rows.append(("total", "", *(f"{total[k]:,.0f}" for k in keys)))
-        text = render_table("FLOPs and BitOPs", ["Node", "Mase op", *keys], rows)
+        text = render_table("FLOPs and BitOPs per input sample", ["Node", "Mase op", *keys],
+                            rows)  # fmt: skip
         info["text"] = text
         if args.print_table:
             print(text, end="")

@@ -68,7 +68,7 @@ from carve.quant.layers import (
     quantized_layer_of,
     quantized_module,
 )
-from carve.quant.node_config import METADATA_KEY, NodeQuantConfig
+from carve.quant.node_config import NodeQuantConfig, record_layer_formats
 
 if TYPE_CHECKING:
     from carve.ir.graph import MaseGraph
@@ -129,18 +129,7 @@ def _check_keys_match(args: QuantizeArgs, names: dict[str, str]) -> None:
 
 
 def _update_metadata(node: fx.Node, layer: Any) -> None:
-    common = get_mase(node).parameters["common"]
-    common[METADATA_KEY] = layer.node_config.to_mase_dict()
-    args = common.get("args", {})
-    results = common.get("results", {})
-    for name, quantizer in layer.quantizers().items():
-        if not quantizer.enabled:
-            continue
-        entry = results.get(name) if name.startswith("data_out") else args.get(name)
-        if isinstance(entry, dict) and "shape" in entry and "torch_dtype" in entry:
-            entry.update(quantizer.metadata())
-            if layer.node_config.given_name:  # MASE's "fixed" stays "fixed"
-                entry["type"] = layer.node_config.given_name
+    record_layer_formats(get_mase(node).parameters["common"], layer)
 
 
 def quantized_layer_for(node: fx.Node, op: str, config: NodeQuantConfig, float_module: Any = None):

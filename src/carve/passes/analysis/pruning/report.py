@@ -1,7 +1,8 @@
 """``report_sparsity_analysis_pass``: per-layer sparsity and what it saves (table, CSV, plot).
 
 For every prunable node: weights, measured weight and input sparsity, dense
-and non-zero MACs, BitOPs and stored weight bits (non-zero work and sparse
+and non-zero MACs and BitOPs per input sample (the one cost function,
+:func:`carve.passes.analysis.flops.node_costs`) and stored weight bits (non-zero work and sparse
 storage, :mod:`.storage`), with totals and the storage assumption written
 under the table. Needs common metadata (for the costs). With ``save_dir`` it
 writes ``sparsity.txt``, ``sparsity.csv`` and ``sparsity.png`` (a bar plot of
@@ -82,8 +83,9 @@ def _cell(value: Any) -> str:
 
 
 def render(rows: list[dict[str, Any]], total: dict[str, Any]) -> str:
-    headers = ["Node", "Weights", "Weight sparsity", "Input sparsity", "MACs (dense)",
-               "MACs (non-zero)", "BitOPs (non-zero)", "Weight bits (stored)"]  # fmt: skip
+    headers = ["Node", "Weights", "Weight sparsity", "Input sparsity",
+               "MACs/sample (dense)", "MACs/sample (non-zero)", "BitOPs/sample (non-zero)",
+               "Weight bits (stored)"]  # fmt: skip
     body = [[_cell(r[k]) for k in COLUMNS] for r in [*rows, total]]
     note = (f"Sparse storage: {SPARSE_STORAGE}. MACs/BitOPs skip multiplications by zero "
             "weights; zero inputs are data-dependent and not skipped. Input sparsity of the "
