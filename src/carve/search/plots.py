@@ -4,7 +4,9 @@
   unscaled values, axes labelled with their units), and the Pareto front of
   that plane drawn as a step front: the best value of one metric reachable
   at each value of the other (directions from the search). With one metric:
-  that metric against average bits, the best trial marked.
+  that metric against average bits, the best trial marked. Trials checked by
+  ``--verify-hardware`` are marked again at yosys' figure (``yosys_<metric>``);
+  an x axis spanning more than two decades is logarithmic.
 * ``history.png``: one panel per metric against the trial number. One
   objective: its values and the best so far. Several objectives: a "best so
   far" per metric would join different trials, so the panels mark the trials
