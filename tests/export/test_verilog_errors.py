@@ -134,7 +134,7 @@ def test_cli_export_verilog_runs_parity_and_reports(tmp_path, capsys):
 
     report = json.loads((folder / "report.json").read_text())
     assert report["parity"]["exact"] and report["verilog"]["latency_cycles"] == 4
-    assert report["resources"] is None  # filled by the yosys estimate when it runs
+    assert report["resources"]["latency_cycles"] == 4  # yosys, or the cost model when big
     assert (folder / "rtl" / "carve_net.v").is_file() and (
         folder / "tb" / "tb_carve_net.v"
     ).is_file()

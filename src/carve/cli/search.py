@@ -78,6 +78,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="override [search.strategy.setup] timeout",
     )
     parser.add_argument(
+        "--verify-hardware",
+        type=int,
+        default=0,
+        metavar="K",
+        help="run yosys on the K best trials (Verilog export of each) and put its LUT/FF "
+        "counts beside the cost model's in results.md (default 0: none)",
+    )
+    parser.add_argument(
         "--heartbeat",
         type=int,
         default=None,
@@ -188,6 +196,7 @@ def _run(args: argparse.Namespace, plotter) -> int:
         progress=config.progress,
         plotter=plotter,
         heartbeat=HEARTBEAT_SECONDS if args.heartbeat is None else args.heartbeat,
+        verify_hardware=args.verify_hardware,
     )
     spec = parse_search_table(table)
     if outcome.rows:

@@ -151,6 +151,10 @@ class VerilogExporter(Exporter):
             f"{path.output.width}-bit codes (value = code * 2**{path.output.exponent})",
             *batch_norm_notes(path),
         ]
+        from carve.hardware.resources import export_resources  # yosys estimate (stream yosys)
+
+        self.extra["resources"], lines = export_resources(self.design)
+        self.notes += lines
         return files
 
     def summary(self) -> dict[str, Any]:

@@ -4,7 +4,9 @@
   unscaled values, axes labelled with their units), and the Pareto front of
   that plane drawn as a step front: the best value of one metric reachable
   at each value of the other (directions from the search). With one metric:
-  that metric against average bits, the best trial marked.
+  that metric against average bits, the best trial marked. Trials checked by
+  ``--verify-hardware`` are marked again at yosys' figure (``yosys_<metric>``);
+  an x axis spanning more than two decades is logarithmic.
 * ``history.png``: one panel per metric against the trial number. One
   objective: its values and the best so far. Several objectives: a "best so
   far" per metric would join different trials, so the panels mark the trials
@@ -88,6 +90,13 @@ def pareto_figure(rows: list[dict[str, Any]], spec: SearchSpec):
         axis.plot([r[x] for r in best], [r[y] for r in best], "*", color="tab:red",
                   markersize=12, label="best trial")  # fmt: skip
         title = f"{len(rows)} trials: {y} ({y_dir}) against {x}"
+    checked = [r for r in rows if r.get(f"yosys_{x}") is not None]  # --verify-hardware
+    if checked:
+        axis.scatter([r[f"yosys_{x}"] for r in checked], [r[y] for r in checked], marker="x",
+                     s=40, color="tab:blue", label="same trials, yosys estimate")  # fmt: skip
+    values = [r[x] for r in rows if isinstance(r[x], int | float) and r[x] > 0]
+    if values and max(values) > 100 * min(values):  # LUTs, BitOPs: decades apart
+        axis.set_xscale("log")
     axis.set_title(title, fontsize=9)
     axis.set_xlabel(label(x))
     axis.set_ylabel(label(y))

@@ -44,6 +44,13 @@ SPACES.add_lazy(
     description="JSC MLP depth, widths, BatchNorm and activation (trained per trial)",
     runner="basic_train",
 )
+SPACES.add_lazy(
+    "graph/hardware/jsc_mlp",
+    f"{_SPACE_MODULE}.hardware:HardwareMlpSpace",
+    description="JSC MLP hidden widths x per-layer data/weight widths and sparsity (PTQ; "
+    "luts/ffs/latency_cycles from the hardware cost model)",
+    runner="basic_evaluation",
+)
 
 # independent: draws each trial without the results of the others (batches of trials)
 for _name, _text, _independent in (
@@ -89,6 +96,18 @@ for _name, _direction, _text in [
         f"carve.search.metrics:{_name}",
         direction=_direction,
         description=_text,
+    )
+for _name, _text in [
+    ("luts", "LUTs of the emitted Verilog (cost model; --verify-hardware checks with yosys)"),
+    ("ffs", "flip-flops of the emitted Verilog (cost model)"),
+    ("latency_cycles", "pipeline latency of the emitted Verilog in clock cycles"),
+]:  # measured by the cost provider named in `costs`, only for searches that ask for them
+    METRICS.add_lazy(
+        _name,
+        f"carve.search.hardware_metrics:{_name}",
+        direction="minimize",
+        description=_text,
+        costs="carve.search.hardware_metrics:hardware_costs",
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.search.engine import Budget, fail_stale_trials, optimize
+from carve.search.hardware_verify import check_count, verify_rows
 from carve.search.setup import SearchSetup, prepare
 from carve.search.spaces.base import grid_size
 from carve.search.spec import SearchSpec, parse_search_table
@@ -238,6 +239,7 @@ def run_search(
     dataset=None,
     plotter: Any = None,
     heartbeat: int = HEARTBEAT_SECONDS,
+    verify_hardware: int = 0,
 ) -> SearchOutcome:
     """Run (or resume) the search ``table`` (a ``[search]`` dict) for ``config``.
 
@@ -246,6 +248,8 @@ def run_search(
     search`` forks it before importing torch); made here when not given, and
     always closed here. ``heartbeat``: seconds between the heartbeats of a
     running trial in an RDB storage (three missed: the trial is failed and retried).
+    ``verify_hardware``: run yosys on that many best trials
+    (:mod:`carve.search.hardware_verify`).
     """
     import optuna
 
@@ -271,6 +275,7 @@ def run_search(
     if search_file:
         load_search_file(search_file)
     spec: SearchSpec = parse_search_table(table)
+    verify_hardware = check_count(verify_hardware)
     # matplotlib: imported on the other core meanwhile
     plotter = plotter if plotter is not None else Background("drawing the search plots", warm_up)
     try:
@@ -296,7 +301,7 @@ def run_search(
                     config, setup, budget, opened, folder, storage,
                     name=study_name or folder.name, create=not resume and study_name is None,
                     workers=workers, resume=resume, console=console, progress=progress,
-                    plotter=plotter, heartbeat=heartbeat,
+                    plotter=plotter, heartbeat=heartbeat, verify_hardware=verify_hardware,
                 )  # fmt: skip
             finally:
                 opened.close()
@@ -307,7 +312,7 @@ def run_search(
 
 
 def _run(config, setup, budget, opened, folder, url, *, name, create, workers, resume, console,
-         progress, plotter, heartbeat) -> SearchOutcome:  # fmt: skip
+         progress, plotter, heartbeat, verify_hardware=0) -> SearchOutcome:  # fmt: skip
     from carve.search.outputs import no_feasible_note, trial_rows, write_outputs
     from carve.search.progress import SearchProgress
 
@@ -357,7 +362,8 @@ def _run(config, setup, budget, opened, folder, url, *, name, create, workers, r
         notes.append(infeasible)
         if console is not None:
             console.print(infeasible, soft_wrap=True)
-    files = write_outputs(folder, study, setup, rows, plotter)
+    checked = verify_rows(setup, study, rows, verify_hardware, folder)
+    files = checked + write_outputs(folder, study, setup, rows, plotter)
     return SearchOutcome(
         interrupted,
         folder,

@@ -45,11 +45,28 @@ class SearchSetup:
             measured = [self.runner.run(candidate) for candidate in candidates]
         return [self._record(c, dict(m)) for c, m in zip(candidates, measured)]
 
+    def _cost_providers(self) -> tuple[list, set[str]]:
+        """Extra cost functions (``costs`` in a metric's registry entry) the objectives and
+        constraints need, and every metric they serve (all are recorded)."""
+        from importlib import import_module
+
+        from carve.search.registry import METRICS
+
+        wanted = {*self.spec.objectives, *(c.metric for c in self.spec.constraints)}
+        targets = sorted({METRICS.meta(name).get("costs") for name in wanted} - {None})
+        served = {name for name in METRICS if METRICS.meta(name).get("costs") in targets}
+        calls = [getattr(import_module(t.partition(":")[0]), t.partition(":")[2]) for t in targets]
+        return calls, served
+
     def _record(self, candidate, measured: dict[str, Any]) -> dict[str, Any]:
         from carve.search.registry import METRICS
 
         measured.update(candidate.costs())
+        providers, served = self._cost_providers()
+        for provider in providers:
+            measured.update(provider(candidate))
         names = {
+            *served,
             *self.spec.objectives,
             *(c.metric for c in self.spec.constraints),
             "accuracy",

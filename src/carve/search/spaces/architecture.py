@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from carve.errors import CarveError, unknown_name_message
-from carve.search.spaces.base import Param, SpaceContext, choice_list
+from carve.search.spaces.base import Param, SpaceContext, seed_choices
 from carve.search.spec import SearchSpec
 
 ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU, "tanh": nn.Tanh,
@@ -59,13 +59,7 @@ class JscMlpSpace:
     """Architecture choices for an MLP on the dataset's features and classes."""
 
     def __init__(self, spec: SearchSpec, context: SpaceContext) -> None:
-        seed = dict(spec.seed) or DEFAULT_SEED
-        unknown = sorted(set(seed) - set(DEFAULT_SEED))
-        if unknown:
-            raise CarveError(f"{WHERE}: unknown key(s) {', '.join(unknown)}; "
-                             f"accepted: {', '.join(DEFAULT_SEED)}")  # fmt: skip
-        choices = {key: choice_list(seed.get(key, DEFAULT_SEED[key]), f"{WHERE} {key}")
-                   for key in DEFAULT_SEED}  # fmt: skip
+        choices = seed_choices(spec.seed, DEFAULT_SEED, WHERE)
         _positive_ints(choices["depth"], "depth")
         _positive_ints(choices["width"], "width")
         for value in choices["batch_norm"]:

@@ -59,6 +59,18 @@ def choice_list(value: Any, where: str) -> tuple[Any, ...]:
     return tuple(tuple(v) if isinstance(v, list) else v for v in value)
 
 
+def seed_choices(seed: Mapping[str, Any], defaults: Mapping[str, Any], where: str) -> dict:
+    """A space's seed table as ``{key: choices}``: unknown keys fail, missing ones take
+    ``defaults`` (an empty seed is all defaults)."""
+    seed = dict(seed) or dict(defaults)
+    unknown = sorted(set(seed) - set(defaults))
+    if unknown:
+        raise CarveError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; accepted: {', '.join(defaults)}"
+        )
+    return {key: choice_list(seed.get(key, defaults[key]), f"{where} {key}") for key in defaults}
+
+
 def grid_size(params: list[Param]) -> int:
     size = 1
     for param in params:
