@@ -75,3 +75,26 @@ def test_valid_uses_the_same_strict_rules():
     assert valid(3, Annotated[int, Range(1)]) and not valid(0, Annotated[int, Range(1)])
     assert not valid(True, int) and not valid("3", int) and valid(3, float)
     assert not valid(float("nan"), Annotated[float, Range(0, 1)])
+
+
+@dataclass
+class Worded:
+    timeout: Annotated[float, Range(0, low_open=True, says="a number of seconds above 0")] = 1.0
+    scale: Annotated[float, Range(says="a finite number")] = 1.0
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"timeout": 0}, "[w] timeout must be a number of seconds above 0, got 0"),
+        ({"timeout": -2.5}, "[w] timeout must be a number of seconds above 0, got -2.5"),
+        ({"timeout": float("inf")}, "[w] timeout must be a finite number, got inf"),
+        ({"scale": float("nan")}, "[w] scale must be a finite number, got nan"),
+        ({"scale": "1"}, "[w] scale must be float, got str '1'"),
+    ],
+)
+def test_range_says_words_the_whole_message(values, message):
+    with pytest.raises(CarveError) as error:
+        parse_table(Worded, values, "[w]", label="key", shown=lambda key: f"[w] {key}")
+    assert str(error.value) == message
+    assert parse_table(Worded, {"scale": -3, "timeout": 5}, "[w]") == Worded(5, -3)

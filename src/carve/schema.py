@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -48,6 +49,8 @@ class Range:
     A value outside is one line: ``<key> must be in [0, 1]<note>, got 1.5``, or
     for one bound ``needs <key> > 0, got 0``. Inside a ``dict[str, float]``
     field it bounds every value. A bounded float is also finite (no nan, inf).
+    ``says`` words the message instead: ``<key> must be <says>, got 0`` (``must be
+    a finite number`` for nan, inf); ``Range(says="a finite number")`` only refuses those.
     """
 
     low: float | None = None
@@ -55,6 +58,7 @@ class Range:
     low_open: bool = False
     high_open: bool = False
     note: str = ""
+    says: str = ""
 
     def pydantic(self, finite: bool = False) -> Any:
         """pydantic's bounds; ``finite`` (a float field) also refuses nan and inf."""
@@ -68,6 +72,9 @@ class Range:
         return Field(**bounds)
 
     def message(self, shown: str, value: Any) -> str:
+        if self.says:
+            endless = isinstance(value, float) and not math.isfinite(value)
+            return f"{shown} must be {'a finite number' if endless else self.says}, got {value!r}"
         if self.low is not None and self.high is not None:
             left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
             span = f"{left}{self.low:g}, {self.high:g}{right}"

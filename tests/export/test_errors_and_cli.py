@@ -87,6 +87,11 @@ def test_unknown_format_and_pass_args(quantized, configs, tmp_path):
         export_graph(graph, "onnxx", tmp_path / "e")
     with pytest.raises(CarveError, match="unknown pass_args key 'save_path'"):
         export_onnx_transform_pass(graph, {"save_path": str(tmp_path)})
+    with pytest.raises(CarveError, match=r"pass needs 'save_dir' \(a new folder path\)$"):
+        export_onnx_transform_pass(graph, None)
+    with pytest.raises(CarveError, match=r"\['input_shape'\] must be list\[int\] or tuple"):
+        export_onnx_transform_pass(graph, {"save_dir": tmp_path / "e", "input_shape": "16"})
+    assert not (tmp_path / "e").exists()
 
 
 def test_pass_returns_graph_and_report(quantized, configs, tmp_path, test_split):

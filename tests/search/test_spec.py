@@ -92,6 +92,29 @@ average_bitwidth.direction = "minimize"
             "data_loader: 'dev' is not accepted; accepted: val_dataloader",
         ),
         ({"strategy": {"name": "rl"}}, "[search.strategy] name: 'rl' is not accepted"),
+        # typed by carve.schema: wrong types and bounds name the key (no TypeError on a list)
+        (
+            {"strategy": {"sw_runner": {"basic_evaluation": {"data_loader": ["val"]}}}},
+            "[search.strategy.sw_runner.basic_evaluation] data_loader must be str or None, "
+            "got list ['val']",
+        ),
+        (
+            {"strategy": {"sw_runner": {"basic_evaluation": {"learning_rate": -1}}}},
+            "[search.strategy.sw_runner.basic_evaluation] learning_rate must be >= 0, got -1",
+        ),
+        (
+            {"strategy": {"hw_runner": {"average_bitwidth": {"compare_to": 0.5}}}},
+            "[search.strategy.hw_runner.average_bitwidth] compare_to must be >= 1, got 0.5",
+        ),
+        (
+            {"strategy": {"setup": {"sum_scaled_metrics": 1}}},
+            "[search.strategy.setup] sum_scaled_metrics must be bool, got int 1",
+        ),
+        (
+            {"strategy": {"metrics": {"accuracy": {"scales": 1.0}}}},
+            "[search.strategy.metrics.accuracy]: unknown key(s) 'scales'; "
+            "accepted: scale, direction",
+        ),
     ],
 )
 def test_bad_tables_fail_naming_the_key(table, message):

@@ -15,39 +15,26 @@ returned unchanged. ``pass_args``:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from carve.errors import CarveError, unknown_name_message
-
-KEYS = ("save_dir", "inputs", "input_shape")
+from carve.schema import Required, parse_table
 
 
 @dataclass(frozen=True)
 class ExportArgs:
-    save_dir: str
+    """An export pass's ``pass_args``, validated by carve's schema system (carve.schema)."""
+
+    save_dir: Annotated[str | os.PathLike, Required("a new folder path")]
     inputs: Any = None
-    input_shape: tuple[int, ...] | None = None
+    input_shape: list[int] | tuple[int, ...] | None = None
 
     @classmethod
     def parse(cls, pass_name: str, pass_args: Any) -> ExportArgs:
-        if pass_args is None or not isinstance(pass_args, dict):
-            raise CarveError(f"{pass_name}: pass_args must be a dict with 'save_dir'")
-        for key in pass_args:
-            if key not in KEYS:
-                raise CarveError(
-                    f"{pass_name}: " + unknown_name_message("pass_args key", key, KEYS)
-                )
-        if not isinstance(pass_args.get("save_dir"), str | bytes) and not hasattr(
-            pass_args.get("save_dir"), "__fspath__"
-        ):
-            raise CarveError(f"{pass_name}: pass_args needs 'save_dir' (a new folder path)")
-        shape = pass_args.get("input_shape")
-        return cls(
-            str(pass_args["save_dir"]),
-            pass_args.get("inputs"),
-            tuple(shape) if shape is not None else None,
-        )
+        args = parse_table(cls, pass_args, pass_name)
+        shape = None if args.input_shape is None else tuple(args.input_shape)
+        return cls(str(args.save_dir), args.inputs, shape)
 
 
 def _export(pass_name: str, format: str, graph: Any, pass_args: Any) -> tuple[Any, dict]:

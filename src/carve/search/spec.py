@@ -12,9 +12,12 @@ MASE's schema loads unchanged::
 
 carve adds ``setup.seed`` (sampler seed), ``setup.allow_partial_grid``,
 ``strategy.constraints = ["accuracy_drop <= 0.01", ...]`` and the runner
-``basic_train`` (``max_epochs``, ``learning_rate``). Every name is checked
-against its registry and every value against its rule here, before any trial
-runs; errors name the key and what it accepts.
+``basic_train`` (``max_epochs``, ``learning_rate``). Each table's keys, types
+and bounds are declared below as a dataclass and validated by carve's schema
+system (:mod:`carve.schema`); names are then checked against their registries
+and the rules that are not a type (``n_jobs = 1``, the strategy's name, a
+constraint's form) in code, all before any trial runs; errors name the key and
+what it accepts.
 
 >>> spec = parse_search_table({"strategy": {"setup": {"sampler": "grid"}}})
 >>> spec.sampler, spec.objectives, spec.multi_objective
@@ -28,13 +31,15 @@ runs; errors name the key and what it accepts.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Annotated, Any, TypeVar
 
 from carve.errors import CarveError, unknown_name_message
+from carve.schema import Range, parse_table
+
+T = TypeVar("T")
 
 DIRECTIONS = ("maximize", "minimize")
 SPLITS = {
@@ -125,47 +130,94 @@ class SearchSpec:
         return [self.metrics[0].direction]
 
 
-def _table(parent: Mapping, key: str, where: str) -> dict[str, Any]:
-    value = parent.get(key, {})
+# The tables' schemas. A sub-table field is ``Any``: :func:`_table` checks it is a table.
+@dataclass(frozen=True)
+class _SearchTable:
+    search_space: Any = None
+    strategy: Any = None
+
+
+@dataclass(frozen=True)
+class _SpaceTable:
+    name: str = DEFAULT_SPACE
+    setup: Any = None
+    seed: Any = None
+
+
+@dataclass(frozen=True)
+class _StrategyTable:
+    name: Any = "optuna"
+    eval_mode: Any = None  # MASE's key; carve always evaluates
+    setup: Any = None
+    sw_runner: Any = None
+    hw_runner: Any = None
+    metrics: Any = None
+    constraints: Any = None
+
+
+AtLeastOne = Annotated[int, Range(1, says=">= 1")]
+Seconds = Annotated[float, Range(0, low_open=True, says="a number of seconds above 0")]
+
+
+@dataclass(frozen=True)
+class _SetupTable:
+    n_jobs: Any = 1  # only 1: the message points to --workers
+    n_trials: AtLeastOne | None = None
+    timeout: Seconds | None = None
+    sampler: str = "tpe"
+    sum_scaled_metrics: bool = False
+    direction: str = "maximize"
+    pkl_ckpt: Any = None  # MASE's keys carve does not use
+    save_every_n_trials: Any = None
+    seed: int = 0
+    allow_partial_grid: bool = False
+
+
+@dataclass(frozen=True)
+class _RunnerTable:
+    data_loader: str | None = None
+    dataloader: str | None = None
+    num_samples: AtLeastOne | None = 512
+    max_epochs: AtLeastOne = 1
+    learning_rate: Annotated[float, Range(0, says=">= 0")] | None = None
+
+
+@dataclass(frozen=True)
+class _HardwareTable:
+    average_bitwidth: Any = None
+
+
+@dataclass(frozen=True)
+class _BitwidthTable:
+    compare_to: Annotated[float, Range(1, says=">= 1")] = 32.0
+
+
+@dataclass(frozen=True)
+class _MetricTable:
+    scale: Annotated[float, Range(says="a finite number")] = 1.0
+    direction: str | None = None  # None: the metric's registered direction
+
+
+def _table(parent: Any, key: str, where: str) -> dict[str, Any]:
+    """``parent.key`` (a sub-table; None when left out) as a dict."""
+    value = {} if getattr(parent, key) is None else getattr(parent, key)
     if not isinstance(value, Mapping):
         raise CarveError(f"[{where}.{key}] must be a table, got {value!r}")
     return dict(value)
 
 
-def _known_keys(table: Mapping, accepted: tuple[str, ...], where: str) -> None:
+def _parse(schema: type[T], table: Mapping, where: str) -> T:
+    """``table`` validated against ``schema`` (carve.schema); keys are checked first, so an
+    unknown key's message lists the accepted ones in the schema's order."""
+    accepted = tuple(item.name for item in fields(schema))
     unknown = sorted(set(table) - set(accepted))
     if unknown:
         raise CarveError(
             f"[{where}]: unknown key(s) {', '.join(map(repr, unknown))}; "
             f"accepted: {', '.join(accepted)}"
         )
-
-
-def _number(value: Any, where: str, minimum: float | None = None, integer: bool = False):
-    kinds = int if integer else int | float
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        raise CarveError(
-            f"{where} must be {'an integer' if integer else 'a number'}, got {value!r}"
-        )
-    if not math.isfinite(value):
-        raise CarveError(f"{where} must be a finite number, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise CarveError(f"{where} must be >= {minimum:g}, got {value!r}")
-    return value
-
-
-def _positive_seconds(value: Any, where: str) -> float:
-    """A timeout: a finite number of seconds above 0."""
-    seconds = float(_number(value, where))
-    if seconds <= 0:
-        raise CarveError(f"{where} must be a number of seconds above 0, got {value!r}")
-    return seconds
-
-
-def _bool(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise CarveError(f"{where} must be true or false, got {value!r}")
-    return value
+    here = f"[{where}]"
+    return parse_table(schema, table, here, label="key", shown=lambda key: f"{here} {key}")
 
 
 def _direction(value: Any, where: str) -> str:
@@ -193,11 +245,10 @@ def _metrics(table: Mapping | None, where: str) -> tuple[MetricSpec, ...]:
         _registered(METRICS, name, where)
         if not isinstance(entry, Mapping):
             raise CarveError(f"[{where}.{name}] must be a table (scale, direction), got {entry!r}")
-        _known_keys(entry, ("scale", "direction"), f"{where}.{name}")
-        scale = float(_number(entry.get("scale", 1.0), f"[{where}.{name}] scale"))
-        direction = _direction(
-            entry.get("direction", METRICS.meta(name)["direction"]), f"[{where}.{name}] direction"
-        )
+        given = _parse(_MetricTable, entry, f"{where}.{name}")
+        direction = METRICS.meta(name)["direction"] if given.direction is None else given.direction
+        direction = _direction(direction, f"[{where}.{name}] direction")
+        scale = float(given.scale)
         metrics.append(MetricSpec(name, scale, direction))
     return tuple(metrics)
 
@@ -221,7 +272,7 @@ def _constraints(values: Any, where: str) -> tuple[Constraint, ...]:
     return tuple(out)
 
 
-def _runner(strategy: Mapping, space_name: str) -> tuple[RunnerSpec, float]:
+def _runner(strategy: _StrategyTable, space_name: str) -> tuple[RunnerSpec, float]:
     from carve.search.registry import RUNNERS, SPACES
 
     where = "search.strategy"
@@ -233,45 +284,19 @@ def _runner(strategy: Mapping, space_name: str) -> tuple[RunnerSpec, float]:
     here = f"{where}.sw_runner.{name}"
     if not isinstance(args, Mapping):
         raise CarveError(f"[{here}] must be a table, got {args!r}")
-    _known_keys(
-        args, ("data_loader", "dataloader", "num_samples", "max_epochs", "learning_rate"), here
-    )
-    loader = args.get("dataloader", args.get("data_loader", "val_dataloader"))
+    runner = _parse(_RunnerTable, args, here)
+    loader = runner.dataloader or runner.data_loader or "val_dataloader"
     if loader not in SPLITS:
         raise CarveError(
             f"[{here}] data_loader: {loader!r} is not accepted; accepted: {', '.join(SPLITS)}"
         )
-    samples = args.get("num_samples", 512)
-    if samples is not None:
-        _number(samples, f"[{here}] num_samples", 1, integer=True)
-    epochs = _number(args.get("max_epochs", 1), f"[{here}] max_epochs", 1, integer=True)
-    rate = args.get("learning_rate")
-    if rate is not None:
-        _number(rate, f"[{here}] learning_rate", 0)
-    hardware = _table(strategy, "hw_runner", where)
-    _known_keys(hardware, ("average_bitwidth",), f"{where}.hw_runner")
+    hardware = _parse(_HardwareTable, _table(strategy, "hw_runner", where), f"{where}.hw_runner")
     bits = _table(hardware, "average_bitwidth", f"{where}.hw_runner")
-    _known_keys(bits, ("compare_to",), f"{where}.hw_runner.average_bitwidth")
-    compare_to = float(
-        _number(
-            bits.get("compare_to", 32), "[search.strategy.hw_runner.average_bitwidth] compare_to", 1
-        )
+    compare_to = _parse(_BitwidthTable, bits, f"{where}.hw_runner.average_bitwidth").compare_to
+    spec = RunnerSpec(
+        name, SPLITS[loader], runner.num_samples, runner.max_epochs, runner.learning_rate
     )
-    return RunnerSpec(name, SPLITS[loader], samples, epochs, rate), compare_to
-
-
-SETUP_KEYS = (
-    "n_jobs",
-    "n_trials",
-    "timeout",
-    "sampler",
-    "sum_scaled_metrics",
-    "direction",
-    "pkl_ckpt",
-    "save_every_n_trials",
-    "seed",
-    "allow_partial_grid",
-)
+    return spec, float(compare_to)
 
 
 def parse_search_table(table: Any) -> SearchSpec:
@@ -280,55 +305,42 @@ def parse_search_table(table: Any) -> SearchSpec:
 
     if not isinstance(table, Mapping):
         raise CarveError(f"[search] must be a table, got {table!r}")
-    _known_keys(table, ("search_space", "strategy"), "search")
-    space = _table(table, "search_space", "search")
-    _known_keys(space, ("name", "setup", "seed"), "search.search_space")
-    space_name = _registered(SPACES, space.get("name", DEFAULT_SPACE), "[search.search_space] name")
-    strategy = _table(table, "strategy", "search")
-    _known_keys(
-        strategy,
-        ("name", "eval_mode", "setup", "sw_runner", "hw_runner", "metrics", "constraints"),
-        "search.strategy",
-    )
-    if strategy.get("name", "optuna") != "optuna":
+    search = _parse(_SearchTable, table, "search")
+    space = _parse(_SpaceTable, _table(search, "search_space", "search"), "search.search_space")
+    space_name = _registered(SPACES, space.name, "[search.search_space] name")
+    strategy = _parse(_StrategyTable, _table(search, "strategy", "search"), "search.strategy")
+    if strategy.name != "optuna":
         raise CarveError(
-            f"[search.strategy] name: {strategy['name']!r} is not accepted; "
+            f"[search.strategy] name: {strategy.name!r} is not accepted; "
             "accepted: optuna (choose the algorithm with setup.sampler)"
         )
-    setup = _table(strategy, "setup", "search.strategy")
-    _known_keys(setup, SETUP_KEYS, "search.strategy.setup")
+    setup = _parse(
+        _SetupTable, _table(strategy, "setup", "search.strategy"), "search.strategy.setup"
+    )
     where = "[search.strategy.setup]"
-    if setup.get("n_jobs", 1) != 1:
+    if setup.n_jobs != 1:
         raise CarveError(
-            f"{where} n_jobs: {setup['n_jobs']!r} is not accepted; accepted: 1 "
+            f"{where} n_jobs: {setup.n_jobs!r} is not accepted; accepted: 1 "
             "(use --workers N for parallel processes)"
         )
-    n_trials = setup.get("n_trials")
-    if n_trials is not None:
-        _number(n_trials, f"{where} n_trials", 1, integer=True)
-    timeout = setup.get("timeout")
-    if timeout is not None:
-        timeout = _positive_seconds(timeout, f"{where} timeout")
     runner, compare_to = _runner(strategy, space_name)
-    given = _table(strategy, "metrics", "search.strategy") if "metrics" in strategy else None
-    metrics = _metrics(given, "search.strategy.metrics")
+    given = None if strategy.metrics is None else _table(strategy, "metrics", "search.strategy")
     return SearchSpec(
         space=space_name,
         space_setup=_table(space, "setup", "search.search_space"),
         seed=_table(space, "seed", "search.search_space"),
-        sampler=_registered(STRATEGIES, setup.get("sampler", "tpe"), f"{where} sampler"),
-        n_trials=n_trials,
-        timeout=timeout,
-        sampler_seed=_number(setup.get("seed", 0), f"{where} seed", integer=True),
-        sum_scaled_metrics=_bool(
-            setup.get("sum_scaled_metrics", False), f"{where} sum_scaled_metrics"
+        sampler=_registered(STRATEGIES, setup.sampler, f"{where} sampler"),
+        n_trials=setup.n_trials,
+        timeout=None if setup.timeout is None else float(setup.timeout),
+        sampler_seed=setup.seed,
+        sum_scaled_metrics=setup.sum_scaled_metrics,
+        direction=_direction(setup.direction, f"{where} direction"),
+        metrics=_metrics(given, "search.strategy.metrics"),
+        constraints=_constraints(
+            [] if strategy.constraints is None else strategy.constraints,
+            "[search.strategy] constraints",
         ),
-        direction=_direction(setup.get("direction", "maximize"), f"{where} direction"),
-        metrics=metrics,
-        constraints=_constraints(strategy.get("constraints", []), "[search.strategy] constraints"),
         runner=runner,
         compare_to=compare_to,
-        allow_partial_grid=_bool(
-            setup.get("allow_partial_grid", False), f"{where} allow_partial_grid"
-        ),
+        allow_partial_grid=setup.allow_partial_grid,
     )
