@@ -69,6 +69,29 @@ def test_ctrl_c_before_measuring_fails_the_trials_already_asked(monkeypatch):
     assert [t.state for t in study.trials] == [STATE.FAIL, STATE.FAIL]
 
 
+def test_a_sigint_right_after_optuna_creates_a_trial_fails_it(monkeypatch):
+    """The trial exists in the storage before ``ask`` returns: a real SIGINT landing
+    there (seen in CI: one trial left RUNNING with no params) must still fail it."""
+    import os
+    import signal
+
+    study = optuna.create_study()
+    ask = study.ask
+    calls = []
+
+    def ask_then_sigint(*args, **kwargs):
+        trial = ask(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # delivered before ask returns to the loop
+        return trial
+
+    monkeypatch.setattr(study, "ask", ask_then_sigint)
+    with pytest.raises(KeyboardInterrupt):
+        _loop(study, _Objective()).run_alone(6)
+    assert [t.state for t in study.trials] == [STATE.FAIL] * 3  # the third one too
+
+
 def test_ctrl_c_while_measuring_fails_the_whole_batch():
     def interrupted(values):
         raise KeyboardInterrupt

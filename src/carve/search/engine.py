@@ -169,12 +169,22 @@ class _Loop:
         return exhausted is not None and exhausted(self.study)
 
     def _ask(self):
-        from carve.search.storage import worker_id
+        import optuna
 
-        with warnings.catch_warnings():  # this loop keeps the trials' heartbeat itself
-            warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
-            trial = self.study.ask()
-        trial.set_user_attr(WORKER, worker_id())
+        from carve.search.storage import worker_id
+        from carve.train.interrupts import deferred_interrupt
+
+        trial = None
+        try:  # a Ctrl-C is held until the trial is recorded, then fails it: none is left RUNNING
+            with deferred_interrupt(), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)  # kept here
+                trial = self.study.ask()
+                trial.set_user_attr(WORKER, worker_id())
+        except BaseException:
+            if trial is not None:
+                failed = optuna.trial.TrialState.FAIL
+                self.study.tell(trial, state=failed, skip_if_finished=True)
+            raise
         return trial
 
     def run_alone(self, batch: int) -> None:
