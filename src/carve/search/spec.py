@@ -206,7 +206,7 @@ def _table(parent: Any, key: str, where: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _parse(schema: type[T], table: Mapping, where: str) -> T:
+def search_table(schema: type[T], table: Mapping, where: str) -> T:
     """``table`` validated against ``schema`` (carve.schema); keys are checked first, so an
     unknown key's message lists the accepted ones in the schema's order."""
     accepted = tuple(item.name for item in fields(schema))
@@ -245,7 +245,7 @@ def _metrics(table: Mapping | None, where: str) -> tuple[MetricSpec, ...]:
         _registered(METRICS, name, where)
         if not isinstance(entry, Mapping):
             raise CarveError(f"[{where}.{name}] must be a table (scale, direction), got {entry!r}")
-        given = _parse(_MetricTable, entry, f"{where}.{name}")
+        given = search_table(_MetricTable, entry, f"{where}.{name}")
         direction = METRICS.meta(name)["direction"] if given.direction is None else given.direction
         direction = _direction(direction, f"[{where}.{name}] direction")
         scale = float(given.scale)
@@ -284,15 +284,19 @@ def _runner(strategy: _StrategyTable, space_name: str) -> tuple[RunnerSpec, floa
     here = f"{where}.sw_runner.{name}"
     if not isinstance(args, Mapping):
         raise CarveError(f"[{here}] must be a table, got {args!r}")
-    runner = _parse(_RunnerTable, args, here)
+    runner = search_table(_RunnerTable, args, here)
     loader = runner.dataloader or runner.data_loader or "val_dataloader"
     if loader not in SPLITS:
         raise CarveError(
             f"[{here}] data_loader: {loader!r} is not accepted; accepted: {', '.join(SPLITS)}"
         )
-    hardware = _parse(_HardwareTable, _table(strategy, "hw_runner", where), f"{where}.hw_runner")
+    hardware = search_table(
+        _HardwareTable, _table(strategy, "hw_runner", where), f"{where}.hw_runner"
+    )
     bits = _table(hardware, "average_bitwidth", f"{where}.hw_runner")
-    compare_to = _parse(_BitwidthTable, bits, f"{where}.hw_runner.average_bitwidth").compare_to
+    compare_to = search_table(
+        _BitwidthTable, bits, f"{where}.hw_runner.average_bitwidth"
+    ).compare_to
     spec = RunnerSpec(
         name, SPLITS[loader], runner.num_samples, runner.max_epochs, runner.learning_rate
     )
@@ -305,16 +309,18 @@ def parse_search_table(table: Any) -> SearchSpec:
 
     if not isinstance(table, Mapping):
         raise CarveError(f"[search] must be a table, got {table!r}")
-    search = _parse(_SearchTable, table, "search")
-    space = _parse(_SpaceTable, _table(search, "search_space", "search"), "search.search_space")
+    search = search_table(_SearchTable, table, "search")
+    space = search_table(
+        _SpaceTable, _table(search, "search_space", "search"), "search.search_space"
+    )
     space_name = _registered(SPACES, space.name, "[search.search_space] name")
-    strategy = _parse(_StrategyTable, _table(search, "strategy", "search"), "search.strategy")
+    strategy = search_table(_StrategyTable, _table(search, "strategy", "search"), "search.strategy")
     if strategy.name != "optuna":
         raise CarveError(
             f"[search.strategy] name: {strategy.name!r} is not accepted; "
             "accepted: optuna (choose the algorithm with setup.sampler)"
         )
-    setup = _parse(
+    setup = search_table(
         _SetupTable, _table(strategy, "setup", "search.strategy"), "search.strategy.setup"
     )
     where = "[search.strategy.setup]"

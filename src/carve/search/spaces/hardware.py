@@ -28,11 +28,13 @@ model (:mod:`carve.hardware.cost_model`) on the plan of its Verilog datapath.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from carve.errors import CarveError
+from carve.schema import Range
 from carve.search.spaces.base import Param, SpaceContext, seed_choices
-from carve.search.spec import SearchSpec
+from carve.search.spec import SearchSpec, search_table
 
 WHERE = "[search.search_space"
 DEFAULT_SEED = {
@@ -41,7 +43,13 @@ DEFAULT_SEED = {
     "weight_width": [2, 3, 4, 6, 8],
     "sparsity": [0.0, 0.5, 0.75, 0.9],
 }
-SETUP_KEYS = ("train_epochs",)
+
+
+@dataclass
+class _Setup:
+    """``[search.search_space.setup]`` of this space."""
+
+    train_epochs: Annotated[int, Range(1, says="an integer >= 1")] = 2
 
 
 def jsc_mlp(hidden: tuple[int, ...], num_features: int, num_classes: int):
@@ -72,14 +80,8 @@ class HardwareMlpSpace:
     """Architectures trained once; per-layer widths and sparsity applied post-training."""
 
     def __init__(self, spec: SearchSpec, context: SpaceContext) -> None:
-        setup = dict(spec.space_setup)
-        unknown = sorted(set(setup) - set(SETUP_KEYS))
-        if unknown:
-            raise CarveError(f"{WHERE}.setup]: unknown key(s) {', '.join(unknown)}; "
-                             f"accepted: {', '.join(SETUP_KEYS)}")  # fmt: skip
-        epochs = setup.get("train_epochs", 2)
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise CarveError(f"{WHERE}.setup] train_epochs must be an integer >= 1, got {epochs!r}")
+        setup = search_table(_Setup, spec.space_setup, "search.search_space.setup")
+        epochs = setup.train_epochs
         choices = seed_choices(spec.seed, DEFAULT_SEED, f"{WHERE}.seed]")
         hidden = tuple(h if isinstance(h, tuple) else (h,) for h in choices["hidden"])
         for widths in hidden:

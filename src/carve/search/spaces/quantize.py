@@ -24,6 +24,7 @@ Every choice is checked by its format before any trial runs (width 0,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from carve.errors import CarveError, unknown_name_message
@@ -32,10 +33,17 @@ from carve.quant.layers import QUANTIZABLE_OPS
 from carve.quant.node_config import OPERANDS, parse_node_config
 from carve.search.quantize_adapter import QuantizedModels, build_graph, graph_costs, pass_args
 from carve.search.spaces.base import Param, SpaceContext, choice_list, products
-from carve.search.spec import SearchSpec
+from carve.search.spec import SearchSpec, search_table
 
-SETUP_KEYS = ("by", "granularity")
 WHERE = "[search.search_space"
+
+
+@dataclass
+class _Setup:
+    """``[search.search_space.setup]``: which seed a node uses, and how choices are shared."""
+
+    by: str = "name"  # or "type" (checked below, with the accepted values)
+    granularity: str = "node"  # or "type"
 
 
 def _split_keys(config: Mapping[str, Any], where: str) -> dict[str, tuple[Any, ...]]:
@@ -132,19 +140,13 @@ class MixedPrecisionSpace:
     """Per-node quantization choices over one trained model (see the module docstring)."""
 
     def __init__(self, spec: SearchSpec, context: SpaceContext) -> None:
-        setup = dict(spec.space_setup)
-        unknown = sorted(set(setup) - set(SETUP_KEYS))
-        if unknown:
-            raise CarveError(
-                f"{WHERE}.setup]: unknown key(s) {', '.join(unknown)}; "
-                f"accepted: {', '.join(SETUP_KEYS)}"
-            )
-        self.by = setup.get("by", "name")
+        setup = search_table(_Setup, spec.space_setup, "search.search_space.setup")
+        self.by = setup.by
         if self.by not in ("name", "type"):
             raise CarveError(
                 f"{WHERE}.setup] by: {self.by!r} is not accepted; accepted: name, type"
             )
-        self.granularity = setup.get("granularity", "node")
+        self.granularity = setup.granularity
         if self.granularity not in ("node", "type"):
             raise CarveError(
                 f"{WHERE}.setup] granularity: {self.granularity!r} is not accepted; "
