@@ -17,24 +17,16 @@ quantized model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from carve.search.metrics import MetricContext
+from carve.search.metrics import measured_value
 
 NAMES = ("luts", "ffs", "latency_cycles")
 
 
-def luts(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["luts"])
-
-
-def ffs(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["ffs"])
-
-
-def latency_cycles(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["latency_cycles"])
+luts = measured_value("luts")
+ffs = measured_value("ffs")
+latency_cycles = measured_value("latency_cycles")
 
 
 def estimate_graph(graph: Any):

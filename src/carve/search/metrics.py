@@ -14,7 +14,7 @@ baseline and ``compare_to``. Registered (lazily) in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 
@@ -26,28 +26,35 @@ class MetricContext:
     compare_to: float = 32.0
 
 
-def accuracy(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["accuracy"])
+Metric = Callable[[Mapping[str, float], MetricContext], float]
 
 
-def loss(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["loss"])
+def measured_value(name: str) -> Metric:
+    """The metric that is the candidate's measured ``name`` itself (most metrics are)."""
+
+    def metric(measured: Mapping[str, float], context: MetricContext) -> float:
+        return float(measured[name])
+
+    metric.__name__ = metric.__qualname__ = name
+    return metric
+
+
+accuracy = measured_value("accuracy")
+
+
+loss = measured_value("loss")
 
 
 def accuracy_drop(measured: Mapping[str, float], context: MetricContext) -> float:
     return float(context.baseline_accuracy - measured["accuracy"])
 
 
-def average_bitwidth(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["average_bitwidth"])
+average_bitwidth = measured_value("average_bitwidth")
 
 
-def weight_bitwidth(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["weight_bitwidth"])
+weight_bitwidth = measured_value("weight_bitwidth")
 
-
-def data_bitwidth(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["data_bitwidth"])
+data_bitwidth = measured_value("data_bitwidth")
 
 
 def memory_density(measured: Mapping[str, float], context: MetricContext) -> float:
@@ -55,9 +62,7 @@ def memory_density(measured: Mapping[str, float], context: MetricContext) -> flo
     return float(context.compare_to / bits) if bits else float("inf")
 
 
-def model_size(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["model_size"])
+model_size = measured_value("model_size")
 
 
-def bitops(measured: Mapping[str, float], context: MetricContext) -> float:
-    return float(measured["bitops"])
+bitops = measured_value("bitops")
