@@ -135,11 +135,15 @@ def sampler_only_seconds(sampler: str, trials: int) -> float:
     (three choice indices, two objectives) with no model: the floor of a trial."""
     import random
 
+    from carve.search.engine import sampled_values
     from carve.search.registry import STRATEGIES
+    from carve.search.spaces.base import Param
+
+    params = [Param(name, tuple(range(n))) for name, n in (("a", 2), ("b", 3), ("c", 3))]
+    kind = STRATEGIES.meta(sampler).get("choices", "index")  # suggested as carve's loop does
 
     def objective(trial) -> tuple[float, float]:
-        widths = [trial.suggest_int(name, 0, n - 1) for name, n in (("a", 2), ("b", 3), ("c", 3))]
-        return random.random(), float(sum(widths))
+        return random.random(), float(sum(sampled_values(trial, params, kind).values()))
 
     make = STRATEGIES[sampler]
     study = optuna.create_study(

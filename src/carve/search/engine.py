@@ -49,16 +49,35 @@ BATCH = 16  # trials measured together by samplers that draw them independently
 POLL_SECONDS = 0.2  # how often a process waiting for the others' last trials looks again
 
 
-def sampled_values(trial, params: list[Param]) -> dict[str, Any]:
-    """``{param: value}`` for a trial (fixed params take their only choice)."""
+CHOICES = "carve_choices"  # study user attribute: how its parameters are suggested
+CHOICE_KINDS = ("index", "categorical")  # suggest_int(0, len - 1) | suggest_categorical(indices)
+
+
+def sampled_values(trial, params: list[Param], kind: str = "index") -> dict[str, Any]:
+    """``{param: value}`` for a trial (fixed params take their only choice); ``kind``: one of
+    :data:`CHOICE_KINDS`, how each choice index is suggested (the study's own, see
+    :func:`choice_kind`)."""
     values = {}
     for param in params:
         if param.fixed:
             values[param.name] = param.choices[0]
+        elif kind == "categorical":
+            index = trial.suggest_categorical(param.name, tuple(range(len(param.choices))))
+            values[param.name] = param.choices[index]
         else:
             index = trial.suggest_int(param.name, 0, len(param.choices) - 1)
             values[param.name] = param.choices[index]
     return values
+
+
+def choice_kind(study, sampler: str) -> str:
+    """How ``study``'s parameters are suggested: the kind it was made with (studies made
+    before carve recorded one used indices), else what ``sampler`` wants (a new study,
+    or Optuna's in-memory one). One study keeps one kind: Optuna refuses a parameter
+    suggested with another distribution than its stored trials'."""
+    from carve.search.registry import STRATEGIES
+
+    return study.user_attrs.get(CHOICES, STRATEGIES.meta(sampler).get("choices", "index"))
 
 
 def jsonable(value: Any) -> Any:
@@ -72,18 +91,18 @@ def jsonable(value: Any) -> Any:
 class Objective:
     """Sample a trial, and turn its measured result into the record and value(s) told."""
 
-    def __init__(self, setup: SearchSetup) -> None:
+    def __init__(self, setup: SearchSetup, kind: str = "index") -> None:
         self.setup = setup
+        self.kind = kind
 
     def sample(self, trial) -> dict[str, Any]:
-        return sampled_values(trial, self.setup.params)
+        return sampled_values(trial, self.setup.params, self.kind)
 
     def record(self, trial, values: dict[str, Any], result: dict[str, Any]) -> Any:
         """Store the measured ``result`` on the trial; its objective value(s)."""
         from carve.search.storage import worker_id
 
         setup = self.setup
-        result.pop("candidate")
         result["sampled_config"] = jsonable(values)
         result["worker"] = worker_id()
         trial.set_user_attr(ATTRIBUTE, result)
@@ -136,7 +155,8 @@ def optimize(
         spec = dataclasses.replace(spec, sampler_seed=seed)
     study.sampler = make_sampler(setup.params, spec, constraints_of if spec.constraints else None)
     deadline = None if budget.timeout is None else time.monotonic() + budget.timeout
-    loop = _Loop(study, Objective(setup), budget, deadline, opened, on_trial or (lambda done: None))
+    objective = Objective(setup, choice_kind(study, spec.sampler))
+    loop = _Loop(study, objective, budget, deadline, opened, on_trial or (lambda done: None))
     if shared:
         loop.run_shared()
     else:

@@ -52,21 +52,27 @@ SPACES.add_lazy(
     runner="basic_evaluation",
 )
 
-# independent: draws each trial without the results of the others (batches of trials)
-for _name, _text, _independent in (
+# independent: draws each trial without the results of the others (batches of trials);
+# choices: how a parameter is suggested (carve.search.engine.CHOICE_KINDS)
+for _name, _text, _independent, _choices in (
     ("grid", "every point of the space (optuna GridSampler); refuses spaces it cannot finish",
-     True),
-    ("random", "uniform random choices (optuna RandomSampler)", True),
-    ("tpe", "tree-structured Parzen estimator (optuna TPESampler)", False),
-    ("nsgaii", "NSGA-II genetic multi-objective (optuna NSGAIISampler)", False),
-    ("nsgaiii", "NSGA-III reference-point multi-objective (optuna NSGAIIISampler)", False),
-    ("qmc", "quasi-Monte Carlo, scrambled Sobol (optuna QMCSampler)", True),
+     True, "index"),
+    ("random", "uniform random choices (optuna RandomSampler)", True, "index"),
+    ("tpe", "tree-structured Parzen estimator over all parameters jointly (optuna "
+     "TPESampler, multivariate), choices as categories", False, "categorical"),
+    ("tpe_independent", "optuna's default TPESampler: one parameter at a time, choices as "
+     "indices (MASE's tpe)", False, "index"),
+    ("nsgaii", "NSGA-II genetic multi-objective (optuna NSGAIISampler)", False, "index"),
+    ("nsgaiii", "NSGA-III reference-point multi-objective (optuna NSGAIIISampler)", False,
+     "index"),
+    ("qmc", "quasi-Monte Carlo, scrambled Sobol (optuna QMCSampler)", True, "index"),
 ):  # fmt: skip
     STRATEGIES.add_lazy(
         _name,
         f"carve.search.strategies:{_name}_sampler",
         description=_text,
         independent=_independent,
+        choices=_choices,
     )
 
 RUNNERS.add_lazy(

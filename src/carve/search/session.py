@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from carve.errors import CarveError
-from carve.search.engine import Budget, fail_stale_trials, optimize
+from carve.search.engine import CHOICES, Budget, choice_kind, fail_stale_trials, optimize
 from carve.search.hardware_verify import check_count, verify_rows
 from carve.search.setup import SearchSetup, prepare
 from carve.search.spaces.base import grid_size
@@ -191,10 +191,13 @@ def open_study(opened: OpenedStorage, name: str, setup: SearchSetup, *, create: 
     stored = study.user_attrs.get(SPACE_ATTRIBUTE)
     if stored is None:
         study.set_user_attr(SPACE_ATTRIBUTE, space)
+        study.set_user_attr(CHOICES, choice_kind(study, spec.sampler))
         with warnings.catch_warnings():  # "experimental" since Optuna 3.2
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             study.set_metric_names(metric_names(spec))
-    elif stored != space:
+    if CHOICES not in study.user_attrs:  # made before carve recorded it: choice indices
+        study.set_user_attr(CHOICES, "index")
+    if stored is not None and stored != space:
         changed = sorted(set(stored) ^ set(space) | {k for k in space if stored.get(k) != space[k]})
         notes.append(
             f"warning: study {name!r} in {opened.where} was made for another search space "

@@ -7,7 +7,7 @@ only samples choices, builds its candidate and measures it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from carve.errors import CarveError
@@ -27,6 +27,7 @@ class SearchSetup:
     space: Any
     runner: Any
     metric_context: MetricContext
+    measured: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # values -> record
 
     @property
     def params(self) -> list[Param]:
@@ -37,7 +38,21 @@ class SearchSetup:
         return self.measure_many([values])[0]
 
     def measure_many(self, values: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """:meth:`measure` for several candidates, evaluated together where the runner can."""
+        """:meth:`measure` for several candidates, evaluated together where the runner can.
+
+        A deterministic space (``space.deterministic``) under a runner that does not
+        train gives the same record for the same values: each is measured once per
+        search and reused (samplers such as TPE propose a good point again and again).
+        Every caller gets its own copy of the record.
+        """
+        if not (getattr(self.space, "deterministic", False) and not self.runner.trains):
+            return self._measure(values)
+        keys = [_frozen(v) for v in values]
+        new = {key: v for key, v in zip(keys, values) if key not in self.measured}
+        self.measured.update(zip(new, self._measure(list(new.values()))))
+        return [_copy(self.measured[key]) for key in keys]
+
+    def _measure(self, values: list[dict[str, Any]]) -> list[dict[str, Any]]:
         candidates = [self.space.candidate(v) for v in values]
         if len(candidates) > 1 and self.runner.batches:
             measured = self.runner.run_many(candidates)
@@ -84,8 +99,17 @@ class SearchSetup:
             "hardware_metrics": {k: v for k, v in metrics.items() if k not in SOFTWARE},
             "scaled_metrics": {m.name: m.scale * metrics[m.name] for m in self.spec.metrics},
             "constraints": [c.violation(metrics[c.metric]) for c in self.spec.constraints],
-            "candidate": candidate,
         }
+
+
+def _copy(record: dict[str, Any]) -> dict[str, Any]:
+    """A record a caller may change (its tables are one level deep)."""
+    return {k: v.copy() if isinstance(v, dict | list) else v for k, v in record.items()}
+
+
+def _frozen(values: dict[str, Any]) -> tuple:
+    """``values`` as a hashable key (choices may be lists or tuples)."""
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(values.items()))
 
 
 def build_graph(config, dataset):

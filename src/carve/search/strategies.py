@@ -1,11 +1,18 @@
 """Search strategies: Optuna's samplers, built from a space's parameters.
 
 Each strategy is ``make(params, spec, constraints_func) -> optuna sampler``
-(registered in :data:`carve.search.registry.STRATEGIES`). Parameters are
-suggested as choice indices (``suggest_int(name, 0, len - 1)``, as MASE did),
-so every sampler, QMC included, sees numbers, and neighbouring choices are
-neighbours for TPE. ``constraints_func`` is passed to the samplers that use
-constraints (TPE, NSGA-II, NSGA-III).
+(registered in :data:`carve.search.registry.STRATEGIES`, with how it wants
+parameters suggested: ``choices``). Most see choice indices
+(``suggest_int(name, 0, len - 1)``, as MASE did), so grid and QMC see
+numbers. ``tpe`` sees each parameter as a category (``suggest_categorical``
+over the indices): a choice list is what the user wrote, not a scale (``name
+= ["integer", "minifloat_ieee"]``, ``weight_width = [8, 2, 4]``), and TPE's
+categorical estimator is about half the cost of its numerical one.
+``tpe`` is multivariate (one joint model of all parameters per trial);
+``tpe_independent`` is Optuna's default TPE as MASE ran it. docs/benchmarks.md
+("TPE: joint or one parameter at a time") compares the two.
+``constraints_func`` is passed to the samplers that use constraints (TPE,
+NSGA-II, NSGA-III).
 """
 
 from __future__ import annotations
@@ -52,6 +59,14 @@ def random_sampler(params: list[Param], spec: SearchSpec, constraints: Callable 
 
 
 def tpe_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):
+    """Multivariate TPE: one split of the trials and one joint Parzen estimator per trial
+    (Optuna's default splits and models each parameter on its own)."""
+    return optuna.samplers.TPESampler(
+        seed=spec.sampler_seed, constraints_func=constraints, multivariate=True
+    )
+
+
+def tpe_independent_sampler(params: list[Param], spec: SearchSpec, constraints: Callable | None):
     return optuna.samplers.TPESampler(seed=spec.sampler_seed, constraints_func=constraints)
 
 

@@ -37,6 +37,20 @@ class SpaceContext:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+class Space(Protocol):
+    """A search space: its parameters, and the candidate of a choice of their values.
+
+    ``deterministic`` (optional, default False): the same values always give the same
+    candidate (no random draw in building it), so with a runner that does not train,
+    a search measures each choice of values once and reuses the result.
+    """
+
+    params: list[Param]
+
+    def candidate(self, values: Mapping[str, Any]) -> Candidate:
+        """The point of the space ``values`` names."""
+
+
 class Candidate(Protocol):
     """One point of a space, ready for a runner."""
 

@@ -79,6 +79,8 @@ def _check(choices: tuple, key: str, low: float, high: float, integer: bool) -> 
 class HardwareMlpSpace:
     """Architectures trained once; per-layer widths and sparsity applied post-training."""
 
+    deterministic = True  # one choice of values, one candidate: measured once per search
+
     def __init__(self, spec: SearchSpec, context: SpaceContext) -> None:
         setup = search_table(_Setup, spec.space_setup, "search.search_space.setup")
         epochs = setup.train_epochs

@@ -139,6 +139,8 @@ def _check_choices(choices: dict[str, tuple[Any, ...]], where: str) -> None:
 class MixedPrecisionSpace:
     """Per-node quantization choices over one trained model (see the module docstring)."""
 
+    deterministic = True  # one choice of values, one candidate: measured once per search
+
     def __init__(self, spec: SearchSpec, context: SpaceContext) -> None:
         setup = search_table(_Setup, spec.space_setup, "search.search_space.setup")
         self.by = setup.by
