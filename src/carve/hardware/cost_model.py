@@ -27,9 +27,10 @@ output). The features:
 - ``adder_bits``: a linear layer's outputs are constant dot products written
   as signed-digit rows summed by two-operand carry-chain adders
   (:mod:`carve.hardware.constmul`); the model runs that same construction
-  without writing text and sums every adder's width (about one LUT per bit);
+  without writing text and sums every adder's width (0.7 LUT per bit: where
+  only one operand remains a bit is a carry, often without a LUT);
 - ``gates``: single-bit gates beside those adders (where two adder outputs
-  meet at their lowest bit);
+  meet at their lowest bit; fitted to 0);
 - ``quant_bits``: input/output re-rounding and saturation: width of each
   channel whose quantizer changes its codes;
 - ``bn_bits``: a batch norm is per channel a function of one input code:
@@ -49,10 +50,10 @@ from carve.hardware.constmul import Operand, SumCost, layer_sums
 
 #: Fitted LUTs per unit of each feature (benchmarks/hardware_cost_model.py --fit).
 COEFFICIENTS: dict[str, float] = {
-    "adder_bits": 1.0,
-    "gates": 1.0,
-    "quant_bits": 0.0,
-    "bn_bits": 0.1096,
+    "adder_bits": 0.6997,
+    "gates": 0.0,
+    "quant_bits": 0.3618,
+    "bn_bits": 0.0664,
 }
 FEATURES = tuple(COEFFICIENTS)
 NONE = dict.fromkeys(FEATURES, 0.0)
