@@ -110,9 +110,9 @@ class _Wires:
         self.forms: dict[tuple[Operand, bool], tuple[str, int, int, int]] = {}
 
     def form(self, x: Operand, subtract: bool) -> tuple[str, int, int, int]:
-        """(wire, low, high, moved) of ``x``'s unsigned form (or its inverse): its codes are
-        ``[low, high]``; it equals ``x + moved`` (``-x + moved``): ``x = u - offset`` for the
-        form ``u``, ``-x = ~u - (2**k - 1) + offset``."""
+        """(wire, low, high, moved) of ``x``'s unsigned form ``u`` (``~u`` to subtract): the
+        wire's codes lie in ``[low, high]`` and ``x = u + moved`` (``-x = ~u + moved``):
+        ``x = u - offset``, ``-x = ~u - (2**k - 1) + offset``."""
         key = (x, subtract)
         if key not in self.forms:
             self.forms[key] = self._form(x, subtract)
