@@ -1,7 +1,7 @@
 """docs/hardware.md's "Resource estimates" table: accuracy, LUT/FF/DSP, latency, times.
 
     python benchmarks/hardware_table.py [--epochs 5] [--cache benchmarks/.hardware_table.json]
-                                        [--only jsc-tiny,jsc-toy] [--dsp]
+                                        [--only jsc-tiny,jsc-toy] [--dsp] [--rows jsc-s/8/0.0]
 
 For jsc-tiny, jsc-toy and jsc-s, trained on jsc-synth (default size: 531,200 /
 132,800 / 166,000 rows) for ``--epochs`` epochs, then quantized post-training
@@ -142,7 +142,15 @@ def main() -> int:
                         help="no yosys where the cost model predicts more LUTs")  # fmt: skip
     parser.add_argument("--simulate", default=",".join(MODELS),
                         help="models whose designs Verilator simulates (test split)")  # fmt: skip
+    parser.add_argument("--rows", default="",
+                        help="only these rows, recomputed even if cached (cache keys, e.g. "
+                             "jsc-s/6/0.0,jsc-s/8/0.0)")  # fmt: skip
     args = parser.parse_args()
+    rerun = {key for key in args.rows.split(",") if key}
+    unknown = rerun - {f"{m}/{b}/{s}" for m, b, s in designs()}
+    if unknown:
+        parser.error(f"--rows: unknown row(s) {', '.join(sorted(unknown))}; rows are "
+                     + ", ".join(f"{m}/{b}/{s}" for m, b, s in designs()))  # fmt: skip
 
     import torch
 
@@ -154,7 +162,8 @@ def main() -> int:
     dataset = get_dataset("jsc-synth")
     wanted = args.only.split(",")
     for name in wanted:
-        todo = [d for d in designs() if d[0] == name and f"{d[0]}/{d[1]}/{d[2]}" not in cache]
+        keys = {d: f"{d[0]}/{d[1]}/{d[2]}" for d in designs() if d[0] == name}
+        todo = [d for d, key in keys.items() if (key in rerun if rerun else key not in cache)]
         if not todo:
             continue
         model, float_acc = trained(name, args.epochs, dataset)

@@ -106,8 +106,16 @@ def test_pruned_weights_leave_the_adder_trees(tmp_path, builders):
         if layer.op != "linear":
             continue
         text = (tmp_path / "rtl" / f"{layer.module}.v").read_text()
-        products = len(re.findall(r"\bx_\d+ \* ", text))
-        assert products == layer.kept_weights < 0.3 * layer.weight.size
+        used = set()  # (output, input) pairs the adder trees read
+        for line in text.splitlines():
+            declared = re.match(r"\s*wire (?:signed )?\[\d+:0\] acc_(\d+)\w* =", line)
+            if declared:
+                right = line.split("=", 1)[1]
+                used |= {
+                    (int(declared[1]), int(i)) for i in re.findall(r"\bx_(\d+)(?:_[nu])?\[", right)
+                }
+        kept = {(int(j), int(i)) for j, i in zip(*np.nonzero(layer.weight), strict=True)}
+        assert used == kept and len(kept) == layer.kept_weights < 0.3 * layer.weight.size
 
 
 def test_design_structure_and_latency(tmp_path, builders):

@@ -7,11 +7,12 @@ The design: jsc-tiny (BatchNorm, ReLU, Linear 16->5, ReLU) with random weights a
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from carve.export.graph_view import export_view
 from carve.export.verilog import emit_verilog
-from carve.hardware.cost_model import estimate_datapath, layer_ffs, row_bits
+from carve.hardware.cost_model import estimate_datapath, layer_ffs, linear_features
 from carve.hardware.designs import DesignSpec, design_graph
 from carve.hardware.resources import design_resources, resource_lines
 from carve.search.hardware_metrics import estimate_graph
@@ -62,15 +63,27 @@ def test_sparser_weights_cost_fewer_luts_and_the_graph_path_agrees():
     assert estimate_graph(sparse).luts < 0.5 * estimate_graph(dense).luts
     path = estimate_graph(dense)
     linear = next(layer for layer in path.layers if layer.op == "linear")
-    assert linear.features["pp_bits"] > 0
+    assert linear.features["adder_bits"] > 0
 
 
-def test_row_bits_are_the_shifted_rows_of_a_twos_complement_constant():
-    # -3 at 4 bits is 1101: rows at bits 0, 2 and 3, each as wide as what is left of W
-    assert row_bits(-3, 4) == (4 - 0) + (4 - 2) + (4 - 3)
-    assert row_bits(5, 6) == (6 - 0) + (6 - 2)
-    assert row_bits(8, 6) == 6 - 3  # a power of two: one shifted row
-    assert row_bits(0, 6) == 0
+def test_adder_bits_are_the_widths_of_the_emitted_adders():
+    """One output, unsigned 3-bit inputs (codes 0-7), weights 1, 2, 4, 0 and no bias: rows
+    x0, x1 << 1, x2 << 2 (the zero weight has none). x0 + (x1 << 1) < 22 is 5 bits, of which
+    bit 0 is x0's own: a 4-bit adder; adding x2 << 2 gives < 50, 6 bits, bits 0-1 passed
+    through: another 4-bit adder; no constant is left to add."""
+    from types import SimpleNamespace
+
+    from carve.hardware.rtl import Codes
+
+    codes = Codes(4, True, 0, 0, 7)
+    weight, acc = np.array([[1, 2, 4, 0]]), [Codes.of_range(0, 49, 0)]
+    layer = SimpleNamespace(x=codes, src=codes, x_fmt=None, out_fmt=None, n_in=4, bias=None,
+                            weight=weight, acc=acc)  # fmt: skip
+    features = linear_features(layer)
+    assert features["adder_bits"] == 4 + 4 and features["gates"] == 0
+    layer.weight = np.array([[-1, 0, 0, 0]])  # ~x0 + 1 - 8: a 3-bit row, then a constant adder
+    layer.acc = [Codes.of_range(-7, 0, 0)]
+    assert linear_features(layer)["adder_bits"] == layer.acc[0].width
 
 
 def test_layer_ffs_of_a_constant_channel_is_zero(design):

@@ -11,6 +11,7 @@ enters per clock.
 from __future__ import annotations
 
 from carve.export.verilog_plan import Datapath, Layer
+from carve.hardware.constmul import DotProducts, Operand, layer_sums
 from carve.hardware.rtl import (
     Codes,
     adder_tree,
@@ -54,18 +55,10 @@ def _outputs(lines: list[str], values: list[tuple[str, Codes]], layer: Layer) ->
 
 
 def _linear(lines: list[str], layer: Layer) -> list[str]:
-    xs = _inputs(lines, layer)
-    values = []
-    for j, acc in enumerate(layer.acc):
-        terms = [
-            f"{name} * {literal(int(w), acc.width)}"
-            for (name, _), w in zip(xs, layer.weight[j], strict=True)
-            if w != 0  # pruned weights leave the adder tree
-        ]
-        if layer.bias is not None and layer.bias[j] != 0:
-            terms.append(literal(int(layer.bias[j]), acc.width))
-        lines.append(f"  wire signed [{acc.width - 1}:0] acc_{j} = {adder_tree(terms)};")
-        values.append((f"acc_{j}", acc))
+    """Each output a constant dot product (signed-digit rows, exact-width adder tree)."""
+    xs = [Operand(name, codes.lo, codes.hi) for name, codes in _inputs(lines, layer)]
+    layer_sums(lines, xs, layer.weight, layer.bias, [acc.width for acc in layer.acc])
+    values = [(f"acc_{j}", acc) for j, acc in enumerate(layer.acc)]
     return _outputs(lines, values, layer)
 
 
@@ -76,16 +69,13 @@ def _relu(lines: list[str], layer: Layer) -> list[str]:
 
 
 def _batch_norm(lines: list[str], layer: Layer) -> list[str]:
-    values = []
+    values, sums = [], DotProducts(lines)
     for c, (name, x) in enumerate(_inputs(lines, layer)):
         step = layer.steps[c]
         if step.kind == "affine":
             ends = (step.a * x.lo + step.b, step.a * x.hi + step.b)
             width = max(bits_for(min(ends), max(ends)), step.s + 2)
-            lines.append(
-                f"  wire signed [{width - 1}:0] t_{c} = {name} * {literal(step.a, width)} "
-                f"+ {literal(step.b, width)};"
-            )
+            sums.declare(f"t_{c}", [Operand(name, x.lo, x.hi)], [step.a], step.b, width)
             lo, hi = min(ends) >> step.s, max(ends) >> step.s
             rwidth = width - step.s
             value = f"t_{c}[{width - 1}:{step.s}]"

@@ -9,9 +9,11 @@ step circuits, output codes), so it sees exactly what yosys will see.
 outputs, and yosys keeps one flip-flop per bit that can change: a linear
 output costs the bits of its accumulator's reachable range (a bit every
 reachable code agrees on is a constant; sign-extension copies of one bit
-merge), any other channel the bits of the node's output range (per-channel
-logic computes each bit separately, so yosys keeps them); the top adds one
-valid bit per cycle of latency.
+merge) less its low bits that no weight reaches (the weights' common
+trailing zeros, e.g. when a finer bias shifts them: those bits are the
+bias's, constant), any other channel the bits of the node's output range
+(per-channel logic computes each bit separately, so yosys keeps them); the
+top adds one valid bit per cycle of latency.
 
 **Latency** is exact: one register stage per node.
 
@@ -20,14 +22,15 @@ valid bit per cycle of latency.
 yosys ``synth_xilinx -family xcup -nodsp`` on 12 calibration designs
 *separate* from the 60 the check uses (``benchmarks/hardware_cost_model.py
 --fit`` refits, without ``--fit`` it checks; the coefficients below are its
-output; the quantizer feature got weight 0 there). The features:
+output). The features:
 
-- ``pp_bits``: the partial products of each output's sum: the emitter writes
-  ``x * K`` terms in a sum evaluated at the accumulator's width ``W``, which
-  yosys turns into one adder array per output; every set bit ``p`` of each
-  kept weight's ``W``-bit two's complement adds a row ``W - p`` bits wide
-  (:func:`row_bits`; a negative weight costs more than a positive one, a
-  pruned one nothing);
+- ``adder_bits``: a linear layer's outputs are constant dot products written
+  as signed-digit rows summed by two-operand carry-chain adders
+  (:mod:`carve.hardware.constmul`); the model runs that same construction
+  without writing text and sums every adder's width (0.7 LUT per bit: where
+  only one operand remains a bit is a carry, often without a LUT);
+- ``gates``: single-bit gates beside those adders (where two adder outputs
+  meet at their lowest bit; fitted to 0);
 - ``quant_bits``: input/output re-rounding and saturation: width of each
   channel whose quantizer changes its codes;
 - ``bn_bits``: a batch norm is per channel a function of one input code:
@@ -43,15 +46,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from carve.hardware.constmul import Operand, SumCost, layer_sums
 
 #: Fitted LUTs per unit of each feature (benchmarks/hardware_cost_model.py --fit).
 COEFFICIENTS: dict[str, float] = {
-    "pp_bits": 0.7609,
-    "quant_bits": 0.0,
-    "bn_bits": 0.1096,
+    "adder_bits": 0.6997,
+    "gates": 0.0,
+    "quant_bits": 0.3618,
+    "bn_bits": 0.0664,
 }
 FEATURES = tuple(COEFFICIENTS)
+NONE = dict.fromkeys(FEATURES, 0.0)
 
 
 @dataclass(frozen=True)
@@ -94,20 +99,6 @@ class CostEstimate:
         }
 
 
-def row_bits(value: int, width: int) -> int:
-    """Partial-product bits of a multiplication by constant ``value`` at ``width`` bits.
-
-    Verilog evaluates ``x * K`` at the accumulator's width, so a negative ``K`` is
-    its two's complement there; each set bit ``p`` adds a row ``width - p`` bits
-    wide (the shifted, sign-extended ``x``) to the adder array yosys builds.
-
-    >>> row_bits(1, 8), row_bits(4, 8), row_bits(3, 8), row_bits(-1, 4)
-    (8, 6, 15, 10)
-    """
-    pattern = int(value) % (1 << width)
-    return sum(width - p for p in range(width) if (pattern >> p) & 1)
-
-
 def range_bits(lo: int, hi: int) -> int:
     """Bits that can change across codes in ``[lo, hi]`` (unsigned when ``lo >= 0``).
 
@@ -131,27 +122,36 @@ def _quantizer_bits(layer: Any) -> float:
     return float(layer.n_in * src.internal)
 
 
-def linear_features(layer: Any) -> dict[str, float]:
-    weight = np.asarray(layer.weight)
-    rows = 0.0
-    for j, acc in enumerate(layer.acc):
-        rows += sum(row_bits(int(w), acc.width) for w in weight[j] if w != 0)
+def linear_sums(layer: Any) -> list[SumCost]:
+    """What each output's dot product costs, as the Verilog emitter writes it."""
+    x = layer.x
+    inputs = [Operand(f"x_{i}", x.lo, x.hi) for i in range(layer.n_in)]
+    return layer_sums(None, inputs, layer.weight, layer.bias, [a.width for a in layer.acc])
+
+
+def linear_features(layer: Any, sums: list[SumCost] | None = None) -> dict[str, float]:
+    sums = linear_sums(layer) if sums is None else sums
     out = float(sum(a.width for a in layer.acc)) if layer.out_fmt is not None else 0.0
-    return {"pp_bits": rows, "quant_bits": _quantizer_bits(layer) + out, "bn_bits": 0.0}
+    return {
+        "adder_bits": float(sum(s.adder_bits for s in sums)),
+        "gates": float(sum(s.gates for s in sums)),
+        "quant_bits": _quantizer_bits(layer) + out,
+        "bn_bits": 0.0,
+    }
 
 
-def batch_norm_features(layer: Any) -> dict[str, float]:
+def batch_norm_features(layer: Any, sums: None = None) -> dict[str, float]:
     """Per channel a function of the input code: ``input bits**2 x output bits``."""
     bits = layer.x.internal
     total = float(len(layer.steps) * bits * bits * layer.out.width)
-    return {"pp_bits": 0.0, "quant_bits": _quantizer_bits(layer), "bn_bits": total}
+    return {**NONE, "quant_bits": _quantizer_bits(layer), "bn_bits": total}
 
 
-def relu_features(layer: Any) -> dict[str, float]:
+def relu_features(layer: Any, sums: None = None) -> dict[str, float]:
     x = layer.x
     rect = 0.0 if x.lo >= 0 else float(layer.n_in * x.internal)
     out = float(layer.n_in * x.internal) if layer.out_fmt is not None else 0.0
-    return {"pp_bits": 0.0, "quant_bits": _quantizer_bits(layer) + rect + out, "bn_bits": 0.0}
+    return {**NONE, "quant_bits": _quantizer_bits(layer) + rect + out}
 
 
 FEATURIZERS = {
@@ -161,10 +161,13 @@ FEATURIZERS = {
 }
 
 
-def layer_ffs(layer: Any) -> int:
-    """Output register bits that can change: the reachable code range of each channel."""
+def layer_ffs(layer: Any, sums: list[SumCost] | None = None) -> int:
+    """Output register bits that can change: the reachable code range of each channel
+    (less, for a linear layer's accumulator, the low bits no weight reaches)."""
     if layer.op == "linear" and layer.out_fmt is None:
-        return sum(min(range_bits(a.lo, a.hi), layer.out.width) for a in layer.acc)
+        sums = linear_sums(layer) if sums is None else sums
+        return sum(max(min(range_bits(a.lo, a.hi), layer.out.width) - s.constant_low_bits, 0)
+                   for a, s in zip(layer.acc, sums, strict=True))  # fmt: skip
     return layer.n_out * min(range_bits(layer.out.lo, layer.out.hi), layer.out.width)
 
 
@@ -173,8 +176,9 @@ def estimate_datapath(path: Any, coefficients: dict[str, float] | None = None) -
     weights = COEFFICIENTS if coefficients is None else coefficients
     layers = []
     for layer in path.layers:
-        features = FEATURIZERS[layer.op](layer)
+        sums = linear_sums(layer) if layer.op == "linear" else None  # the slow part: once
+        features = FEATURIZERS[layer.op](layer, sums)
         luts = sum(weights[name] * value for name, value in features.items())
-        layers.append(LayerCost(layer.node, layer.op, luts, layer_ffs(layer), layer.latency,
-                                features))  # fmt: skip
+        layers.append(LayerCost(layer.node, layer.op, luts, layer_ffs(layer, sums),
+                                layer.latency, features))  # fmt: skip
     return CostEstimate(layers, valid_ffs=path.latency)
