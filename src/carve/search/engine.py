@@ -49,13 +49,14 @@ BATCH = 16  # trials measured together by samplers that draw them independently
 POLL_SECONDS = 0.2  # how often a process waiting for the others' last trials looks again
 
 
-CHOICES = "carve_choices"  # study user attribute: how its parameters are suggested
-CHOICE_KINDS = ("index", "categorical")  # suggest_int(0, len - 1) | suggest_categorical(indices)
+# study user attribute: how its parameters are suggested, "index" (suggest_int(0, len - 1))
+# or "categorical" (suggest_categorical over the indices)
+CHOICES = "carve_choices"
 
 
 def sampled_values(trial, params: list[Param], kind: str = "index") -> dict[str, Any]:
-    """``{param: value}`` for a trial (fixed params take their only choice); ``kind``: one of
-    :data:`CHOICE_KINDS`, how each choice index is suggested (the study's own, see
+    """``{param: value}`` for a trial (fixed params take their only choice); ``kind``: how
+    each choice index is suggested, "index" or "categorical" (the study's own, see
     :func:`choice_kind`)."""
     values = {}
     for param in params:

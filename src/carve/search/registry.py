@@ -53,7 +53,7 @@ SPACES.add_lazy(
 )
 
 # independent: draws each trial without the results of the others (batches of trials);
-# choices: how a parameter is suggested (carve.search.engine.CHOICE_KINDS)
+# choices: how a parameter is suggested (carve.search.engine.CHOICES)
 for _name, _text, _independent, _choices in (
     ("grid", "every point of the space (optuna GridSampler); refuses spaces it cannot finish",
      True, "index"),

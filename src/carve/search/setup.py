@@ -12,7 +12,7 @@ from typing import Any
 
 from carve.errors import CarveError
 from carve.search.metrics import MetricContext
-from carve.search.spaces.base import Param, SpaceContext
+from carve.search.spaces.base import Param, Space, SpaceContext
 from carve.search.spec import SearchSpec
 
 SOFTWARE = ("accuracy", "loss", "accuracy_drop")
@@ -24,7 +24,7 @@ class SearchSetup:
 
     config: Any  # CarveConfig
     spec: SearchSpec
-    space: Any
+    space: Space
     runner: Any
     metric_context: MetricContext
     measured: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # values -> record
